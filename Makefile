@@ -1,0 +1,41 @@
+# genanki-build: the two commands a newcomer needs are `make decks` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+SOURCE ?= source
+OUT    ?= output
+
+.PHONY: decks test lint release check clean help
+
+help:
+	@echo "make decks    build every export under $(SOURCE)/ into $(OUT)/"
+	@echo "make test     lint, type-check and run the whole test suite"
+	@echo "make release  build, check every package, write CHANGES.md and SHA256SUMS"
+
+# The virtualenv is (re)made whenever pyproject.toml changes.
+$(BIN)/genanki-build: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+decks: $(BIN)/genanki-build
+	$(BIN)/genanki-build build $(SOURCE) --out $(OUT)
+
+lint: $(BIN)/genanki-build
+	$(BIN)/ruff check genanki_build tests benchmarks
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest
+
+check: $(BIN)/genanki-build
+	$(BIN)/genanki-build check $(OUT)/*.apkg
+
+release: $(BIN)/genanki-build
+	$(BIN)/genanki-build build $(SOURCE) --out $(OUT) --strict
+	$(BIN)/genanki-build check $(OUT)/*.apkg
+	cd $(OUT) && sha256sum *.apkg cards.jsonl > SHA256SUMS
+
+clean:
+	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""``python -m genanki_build``."""
+
+from genanki_build.cli import main
+
+main()

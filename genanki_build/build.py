@@ -1,0 +1,328 @@
+"""The build: read ``source/``, parse every file, run the pipeline, write ``output/``.
+
+I/O lives here and in the writers it calls; parsing and every pipeline stage are pure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from genanki_build import pipeline
+from genanki_build.config import CONFIG_NAME, Config, load_config
+from genanki_build.decode import decode
+from genanki_build.errors import BuildError
+from genanki_build.formats import ParseOptions, Registry, default_registry
+from genanki_build.formats.base import DEFAULT_NOISE, RegistryError
+from genanki_build.model import Card, Finding, ParseResult, SourceRef
+from genanki_build.stage import Context
+
+#: Files in the source tree that are never parsed as card sources.
+NOT_SOURCES = frozenset({CONFIG_NAME, "cards.lock", "typos.toml", "README.md", ".gitkeep"})
+#: Extensions of media files; they are available to cards, not parsed.
+MEDIA_SUFFIXES = frozenset(
+    [".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".tif", ".tiff", ".mp3", ".ogg", ".wav", ".m4a", ".mp4", ".webm"]
+)
+#: Below this score no format is trusted; the file is reported as unrecognised.
+MIN_SCORE = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """One file read from the source tree."""
+
+    path: str
+    """Path relative to the source folder, forward slashes."""
+    data: bytes
+    """Its bytes."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileReport:
+    """What the build made of one source file."""
+
+    path: str
+    """Path relative to the source folder."""
+    encoding: str = ""
+    """The encoding used to decode it."""
+    format: str = ""
+    """The input format detected (or forced)."""
+    score: float = 0.0
+    """The detection score."""
+    cards: int = 0
+    """Cards parsed from it."""
+    lines: int = 0
+    """Non-blank lines in it."""
+    skipped: int = 0
+    """Non-blank lines reported instead of used."""
+    problem: str = ""
+    """Why the file could not be used, if it could not."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """Everything read from a source folder."""
+
+    root: Path
+    """The folder."""
+    config: Config
+    """Its ``deck.toml``."""
+    files: tuple[SourceFile, ...]
+    """Card source files, sorted by path."""
+    media: tuple[str, ...]
+    """Media files present, relative paths."""
+    findings: tuple[Finding, ...] = ()
+    """Files that could not be read."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedSources:
+    """Every file parsed."""
+
+    cards: tuple[Card, ...]
+    """All cards, in file then source order."""
+    findings: tuple[Finding, ...]
+    """Skipped lines and file-level problems."""
+    files: tuple[FileReport, ...]
+    """One report per file."""
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    """The outcome of a build, for the report and the CLI."""
+
+    config: Config
+    """The collection's config."""
+    cards: tuple[Card, ...]
+    """Cards that went into the package."""
+    excluded: tuple[Card, ...]
+    """Cards kept out of the package (e.g. incomplete ones)."""
+    findings: tuple[Finding, ...]
+    """Everything found, parse and stage findings alike."""
+    files: tuple[FileReport, ...]
+    """Per-file summaries."""
+    outputs: tuple[Path, ...] = ()
+    """Files written."""
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per stage."""
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        """Findings that ``--strict`` turns into a failure."""
+        return tuple(f for f in self.findings if f.is_warning)
+
+
+def _is_media(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in MEDIA_SUFFIXES
+
+
+def read_sources(root: Path) -> Sources:
+    """Read every card source below ``root``; unreadable files become findings, never errors."""
+    if not root.exists():
+        raise BuildError(f"{root}: no such folder; pass the folder that holds your exports")
+    if not root.is_dir():
+        raise BuildError(f"{root}: not a folder; pass the folder that holds your exports")
+    config = load_config(root)
+    files: list[SourceFile] = []
+    media: list[str] = []
+    findings: list[Finding] = []
+    seen_dirs: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        st = os.stat(dirpath)
+        if (st.st_dev, st.st_ino) in seen_dirs:
+            dirnames[:] = []
+            rel = Path(dirpath).relative_to(root).as_posix()
+            findings.append(
+                Finding("read", "warning", f"{rel}: folder seen before (a symlink loop); skipped")
+            )
+            continue
+        seen_dirs.add((st.st_dev, st.st_ino))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or name in NOT_SOURCES:
+                continue
+            full = Path(dirpath) / name
+            rel = full.relative_to(root).as_posix()
+            if _is_media(name):
+                media.append(rel)
+                continue
+            try:
+                data = full.read_bytes()
+            except OSError as exc:
+                reason = exc.strerror or str(exc)
+                findings.append(
+                    Finding(
+                        "read",
+                        "warning",
+                        f"{rel}: cannot read ({reason}); skipped — check its permissions",
+                        SourceRef(rel, 0, 0),
+                    )
+                )
+                continue
+            files.append(SourceFile(rel, data))
+    files.sort(key=lambda f: f.path)
+    return Sources(root, config, tuple(files), tuple(sorted(media)), tuple(findings))
+
+
+def parse_options(config: Config, path: str) -> ParseOptions:
+    """The parse cues for one file: built-in noise plus ``deck.toml``'s, and per-file settings."""
+    override = config.override(path)
+    return ParseOptions(noise=DEFAULT_NOISE + config.noise, extra=dict(override.options))
+
+
+def _with_identity(result: ParseResult) -> ParseResult:
+    cards = tuple(
+        card if card.identity else replace(card, identity=f"{card.front}\x1f{card.back}")
+        for card in result.cards
+    )
+    return replace(result, cards=cards)
+
+
+def parse_file(source: SourceFile, config: Config, registry: Registry) -> tuple[ParseResult, FileReport]:
+    """Decode and parse one file. Never raises for bad content: problems become findings."""
+    override = config.override(source.path)
+    if override.skip:
+        finding = Finding("read", "info", "skipped by deck.toml", SourceRef(source.path, 0, 0))
+        return ParseResult((), (finding,)), FileReport(source.path, problem="skipped by deck.toml")
+    decoded = decode(source.data)
+    if decoded.binary:
+        msg = f"{source.path}: binary data, not text; skipped — export the cards as text, CSV or Markdown"
+        finding = Finding("read", "warning", msg, SourceRef(source.path, 0, 0))
+        return ParseResult((), (finding,)), FileReport(source.path, "binary", problem="binary data")
+    text = decoded.text
+    lines = sum(1 for ln in text.split("\n") if ln.strip())
+    if not lines:
+        finding = Finding(
+            "read", "info", f"{source.path}: empty file; nothing to build", SourceRef(source.path, 0, 0)
+        )
+        return ParseResult((), (finding,)), FileReport(source.path, decoded.encoding, problem="empty")
+    try:
+        if override.format:
+            fmt, score = registry.get(override.format), 1.0
+        else:
+            fmt, score = registry.sniff(text)
+    except RegistryError as exc:
+        raise BuildError(f'{CONFIG_NAME} [files."{source.path}"]: {exc}') from None
+    if score < MIN_SCORE:
+        msg = (
+            f"{source.path}: not a format genanki-build recognises (best guess {fmt.name}, "
+            f'score {score:.2f}); skipped — force one with format = "…" in {CONFIG_NAME}'
+        )
+        finding = Finding("read", "warning", msg, SourceRef(source.path, 1, max(1, text.count(chr(10)) + 1)))
+        report = FileReport(source.path, decoded.encoding, "", score, 0, lines, lines, "unrecognised format")
+        return ParseResult((), (finding,)), report
+    result = _with_identity(fmt.parse(text, source.path, parse_options(config, source.path)))
+    skipped = len({(f.where.file, f.where.first) for f in result.findings if f.kind == "skipped" and f.where})
+    report = FileReport(
+        source.path, decoded.encoding, fmt.name, round(score, 3), len(result.cards), lines, skipped
+    )
+    return result, report
+
+
+def parse_sources(sources: Sources, registry: Registry | None = None) -> ParsedSources:
+    """Parse every file of ``sources``."""
+    registry = registry or default_registry()
+    cards: list[Card] = []
+    findings: list[Finding] = list(sources.findings)
+    reports: list[FileReport] = []
+    for source in sources.files:
+        result, report = parse_file(source, sources.config, registry)
+        cards.extend(result.cards)
+        findings.extend(result.findings)
+        reports.append(report)
+    return ParsedSources(tuple(cards), tuple(findings), tuple(reports))
+
+
+def build_time() -> int:
+    """``SOURCE_DATE_EPOCH`` when set (reproducible builds), else now."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if raw:
+        if not re.fullmatch(r"\d+", raw):
+            raise BuildError(
+                f"SOURCE_DATE_EPOCH={raw!r} is not a whole number of seconds; unset it or fix it"
+            )
+        return int(raw)
+    return int(time.time())
+
+
+def package_name(config: Config) -> str:
+    """The ``.apkg`` file name for a collection: its name, made file-system safe."""
+    slug = re.sub(r"[^\w.-]+", "-", config.name).strip("-.") or "deck"
+    return f"{slug}.apkg"
+
+
+def compile_cards(
+    parsed: ParsedSources,
+    context: Context,
+    *,
+    skip: tuple[str, ...] = (),
+    timings: dict[str, float] | None = None,
+) -> tuple[tuple[Card, ...], tuple[Card, ...], tuple[Finding, ...]]:
+    """Run the pipeline; return (packaged cards, excluded cards, stage findings)."""
+    result = pipeline.run(parsed.cards, context, skip=skip, timings=timings)
+    kept = tuple(c for c in result.cards if "excluded" not in c.flags)
+    excluded = tuple(c for c in result.cards if "excluded" in c.flags)
+    return kept, excluded, result.findings
+
+
+def build(
+    source_dir: Path,
+    out_dir: Path,
+    *,
+    include_incomplete: bool = False,
+    skip: tuple[str, ...] = (),
+    timestamp: int | None = None,
+) -> BuildResult:
+    """Build ``source_dir`` into ``out_dir``: the package, ``cards.jsonl`` and the report."""
+    from genanki_build import atomic, export, report
+    from genanki_build.package import write_package
+
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    sources = read_sources(source_dir)
+    timings["read"] = time.perf_counter() - started
+    started = time.perf_counter()
+    parsed = parse_sources(sources)
+    timings["parse"] = time.perf_counter() - started
+    config = sources.config
+    now = build_time() if timestamp is None else timestamp
+    context = Context(
+        config=config,
+        build_time=now,
+        include_incomplete=include_incomplete or config.include_incomplete,
+        media=frozenset(sources.media),
+    )
+    kept, excluded, stage_findings = compile_cards(parsed, context, skip=skip, timings=timings)
+    started = time.perf_counter()
+    apkg = out_dir / package_name(config)
+    media = {name: source_dir / name for name in sorted({m for c in kept for m in c.media})}
+    write_package(
+        kept,
+        apkg,
+        collection=config.name,
+        namespace=config.id_namespace,
+        timestamp=now,
+        media=media,
+        reverse=config.reverse,
+    )
+    timings["package"] = time.perf_counter() - started
+    result = BuildResult(
+        config=config,
+        cards=kept,
+        excluded=excluded,
+        findings=parsed.findings + stage_findings,
+        files=parsed.files,
+        timings=timings,
+    )
+    jsonl, report_json, report_html = (
+        out_dir / "cards.jsonl",
+        out_dir / "report.json",
+        out_dir / "report.html",
+    )
+    atomic.write_text(jsonl, export.to_jsonl(kept))
+    atomic.write_text(report_json, report.to_json(result))
+    atomic.write_text(report_html, report.to_html(result))
+    return replace(result, outputs=(apkg, jsonl, report_json, report_html))

@@ -1,0 +1,25 @@
+"""Input formats: one module per format, collected into one registry.
+
+To add a format, write a module beside this one that defines ``FORMAT`` (a
+:class:`~genanki_build.formats.base.Format`) and list it in ``_MODULES`` below. Order matters only
+for ties in detection: earlier formats win.
+"""
+
+from __future__ import annotations
+
+from genanki_build.formats import brainscape_page, prose, quizlet_page
+from genanki_build.formats.base import Format, ParseOptions, Registry, RegistryError
+
+_MODULES = (
+    brainscape_page,
+    quizlet_page,
+    prose,
+)
+
+
+def default_registry() -> Registry:
+    """A fresh registry of every format shipped with genanki-build."""
+    return Registry(module.FORMAT for module in _MODULES)
+
+
+__all__ = ["Format", "ParseOptions", "Registry", "RegistryError", "default_registry"]

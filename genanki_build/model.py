@@ -1,0 +1,131 @@
+"""The one canonical card model every stage passes along.
+
+Everything here is immutable. A stage never mutates a card; it returns a new one made with
+:func:`dataclasses.replace` and reports what it changed as :class:`Finding` objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class NoteType(StrEnum):
+    """The two note types the project ships."""
+
+    BASIC = "basic"
+    CLOZE = "cloze"
+
+
+class Markup(StrEnum):
+    """How a card's field text is to be read when it is rendered to HTML."""
+
+    TEXT = "text"
+    """Plain text: escaped, line breaks and simple lists kept."""
+    MARKDOWN = "markdown"
+    """Markdown, rendered by the project's one configured MarkdownIt instance."""
+    HTML = "html"
+    """HTML declared by the export (for example Anki's ``#html:true``); sanitized, not escaped."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where a piece of a card came from."""
+
+    file: str
+    """Path of the source file, relative to the source folder, with forward slashes."""
+    first: int
+    """First physical line (1-based) the piece spans."""
+    last: int
+    """Last physical line (1-based, inclusive) the piece spans."""
+
+    def __str__(self) -> str:
+        if self.first == self.last:
+            return f"{self.file}:{self.first}"
+        return f"{self.file}:{self.first}-{self.last}"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Something a stage changed, doubted or skipped, with where and why."""
+
+    stage: str
+    """Name of the stage (or format) that produced the finding."""
+    kind: str
+    """A short machine-readable kind: ``fix``, ``typo``, ``merge``, ``conflict``, ``skipped``,
+    ``excluded``, ``warning``, ``error``, ``info``, ``cloze``, ``suspect`` …"""
+    message: str
+    """One sentence a maintainer can read."""
+    where: SourceRef | None = None
+    """The source lines concerned, when there are any."""
+    before: str = ""
+    """The text before the change, when the finding is a change."""
+    after: str = ""
+    """The text after the change, when the finding is a change."""
+
+    @property
+    def is_warning(self) -> bool:
+        """True when ``--strict`` should fail the build on this finding."""
+        return self.kind in {"warning", "error", "conflict"}
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """One note to be, as every stage sees it."""
+
+    front: str
+    """The question side (Basic) or the cloze text (Cloze), in :attr:`markup`."""
+    back: str
+    """The answer side (Basic) or the extra text shown after a cloze (Cloze), in :attr:`markup`."""
+    source: SourceRef
+    """The file and line range the card was parsed from."""
+    format: str
+    """Name of the input format that produced the card, e.g. ``quizlet-page``."""
+    note_type: NoteType = NoteType.BASIC
+    """Basic or Cloze."""
+    markup: Markup = Markup.TEXT
+    """How :attr:`front` and :attr:`back` are written."""
+    deck: str = ""
+    """Full deck path the note goes into (``Root::Lecture``); empty until the lectures stage."""
+    lecture: str = ""
+    """The lecture's display title, e.g. ``L8 Customer Engagement``; empty when unknown."""
+    title: str = ""
+    """The export's own title line, as parsed (before any cleaning); empty when there is none."""
+    tags: tuple[str, ...] = ()
+    """Anki tags, hierarchical with ``::``; kept sorted and unique by the stages that add them."""
+    guid: str = ""
+    """The note's Anki GUID; empty until the ids stage, unless the source gave one."""
+    guid_given: bool = False
+    """True when :attr:`guid` came from the source itself (an Anki export's guid column)."""
+    identity: str = ""
+    """Text the first GUID is derived from: the card's raw parsed text, fixed before any repair."""
+    also_from: tuple[SourceRef, ...] = ()
+    """Further sources of the same card, merged into this one by the dedupe stage."""
+    flags: frozenset[str] = field(default_factory=frozenset)
+    """State markers, e.g. ``incomplete``, ``conflict``, ``media-missing``."""
+    findings: tuple[Finding, ...] = ()
+    """What the stages changed or doubted on this card."""
+    mtime: int = 0
+    """Seconds since the epoch when the content last changed; set by the ids stage."""
+    media: tuple[str, ...] = ()
+    """Media files the card refers to, relative to the source folder."""
+
+    @property
+    def status(self) -> str:
+        """One word for ``cards.jsonl``: ``ok``, ``incomplete``, ``conflict`` or ``flagged``."""
+        for flag in ("incomplete", "conflict"):
+            if flag in self.flags:
+                return flag
+        return "flagged" if self.flags else "ok"
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    """What a format's ``parse`` returns for one file."""
+
+    cards: tuple[Card, ...]
+    """The cards, in source order."""
+    findings: tuple[Finding, ...] = ()
+    """Lines skipped with a reason, and anything doubted."""
+    title: str = ""
+    """The export's title line, when the format has one."""

@@ -1,0 +1,136 @@
+"""The render stage: field text becomes the HTML Anki shows.
+
+- Plain text (the fast path): HTML-escaped; ``- ``, ``•`` and ``·`` lines become ``<ul>`` lists,
+  ``1.``/``1)`` lines ``<ol>`` lists, other line breaks ``<br>``.
+- Markdown: one configured :class:`MarkdownIt` with raw HTML *off* (cards are untrusted text),
+  tables, strikethrough and ``$…$`` math (shown with Anki's MathJax ``\\(…\\)``). A single-line field
+  is rendered inline, so it carries no stray ``<p>``.
+- HTML declared by an export: sanitized to a safe allow-list (no scripts, no event handlers, no
+  ``javascript:`` URLs).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import replace
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+from genanki_build.model import Card, Markup
+from genanki_build.stage import Context, StageResult
+
+_BULLET = re.compile(r"^\s*(?:[-•·▪◦*]|\u2022)\s+(?P<item>.+)$")
+_NUMBERED = re.compile(r"^\s*(?P<num>\d{1,3})[.)]\s+(?P<item>.+)$")
+
+ALLOWED_TAGS = frozenset(
+    ["a", "b", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "u", "ul"]
+)
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "span": {"class"},
+    "div": {"class"},
+    "code": {"class"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+    "ol": {"start"},
+}
+ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+def _math_inline(content: str) -> str:
+    return f"\\({html.escape(content)}\\)"
+
+
+def _math_block(content: str) -> str:
+    return f"\\[{html.escape(content)}\\]"
+
+
+@lru_cache(maxsize=1)
+def markdown() -> MarkdownIt:
+    """The project's one MarkdownIt instance."""
+    md = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable(["table", "strikethrough"])
+    md.use(dollarmath_plugin, renderer=_math_inline, allow_labels=False)
+    md.add_render_rule(
+        "math_inline", lambda self, tokens, idx, options, env: _math_inline(tokens[idx].content)
+    )
+    md.add_render_rule("math_block", lambda self, tokens, idx, options, env: _math_block(tokens[idx].content))
+    return md
+
+
+def sanitize_html(text: str) -> str:
+    """Declared HTML reduced to the allow-list."""
+    return nh3.clean(
+        text,
+        tags=set(ALLOWED_TAGS),
+        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(ALLOWED_URL_SCHEMES),
+        link_rel=None,
+    )
+
+
+def _list_open(kind: str, start: str) -> str:
+    if kind == "ul":
+        return "<ul>"
+    return "<ol>" if start == "1" else f'<ol start="{start}">'
+
+
+def text_to_html(text: str) -> str:
+    """Plain text to HTML: escaped, with lists and line breaks."""
+    parts: list[str] = []
+    open_list = ""
+    for line in text.split("\n"):
+        bullet = _BULLET.match(line)
+        number = None if bullet else _NUMBERED.match(line)
+        kind = "ul" if bullet else "ol" if number else ""
+        if kind != open_list:
+            if open_list:
+                parts.append(f"</{open_list}>")
+            if kind:
+                parts.append(_list_open(kind, number.group("num") if number else "1"))
+            open_list = kind
+        match = bullet or number
+        if match:
+            parts.append(f"<li>{html.escape(match.group('item').strip(), quote=False)}</li>")
+        elif line.strip():
+            if parts and not parts[-1].endswith(("</ul>", "</ol>")):
+                parts.append("<br>")
+            parts.append(html.escape(line.strip(), quote=False))
+    if open_list:
+        parts.append(f"</{open_list}>")
+    return "".join(parts)
+
+
+def markdown_to_html(text: str) -> str:
+    """Markdown to HTML; one-line text inline, without a ``<p>``."""
+    md = markdown()
+    if "\n" not in text.strip():
+        return str(md.renderInline(text.strip()))
+    return str(md.render(text)).strip()
+
+
+def to_html(text: str, markup: Markup) -> str:
+    """Render one field."""
+    if markup is Markup.HTML:
+        return sanitize_html(text)
+    if markup is Markup.MARKDOWN:
+        return markdown_to_html(text)
+    return text_to_html(text)
+
+
+def render_cards(cards: tuple[Card, ...], context: Context) -> StageResult:
+    """Every card's fields rendered to HTML; ``markup`` becomes :attr:`Markup.HTML`."""
+    out = tuple(
+        replace(
+            card,
+            front=to_html(card.front, card.markup),
+            back=to_html(card.back, card.markup),
+            markup=Markup.HTML,
+        )
+        for card in cards
+    )
+    return StageResult(out)

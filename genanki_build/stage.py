@@ -1,0 +1,57 @@
+"""What every pipeline stage receives and returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from genanki_build.config import Config
+from genanki_build.model import Card, Finding
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """What the ledger remembers of one note between builds."""
+
+    guid: str
+    """The note's GUID."""
+    fingerprint: str
+    """A hash of the note's content as last built."""
+    mtime: int
+    """When that content last changed (seconds since the epoch)."""
+    file: str
+    """The source file it came from."""
+    front: str
+    """Its front text as last built, for similarity matching."""
+    back: str
+    """Its back text as last built, for similarity matching."""
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Read-only inputs a stage may consult; stages do no I/O of their own."""
+
+    config: Config = field(default_factory=Config)
+    """The collection's ``deck.toml``."""
+    build_time: int = 0
+    """``SOURCE_DATE_EPOCH`` or the wall clock, fixed once per build."""
+    ledger: MappingProxyType[str, LedgerEntry] = field(default_factory=lambda: MappingProxyType({}))
+    """The previous build's ledger, by GUID (empty on a first build)."""
+    include_incomplete: bool = False
+    """Keep cards that only point at a missing picture (``--include-incomplete``)."""
+    media: frozenset[str] = frozenset()
+    """Media files present in the source tree, relative to it."""
+
+
+@dataclass(frozen=True, slots=True)
+class StageResult:
+    """A stage's output: the new cards, and what it has to report."""
+
+    cards: tuple[Card, ...]
+    """The cards after the stage."""
+    findings: tuple[Finding, ...] = ()
+    """Build-level findings (card-level ones also go onto each card's ``findings``)."""
+
+
+Stage = Callable[[tuple[Card, ...], Context], StageResult]
