@@ -24,7 +24,23 @@ from genanki_build.stage import Context
 NOT_SOURCES = frozenset({CONFIG_NAME, "cards.lock", "typos.toml", "README.md", ".gitkeep"})
 #: Extensions of media files; they are available to cards, not parsed.
 MEDIA_SUFFIXES = frozenset(
-    [".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".tif", ".tiff", ".mp3", ".ogg", ".wav", ".m4a", ".mp4", ".webm"]
+    [
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".svg",
+        ".webp",
+        ".bmp",
+        ".tif",
+        ".tiff",
+        ".mp3",
+        ".ogg",
+        ".wav",
+        ".m4a",
+        ".mp4",
+        ".webm",
+    ]
 )
 #: Below this score no format is trusted; the file is reported as unrecognised.
 MIN_SCORE = 0.2
