@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from genanki_build import pipeline
+from genanki_build import lock, pipeline
 from genanki_build.config import CONFIG_NAME, Config, load_config
 from genanki_build.decode import decode
 from genanki_build.errors import BuildError
@@ -291,9 +291,43 @@ def build(
     include_incomplete: bool = False,
     skip: tuple[str, ...] = (),
     timestamp: int | None = None,
+    lock_wait: float | None = None,
 ) -> BuildResult:
-    """Build ``source_dir`` into ``out_dir``: the package, ``cards.jsonl`` and the report."""
-    from genanki_build import atomic, export, report
+    """Build ``source_dir`` into ``out_dir``: the package, ``cards.jsonl`` and the report.
+
+    One build at a time per ``out_dir`` (a second waits up to ``lock_wait`` seconds, then fails);
+    every output is staged and renamed into place together, so a killed build leaves the previous
+    outputs whole (see :mod:`genanki_build.lock`).
+    """
+    with lock.output_lock(out_dir, wait=lock.WAIT_SECONDS if lock_wait is None else lock_wait):
+        lock.recover(out_dir)
+        staged = lock.Staged(out_dir)
+        try:
+            result = _build(
+                source_dir,
+                out_dir,
+                staged,
+                include_incomplete=include_incomplete,
+                skip=skip,
+                timestamp=timestamp,
+            )
+        except BaseException:
+            staged.discard()
+            raise
+        staged.commit()
+        return result
+
+
+def _build(
+    source_dir: Path,
+    out_dir: Path,
+    staged: lock.Staged,
+    *,
+    include_incomplete: bool = False,
+    skip: tuple[str, ...] = (),
+    timestamp: int | None = None,
+) -> BuildResult:
+    from genanki_build import export, report
     from genanki_build.package import write_package
 
     timings: dict[str, float] = {}
@@ -317,7 +351,7 @@ def build(
     media = {name: source_dir / name for name in sorted({m for c in kept for m in c.media})}
     write_package(
         kept,
-        apkg,
+        staged.reserve(apkg),
         collection=config.name,
         namespace=config.id_namespace,
         timestamp=now,
@@ -338,7 +372,7 @@ def build(
         out_dir / "report.json",
         out_dir / "report.html",
     )
-    atomic.write_text(jsonl, export.to_jsonl(kept))
-    atomic.write_text(report_json, report.to_json(result))
-    atomic.write_text(report_html, report.to_html(result))
+    staged.write_text(jsonl, export.to_jsonl(kept))
+    staged.write_text(report_json, report.to_json(result))
+    staged.write_text(report_html, report.to_html(result))
     return replace(result, outputs=(apkg, jsonl, report_json, report_html))
