@@ -328,6 +328,7 @@ def _build(
     timestamp: int | None = None,
 ) -> BuildResult:
     from genanki_build import export, report
+    from genanki_build.media import flat_name
     from genanki_build.package import write_package
 
     timings: dict[str, float] = {}
@@ -348,7 +349,7 @@ def _build(
     kept, excluded, stage_findings = compile_cards(parsed, context, skip=skip, timings=timings)
     started = time.perf_counter()
     apkg = out_dir / package_name(config)
-    media = {name: source_dir / name for name in sorted({m for c in kept for m in c.media})}
+    media = {flat_name(name): source_dir / name for name in sorted({m for c in kept for m in c.media})}
     write_package(
         kept,
         staged.reserve(apkg),

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from genanki_build import ids, lectures, render
+from genanki_build import cloze, dedupe, guard, ids, lectures, media, render
 from genanki_build.model import Card, Finding
 from genanki_build.stage import Context, Stage, StageResult
 
 STAGES: tuple[tuple[str, Stage], ...] = (
+    ("cloze", cloze.make_cloze),
     ("lectures", lectures.assign_lectures),
+    ("dedupe", dedupe.merge_duplicates),
     ("ids", ids.assign_ids),
+    ("resolve_media", media.resolve_media),
     ("render", render.render_cards),
+    ("guard", guard.guard_cards),
 )
 
 

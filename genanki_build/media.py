@@ -1,0 +1,216 @@
+"""The resolve_media stage: image references in card fields point at files packaged with the deck.
+
+Finds image references in Markdown (``![alt](path)``, Obsidian's ``![[file.png]]``) and in declared
+HTML (``<img src=…>``), and resolves each one against the source tree only:
+
+- relative to the card's source file's folder, then to the source root (and, for Obsidian embeds,
+  by file name anywhere in the tree when exactly one file has that name);
+- a path that leaves the source tree (``../..``), an absolute path or a non-web URL scheme is never
+  followed: the reference is removed (its alt text stays), the card is flagged ``media-unsafe``
+  and a warning says where;
+- a file that is not there is reported and the card flagged ``media-missing``; the reference
+  becomes the text ``[missing image: path]`` so the card does not show a broken picture;
+- a file that is there is recorded in :attr:`Card.media` (relative to the source root) and the
+  reference rewritten to its name in Anki's flat media folder (:func:`flat_name`).
+
+``http(s)://`` images are left alone: they are not media files. Plain-text fields are not scanned:
+the render stage escapes them, so nothing in them can load a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from urllib.parse import unquote
+
+from genanki_build.model import Card, Finding, Markup
+from genanki_build.stage import Context, StageResult
+
+STAGE = "resolve_media"
+
+# Every match attempt stops at the next opening bracket or tag, so a huge line costs linear time.
+_MD_IMAGE = re.compile(
+    r"!\[(?P<alt>[^\[\]\n]{0,1000})\]\(\s*(?P<path><[^<>\n]{0,2000}>|[^()\s]{1,2000})"
+    r"(?P<title>\s+\"[^\"\n]{0,1000}\")?\s*\)"
+)
+_WIKI_IMAGE = re.compile(r"!\[\[(?P<path>[^\[\]|\n]{1,2000})(?:\|(?P<alt>[^\[\]\n]{0,1000}))?\]\]")
+_IMG_TAG = re.compile(r"<img\b[^<>]{0,4000}>", re.IGNORECASE)
+_SRC = re.compile(
+    r"""(?P<lead>\bsrc\s*=\s*)(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<uq>[^\s"'>]+))""", re.IGNORECASE
+)
+_ALT = re.compile(r"""\balt\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<uq>[^\s"'>]+))""", re.IGNORECASE)
+_SCHEME = re.compile(r"^(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*):")
+_WEB_SCHEMES = frozenset({"http", "https"})
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def flat_name(rel: str) -> str:
+    """The file's name in Anki's flat media folder, unique per path in the source tree.
+
+    A file at the source root with a plain name keeps it; any other gets a short hash of its path,
+    so ``a/x.png`` and ``b/x.png`` do not collide.
+    """
+    name = posixpath.basename(rel)
+    if "/" not in rel and _SAFE_NAME.fullmatch(name):
+        return name
+    stem, ext = posixpath.splitext(name)
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("._-") or "media"
+    ext = re.sub(r"[^A-Za-z0-9.]+", "", ext).lower()
+    digest = hashlib.sha1(rel.encode("utf-8")).hexdigest()[:8]
+    return f"{safe[:60]}-{digest}{ext}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Resolved:
+    kind: str
+    """``ok``, ``web``, ``unsafe`` or ``missing``."""
+    rel: str = ""
+    """The file relative to the source root, when ``ok``."""
+    reason: str = ""
+
+
+def resolve(ref: str, source_file: str, media: frozenset[str], *, by_name: bool = False) -> _Resolved:
+    """Where ``ref`` (as written in ``source_file``) points inside the source tree, if anywhere."""
+    raw = ref.strip()
+    if raw.startswith("<") and raw.endswith(">"):
+        raw = raw[1:-1].strip()
+    raw = unquote(raw).replace("\\", "/")
+    scheme = _SCHEME.match(raw)
+    if scheme and len(scheme.group("scheme")) > 1:
+        if scheme.group("scheme").lower() in _WEB_SCHEMES:
+            return _Resolved("web")
+        return _Resolved(
+            "unsafe", reason=f"a {scheme.group('scheme')}: URL is not a file in the source folder"
+        )
+    if raw.startswith("/") or re.match(r"^[a-zA-Z]:", raw):
+        return _Resolved("unsafe", reason="an absolute path; media is read only from the source folder")
+    if not raw or "\x00" in raw:
+        return _Resolved("unsafe", reason="an empty or malformed path")
+    folder = posixpath.dirname(source_file)
+    for base in (folder, ""):
+        joined = posixpath.normpath(posixpath.join(base, raw))
+        if joined == ".." or joined.startswith("../"):
+            return _Resolved("unsafe", reason="a path that leaves the source folder")
+        if joined in media:
+            return _Resolved("ok", joined)
+    if by_name:
+        matches = sorted(m for m in media if posixpath.basename(m) == posixpath.basename(raw))
+        if len(matches) == 1:
+            return _Resolved("ok", matches[0])
+    return _Resolved("missing", reason="no such media file in the source folder")
+
+
+def _missing_text(ref: str, markup: Markup) -> str:
+    text = f"[missing image: {ref}]"
+    return html.escape(text) if markup is Markup.HTML else text.replace("[", "\\[").replace("]", "\\]")
+
+
+class _Field:
+    """Rewrites one field, collecting what it changed."""
+
+    def __init__(self, card: Card, context: Context) -> None:
+        self.card = card
+        self.media = context.media
+        self.used: list[str] = []
+        self.flags: set[str] = set()
+        self.findings: list[Finding] = []
+
+    def _outcome(self, ref: str, resolved: _Resolved, original: str, after: str) -> str:
+        if resolved.kind == "ok":
+            self.used.append(resolved.rel)
+            return after
+        flag = "media-unsafe" if resolved.kind == "unsafe" else "media-missing"
+        self.flags.add(flag)
+        verb = "removed" if resolved.kind == "unsafe" else "reported"
+        self.findings.append(
+            Finding(
+                STAGE,
+                "warning",
+                f"image {ref!r} {verb}: {resolved.reason}",
+                self.card.source,
+                before=original,
+                after=after,
+            )
+        )
+        return after
+
+    def markdown(self, text: str) -> str:
+        def image(match: re.Match[str]) -> str:
+            ref, alt = match.group("path"), match.group("alt")
+            found = resolve(ref, self.card.source.file, self.media)
+            return self._replace(match.group(0), ref, alt, found, lambda name: f"![{alt}]({name})")
+
+        def wiki(match: re.Match[str]) -> str:
+            ref, alt = match.group("path").strip(), match.group("alt") or ""
+            found = resolve(ref, self.card.source.file, self.media, by_name=True)
+            return self._replace(match.group(0), ref, alt, found, lambda name: f"![{alt}]({name})")
+
+        return _WIKI_IMAGE.sub(wiki, _MD_IMAGE.sub(image, text))
+
+    def html(self, text: str) -> str:
+        def tag(match: re.Match[str]) -> str:
+            original = match.group(0)
+            src = _SRC.search(original)
+            if src is None:
+                return original
+            ref = html.unescape(src.group("dq") or src.group("sq") or src.group("uq") or "")
+            alt_match = _ALT.search(original)
+            alt = html.unescape(
+                (alt_match.group("dq") or alt_match.group("sq") or alt_match.group("uq") or "")
+                if alt_match
+                else ""
+            )
+            found = resolve(ref, self.card.source.file, self.media)
+
+            def with_src(name: str) -> str:
+                return f'{original[: src.start()]}{src.group("lead")}"{name}"{original[src.end() :]}'
+
+            return self._replace(original, ref, html.escape(alt), found, with_src)
+
+        return _IMG_TAG.sub(tag, text)
+
+    def _replace(
+        self, original: str, ref: str, alt: str, found: _Resolved, rewrite: Callable[[str], str]
+    ) -> str:
+        if found.kind == "web":
+            return original
+        if found.kind == "ok":
+            after = rewrite(flat_name(found.rel))
+        elif found.kind == "unsafe":
+            after = alt
+        else:
+            after = _missing_text(ref, self.card.markup)
+        return self._outcome(ref, found, original, after)
+
+
+def resolve_media(cards: tuple[Card, ...], context: Context) -> StageResult:
+    """Every image reference resolved inside the source tree, packaged, or reported and flagged."""
+    out: list[Card] = []
+    findings: list[Finding] = []
+    for card in cards:
+        if card.markup is Markup.TEXT:
+            out.append(card)
+            continue
+        field = _Field(card, context)
+        rewrite = field.html if card.markup is Markup.HTML else field.markdown
+        front, back = rewrite(card.front), rewrite(card.back)
+        if not field.used and not field.findings:
+            out.append(card)
+            continue
+        media = tuple(sorted({*card.media, *field.used}))
+        out.append(
+            replace(
+                card,
+                front=front,
+                back=back,
+                media=media,
+                flags=card.flags | field.flags,
+                findings=card.findings + tuple(field.findings),
+            )
+        )
+        findings.extend(field.findings)
+    return StageResult(tuple(out), tuple(findings))
