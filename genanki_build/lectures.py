@@ -1,9 +1,19 @@
 """The lectures stage: every card gets a lecture, a subdeck and its tags.
 
-The lecture comes from the file's override in ``deck.toml``, else the export's title, else the file
-name. Its title is cleaned ("L8: Customer Engagement Flashcards" → "L8 Customer Engagement") and
-gives the subdeck (``Root::L8 Customer Engagement``) and a sortable hierarchical tag
-(``lecture::L08``). The input format becomes a tag too (``source::quizlet-page``).
+Where the lecture comes from, first that applies:
+
+1. the file's ``lecture = "…"`` in ``deck.toml`` (a maintainer's explicit choice wins);
+2. the export's own title ("L8: Customer Engagement Flashcards", "1.4 Managing …", or an Anki
+   export's deck column, "Marketing::L4 …");
+3. the file name (``week3_pricing.txt`` → "week3 pricing");
+4. the collection's name from ``deck.toml``.
+
+The title is cleaned ("L8: Customer Engagement Flashcards" → "L8 Customer Engagement",
+"1.7Homburg, …" → "1.7 Homburg, …") and gives the subdeck (``Root::L8 Customer Engagement``) and a
+sortable hierarchical tag (``lecture::L08``, ``lecture::01.07``). A title with ``::`` keeps its
+hierarchy: a first part naming the collection itself is dropped, every other part is cleaned and
+becomes a level of subdeck and tag. The input format becomes a tag too (``source::quizlet-page``),
+and the file's ``tags = […]`` from ``deck.toml`` are added.
 """
 
 from __future__ import annotations
@@ -15,7 +25,12 @@ from pathlib import PurePosixPath
 from genanki_build.model import Card
 from genanki_build.stage import Context, StageResult
 
-_FLASHCARDS = re.compile(r"[\s,;:–-]*\bflash\s*cards\s*[,;:.]*\s*$", re.IGNORECASE)
+#: Words a site appends to a set's title ("… Flashcards", "… | Quizlet"); removed from the end.
+_SUFFIX = re.compile(
+    r"[\s,;:|–-]*\b(?:flash\s*cards?|quizlet|brainscape)\b(?:\s*[|–-]\s*(?:quizlet|brainscape))?"
+    r"\s*[,;:.]*\s*$",
+    re.IGNORECASE,
+)
 # "L8:", "Lecture 8 -", "1.7Homburg", "1.4 Managing", "Week 3:" at the start of a title.
 _NUMBERED = re.compile(
     r"^(?P<word>l(?:ecture)?|week|w|ch(?:apter)?|session|module)?\s*"
@@ -25,13 +40,19 @@ _NUMBERED = re.compile(
 _TAG_UNSAFE = re.compile(r"[^\w.\-]+")
 
 
+def _is_lecture_word(word: str) -> bool:
+    return word.lower() in {"l", "lecture"}
+
+
 def clean_title(title: str) -> str:
     """A lecture title fit for a deck name: no "Flashcards" suffix, no "::", single spaces."""
-    title = _FLASHCARDS.sub("", title).strip()
+    title = re.sub(r"\s+", " ", title).strip()
+    title = _SUFFIX.sub("", title).strip()
     match = _NUMBERED.match(title)
     if match:
         word = match.group("word") or ""
-        prefix = (word[0].upper() if word.lower() in {"l", "lecture"} else word) + match.group("num")
+        num = match.group("num")
+        prefix = f"L{num}" if _is_lecture_word(word) else f"{word} {num}".strip()
         rest = title[match.end() :].strip()
         title = f"{prefix} {rest}".strip()
     title = title.replace("::", ":").strip(" ,;:-–")
@@ -39,15 +60,23 @@ def clean_title(title: str) -> str:
 
 
 def lecture_key(title: str) -> str:
-    """A sortable tag key: "L8 …" → "L08", "1.7 …" → "01.07", else a slug of the title."""
+    """A sortable tag key: "L8 …" → "L08", "1.7 …" → "01.07", "Week 3 …" → "Week03", else a slug."""
     match = _NUMBERED.match(title)
     if match:
         word = match.group("word") or ""
         nums = ".".join(f"{int(n):02d}" for n in match.group("num").split("."))
-        letter = word[0].upper() if word.lower() in {"l", "lecture"} else word.capitalize()
+        letter = "L" if _is_lecture_word(word) else word.capitalize()
         return f"{letter}{nums}"
     slug = _TAG_UNSAFE.sub("_", title).strip("_")
     return slug[:60] or "untitled"
+
+
+def lecture_parts(title: str, root: str) -> list[str]:
+    """The cleaned levels of a title: "Root::L4: CRM Flashcards" → ["L4 CRM"] under root "Root"."""
+    parts = [p for p in (clean_title(p) for p in title.split("::")) if p]
+    if len(parts) > 1 and parts[0].casefold() == root.casefold():
+        parts = parts[1:]
+    return parts
 
 
 def _title_for(card: Card, context: Context) -> str:
@@ -56,7 +85,8 @@ def _title_for(card: Card, context: Context) -> str:
         return override
     if card.title.strip():
         return card.title
-    return PurePosixPath(card.source.file).stem.replace("_", " ")
+    stem = PurePosixPath(card.source.file).stem.replace("_", " ")
+    return stem if clean_title(stem) else context.config.name
 
 
 def assign_lectures(cards: tuple[Card, ...], context: Context) -> StageResult:
@@ -64,12 +94,23 @@ def assign_lectures(cards: tuple[Card, ...], context: Context) -> StageResult:
     root = context.config.name.replace("::", ":")
     out = []
     for card in cards:
-        lecture = card.lecture or clean_title(_title_for(card, context)) or "Untitled"
+        if card.lecture:
+            parts = lecture_parts(card.lecture, root)
+        else:
+            parts = lecture_parts(_title_for(card, context), root)
+        parts = parts or [clean_title(root) or "Untitled"]
         tags = {
             *card.tags,
-            f"lecture::{lecture_key(lecture)}",
+            "lecture::" + "::".join(lecture_key(p) for p in parts),
             f"source::{card.format}",
             *context.config.override(card.source.file).tags,
         }
-        out.append(replace(card, lecture=lecture, deck=f"{root}::{lecture}", tags=tuple(sorted(tags))))
+        out.append(
+            replace(
+                card,
+                lecture="::".join(parts),
+                deck="::".join([root, *parts]),
+                tags=tuple(sorted(tags)),
+            )
+        )
     return StageResult(tuple(out))
