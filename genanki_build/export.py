@@ -12,7 +12,8 @@ from genanki_build.notetypes import FIELDS
 def card_record(card: Card) -> dict[str, object]:
     """One note as the ``cards.jsonl`` object: guid, note_type, deck, fields, tags, source, status."""
     names = FIELDS[card.note_type.value]
-    values = [card.front, card.back] if card.note_type is NoteType.CLOZE else [card.front, card.back, ""]
+    reverse = "y" if "reverse" in card.flags else ""
+    values = [card.front, card.back] if card.note_type is NoteType.CLOZE else [card.front, card.back, reverse]
     return {
         "guid": card.guid,
         "note_type": card.note_type.value,

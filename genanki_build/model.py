@@ -116,7 +116,8 @@ class Card:
         for flag in ("incomplete", "conflict"):
             if flag in self.flags:
                 return flag
-        return "flagged" if self.flags else "ok"
+        # "reverse" is a choice (a reversed card is wanted), not a problem.
+        return "flagged" if self.flags - {"reverse"} else "ok"
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,7 +60,8 @@ def _genanki_model(spec: NoteTypeSpec, namespace: str) -> genanki.Model:
 def _fields(card: Card, spec: NoteTypeSpec, reverse: bool) -> list[str]:
     if card.note_type is NoteType.CLOZE:
         return [card.front, card.back]
-    return [card.front, card.back, "y" if reverse else ""]
+    # Only term/definition cards get the reverse; the cloze stage marks them (flag "reverse").
+    return [card.front, card.back, "y" if reverse and "reverse" in card.flags else ""]
 
 
 def _write_db(
