@@ -124,6 +124,8 @@ class BuildResult:
     """Files written."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per stage."""
+    ledger: str = ""
+    """The new ``cards.lock`` text; :func:`build` writes it beside the sources once all else is written."""
 
     @property
     def warnings(self) -> tuple[Finding, ...]:
@@ -292,12 +294,20 @@ def build(
     skip: tuple[str, ...] = (),
     timestamp: int | None = None,
     lock_wait: float | None = None,
+    allow_field_change: bool = False,
+    against: Path | None = None,
+    write_ledger: bool = True,
 ) -> BuildResult:
     """Build ``source_dir`` into ``out_dir``: the package, ``cards.jsonl`` and the report.
 
     One build at a time per ``out_dir`` (a second waits up to ``lock_wait`` seconds, then fails);
     every output is staged and renamed into place together, so a killed build leaves the previous
     outputs whole (see :mod:`genanki_build.lock`).
+
+    The ledger ``<source_dir>/cards.lock`` is read first and rewritten (atomically) only after the
+    outputs are in place, and only when ``write_ledger``. ``allow_field_change`` lets a note type's
+    fields change (refused otherwise); ``against`` names the previous release's package, and the
+    notes added, changed and removed since then go to ``CHANGES.md``.
     """
     with lock.output_lock(out_dir, wait=lock.WAIT_SECONDS if lock_wait is None else lock_wait):
         lock.recover(out_dir)
@@ -310,11 +320,20 @@ def build(
                 include_incomplete=include_incomplete,
                 skip=skip,
                 timestamp=timestamp,
+                allow_field_change=allow_field_change,
+                against=against,
             )
         except BaseException:
             staged.discard()
             raise
         staged.commit()
+        if write_ledger:
+            from genanki_build import atomic
+            from genanki_build.ledger import LEDGER_NAME
+
+            path = source_dir / LEDGER_NAME
+            if not path.exists() or path.read_text(encoding="utf-8") != result.ledger:
+                atomic.write_text(path, result.ledger)
         return result
 
 
@@ -326,9 +345,12 @@ def _build(
     include_incomplete: bool = False,
     skip: tuple[str, ...] = (),
     timestamp: int | None = None,
+    allow_field_change: bool = False,
+    against: Path | None = None,
 ) -> BuildResult:
-    from genanki_build import export, report
+    from genanki_build import diff, export, ledger, report
     from genanki_build.media import flat_name
+    from genanki_build.notetypes import note_types
     from genanki_build.package import write_package
 
     timings: dict[str, float] = {}
@@ -340,22 +362,38 @@ def _build(
     timings["parse"] = time.perf_counter() - started
     config = sources.config
     now = build_time() if timestamp is None else timestamp
+    previous_release = diff.read_package(against) if against is not None else None
+    previous = ledger.read(source_dir / ledger.LEDGER_NAME)
     context = Context(
         config=config,
         build_time=now,
+        ledger=previous.by_guid(),
         include_incomplete=include_incomplete or config.include_incomplete,
         media=frozenset(sources.media),
     )
     kept, excluded, stage_findings = compile_cards(parsed, context, skip=skip, timings=timings)
+    stamped = ledger.update(
+        kept,
+        previous,
+        note_types(config.name),
+        build_time=now,
+        reverse=config.reverse,
+        allow_field_change=allow_field_change,
+    )
+    kept, stage_findings = stamped.cards, stage_findings + stamped.findings
+    # The package's own dates follow the content, so a rebuild with no change gives the same bytes.
+    content_time = max([c.mtime for c in kept] + list(stamped.notetype_mtimes.values()), default=now)
     started = time.perf_counter()
     apkg = out_dir / package_name(config)
     media = {flat_name(name): source_dir / name for name in sorted({m for c in kept for m in c.media})}
+    apkg_staged = staged.reserve(apkg)
     write_package(
         kept,
-        staged.reserve(apkg),
+        apkg_staged,
         collection=config.name,
         namespace=config.id_namespace,
-        timestamp=now,
+        timestamp=content_time,
+        notetype_mtimes=stamped.notetype_mtimes,
         media=media,
         reverse=config.reverse,
     )
@@ -367,6 +405,7 @@ def _build(
         findings=parsed.findings + stage_findings,
         files=parsed.files,
         timings=timings,
+        ledger=ledger.dumps(stamped.ledger),
     )
     jsonl, report_json, report_html = (
         out_dir / "cards.jsonl",
@@ -376,4 +415,10 @@ def _build(
     staged.write_text(jsonl, export.to_jsonl(kept))
     staged.write_text(report_json, report.to_json(result))
     staged.write_text(report_html, report.to_html(result))
-    return replace(result, outputs=(apkg, jsonl, report_json, report_html))
+    outputs: tuple[Path, ...] = (apkg, jsonl, report_json, report_html)
+    if previous_release is not None:
+        changes = out_dir / "CHANGES.md"
+        new_release = diff.read_package(apkg_staged)
+        staged.write_text(changes, diff.to_markdown(diff.compare(previous_release, new_release)))
+        outputs += (changes,)
+    return replace(result, outputs=outputs)

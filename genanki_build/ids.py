@@ -1,18 +1,49 @@
-"""The ids stage: every note gets a GUID and a modification time.
+"""The ids stage: every note keeps the GUID it had in the last build, or gets a new one.
 
-A GUID given by the source (an Anki export's guid column) always wins. Otherwise a GUID is derived
-once, from the collection's namespace and the card's *raw* parsed text (``Card.identity``), so
-a later typo fix or clean-up never changes it.
+Anki recognises a student's copy of a note by GUID alone, so a GUID once published must follow its
+card through every later edit. The previous build's ledger (:attr:`Context.ledger`, read from
+``cards.lock``) is matched against the cards of this build:
+
+1. a GUID given by the source (an Anki export's guid column) always wins;
+2. an exact match of front and back (as plain text, wherever the card now lives) keeps the GUID;
+3. the remaining cards are matched by similarity of front and back (rapidfuzz), first within the
+   same source file, then across files (a moved card, a renamed file): a typo fix, an edited answer,
+   or a reworded question with the same answer keeps the GUID. Candidates are found with
+   ``process.extract`` over the unmatched entries only, and pairs are assigned one-to-one, best
+   score first;
+4. a truly new card gets a GUID derived from the collection's namespace and its raw text
+   (``Card.identity``), never one the ledger already holds;
+5. a ledger entry left unmatched is reported as removed (a ``ledger`` finding).
+
+Modification times are stamped after the pipeline, from the final fields (see
+:func:`genanki_build.ledger.update`).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
 import genanki
+from rapidfuzz import fuzz, process, utils
 
-from genanki_build.model import Card
-from genanki_build.stage import Context, StageResult
+from genanki_build.model import Card, Finding, SourceRef
+from genanki_build.render import to_html
+from genanki_build.stage import Context, LedgerEntry, StageResult
+
+#: Lowest combined score (0-100) at which an edited card keeps an old GUID, within one file.
+SAME_FILE_CUTOFF = 70.0
+#: The same across files (a moved card or a renamed file): a little stricter.
+CROSS_FILE_CUTOFF = 75.0
+#: One side this similar (0-100) counts as "kept" even when the other side was rewritten…
+ANCHOR_SIDE = 90.0
+#: …provided the kept side has at least this many characters (a bare "True" proves nothing).
+ANCHOR_MIN_CHARS = 12
+#: Candidates looked at per card and side.
+CANDIDATES = 5
+#: Above this many card x entry pairs in one block, only exact fronts or backs are candidates.
+MAX_PAIRS = 4_000_000
 
 
 def derive_guid(namespace: str, identity: str, salt: int = 0) -> str:
@@ -20,14 +51,160 @@ def derive_guid(namespace: str, identity: str, salt: int = 0) -> str:
     return str(genanki.guid_for(namespace, identity, salt) if salt else genanki.guid_for(namespace, identity))
 
 
+@dataclass(frozen=True, slots=True)
+class _Side:
+    """One side of the comparison: a card of this build or a ledger entry."""
+
+    file: str
+    front: str
+    back: str
+    front_key: str
+    back_key: str
+
+
+def _side(file: str, front: str, back: str) -> _Side:
+    return _Side(file, front, back, utils.default_process(front), utils.default_process(back))
+
+
+def _card_side(card: Card) -> _Side:
+    from genanki_build.ledger import plain_text
+
+    return _side(
+        card.source.file,
+        plain_text(to_html(card.front, card.markup)),
+        plain_text(to_html(card.back, card.markup)),
+    )
+
+
+def similarity(a: _Side, b: _Side) -> float:
+    """How sure (0-100) that ``b`` is an edit of ``a``.
+
+    The mean of the two sides' similarity; or, when one informative side is (almost) unchanged, at
+    least 70 plus a little for the other side: an edited answer or a reworded question.
+    """
+    sf = fuzz.ratio(a.front_key, b.front_key)
+    sb = fuzz.ratio(a.back_key, b.back_key)
+    score = (sf + sb) / 2
+    if sf >= ANCHOR_SIDE and min(len(a.front_key), len(b.front_key)) >= ANCHOR_MIN_CHARS:
+        score = max(score, 70 + 0.3 * sb)
+    if sb >= ANCHOR_SIDE and min(len(a.back_key), len(b.back_key)) >= ANCHOR_MIN_CHARS:
+        score = max(score, 70 + 0.3 * sf)
+    return score
+
+
+def _pairs(
+    cards: Sequence[tuple[int, _Side]],
+    entries: Sequence[tuple[LedgerEntry, _Side]],
+    cutoff: float,
+) -> list[tuple[float, int, str]]:
+    """Candidate (score, card index, GUID) pairs at or above ``cutoff``, without an all-pairs scan."""
+    if not cards or not entries:
+        return []
+    by_front: dict[str, list[int]] = defaultdict(list)
+    by_back: dict[str, list[int]] = defaultdict(list)
+    for j, (_, side) in enumerate(entries):
+        by_front[side.front_key].append(j)
+        by_back[side.back_key].append(j)
+    fuzzy = len(cards) * len(entries) <= MAX_PAIRS
+    fronts = [side.front_key for _, side in entries]
+    backs = [side.back_key for _, side in entries]
+    out: list[tuple[float, int, str]] = []
+    for index, side in cards:
+        candidates = set(by_front.get(side.front_key, ())) | set(by_back.get(side.back_key, ()))
+        if fuzzy:
+            for query, choices in ((side.front_key, fronts), (side.back_key, backs)):
+                hits = process.extract(
+                    query, choices, scorer=fuzz.ratio, processor=None, limit=CANDIDATES, score_cutoff=40
+                )
+                candidates.update(j for _, _, j in hits)
+        for j in candidates:
+            entry, other = entries[j]
+            score = similarity(side, other)
+            if score >= cutoff:
+                out.append((score, index, entry.guid))
+    return out
+
+
+def _assign(pairs: Iterable[tuple[float, int, str]], matched: dict[int, str], claimed: set[str]) -> None:
+    """One-to-one, best score first; ties by card order then GUID, so the result is deterministic."""
+    for _, index, guid in sorted(pairs, key=lambda p: (-p[0], p[1], p[2])):
+        if index in matched or guid in claimed:
+            continue
+        matched[index] = guid
+        claimed.add(guid)
+
+
+def match(cards: Sequence[Card], ledger: Iterable[LedgerEntry]) -> tuple[dict[int, str], dict[int, float]]:
+    """Old GUIDs for cards of this build, by card index; and the similarity of each fuzzy match."""
+    entries = sorted(ledger, key=lambda e: (e.file, e.first, e.guid))
+    claimed = {card.guid for card in cards if card.guid_given and card.guid}
+    matched: dict[int, str] = {}
+    sides = {i: _card_side(card) for i, card in enumerate(cards) if not (card.guid_given and card.guid)}
+    # 1. Exact front and back, anywhere; the same file first.
+    exact: dict[tuple[str, str], list[LedgerEntry]] = defaultdict(list)
+    for entry in entries:
+        if entry.guid not in claimed:
+            exact[(entry.front, entry.back)].append(entry)
+    for i, side in sides.items():
+        pool = [e for e in exact.get((side.front, side.back), ()) if e.guid not in claimed]
+        if pool:
+            best = next((e for e in pool if e.file == side.file), pool[0])
+            matched[i] = best.guid
+            claimed.add(best.guid)
+    # 2. Similar, within one file.
+    scores: dict[int, float] = {}
+    left = {i: s for i, s in sides.items() if i not in matched}
+    rest = [(e, _side(e.file, e.front, e.back)) for e in entries if e.guid not in claimed]
+    by_file: dict[str, list[tuple[int, _Side]]] = defaultdict(list)
+    for i, side in left.items():
+        by_file[side.file].append((i, side))
+    pairs: list[tuple[float, int, str]] = []
+    for file, group in sorted(by_file.items()):
+        pairs += _pairs(group, [(e, s) for e, s in rest if e.file == file], SAME_FILE_CUTOFF)
+    before = set(matched)
+    _assign(pairs, matched, claimed)
+    # 3. Similar, across files.
+    left = {i: s for i, s in left.items() if i not in matched}
+    rest = [(e, s) for e, s in rest if e.guid not in claimed]
+    cross = _pairs(sorted(left.items()), rest, CROSS_FILE_CUTOFF)
+    _assign(cross, matched, claimed)
+    for score, i, guid in pairs + cross:
+        if i not in before and matched.get(i) == guid:
+            scores[i] = max(score, scores.get(i, 0.0))
+    return matched, scores
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def assign_ids(cards: tuple[Card, ...], context: Context) -> StageResult:
-    """Keep given GUIDs, derive the others; GUIDs are unique within the build."""
+    """Keep given and ledger GUIDs, derive the others; GUIDs are unique within the build."""
     namespace = context.config.id_namespace
-    taken = {card.guid for card in cards if card.guid_given}
-    out = []
-    for card in cards:
+    matched, scores = match(cards, context.ledger.values())
+    taken = {card.guid for card in cards if card.guid_given and card.guid}
+    taken |= set(context.ledger)
+    out: list[Card] = []
+    findings: list[Finding] = []
+    for i, card in enumerate(cards):
         if card.guid_given and card.guid:
-            out.append(replace(card, mtime=card.mtime or context.build_time))
+            out.append(card)
+            continue
+        guid = matched.get(i)
+        if guid is not None:
+            old = context.ledger[guid]
+            if i in scores:
+                moved = f", moved from {old.file}" if old.file != card.source.file else ""
+                findings.append(
+                    Finding(
+                        "ids",
+                        "ledger",
+                        f"edited card keeps its GUID (similarity {scores[i]:.0f}{moved}): "
+                        f"{_short(old.front)!r} -> {_short(_card_side(card).front)!r}",
+                        card.source,
+                    )
+                )
+            out.append(replace(card, guid=guid))
             continue
         identity = card.identity or f"{card.front}\x1f{card.back}"
         salt = 0
@@ -36,5 +213,17 @@ def assign_ids(cards: tuple[Card, ...], context: Context) -> StageResult:
             salt += 1
             guid = derive_guid(namespace, identity, salt)
         taken.add(guid)
-        out.append(replace(card, guid=guid, mtime=card.mtime or context.build_time))
-    return StageResult(tuple(out))
+        out.append(replace(card, guid=guid))
+    claimed = {c.guid for c in out}
+    for entry in sorted(context.ledger.values(), key=lambda e: (e.file, e.first, e.guid)):
+        if entry.guid not in claimed:
+            findings.append(
+                Finding(
+                    "ids",
+                    "ledger",
+                    f"removed since the last build: {_short(entry.front)!r} (GUID {entry.guid}); "
+                    "students keep their copy until they delete it",
+                    SourceRef(entry.file, entry.first, entry.last),
+                )
+            )
+    return StageResult(tuple(out), tuple(findings))

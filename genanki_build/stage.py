@@ -12,20 +12,26 @@ from genanki_build.model import Card, Finding
 
 @dataclass(frozen=True, slots=True)
 class LedgerEntry:
-    """What the ledger remembers of one note between builds."""
+    """What the ledger (``cards.lock``) remembers of one note between builds."""
 
     guid: str
     """The note's GUID."""
     fingerprint: str
-    """A hash of the note's content as last built."""
+    """A hash of the note as last written (fields, tags, note type): equal means unchanged."""
     mtime: int
-    """When that content last changed (seconds since the epoch)."""
+    """When that content last changed (seconds since the epoch); the note's Anki modification time."""
     file: str
-    """The source file it came from."""
+    """The source file it came from, relative to the source folder."""
     front: str
-    """Its front text as last built, for similarity matching."""
+    """Its front as last built, as plain text (tags stripped), for similarity matching."""
     back: str
-    """Its back text as last built, for similarity matching."""
+    """Its back as last built, as plain text, for similarity matching."""
+    first: int = 0
+    """First source line of the card when last built."""
+    last: int = 0
+    """Last source line of the card when last built."""
+    note_type: str = "basic"
+    """``basic`` or ``cloze``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -51,7 +52,9 @@ def test_cli__unknown_stage_is_usage_error(tmp_path: Path) -> None:
 
 def test_cli__build_then_check(tmp_path: Path) -> None:
     runner = CliRunner()
-    built = runner.invoke(main, ["build", str(SOURCE), "--out", str(tmp_path)])
+    src = tmp_path / "source"  # a copy: a build writes cards.lock beside its sources
+    shutil.copytree(SOURCE, src)
+    built = runner.invoke(main, ["build", str(src), "--out", str(tmp_path)])
     assert built.exit_code == 0, built.output
     assert "Marketing:" in built.output and "report:" in built.output
     checked = runner.invoke(main, ["check", str(tmp_path / "Marketing.apkg")])

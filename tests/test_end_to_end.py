@@ -17,7 +17,7 @@ from tests.conftest import SOURCE
 @pytest.fixture(scope="module")
 def seed_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
     out = tmp_path_factory.mktemp("out")
-    result = build(SOURCE, out, timestamp=1_700_000_000)
+    result = build(SOURCE, out, timestamp=1_700_000_000, write_ledger=False)
     return out, result
 
 

@@ -1,0 +1,322 @@
+"""The ledger, ``cards.lock``: what every note was at the last build, kept beside the sources.
+
+Anki matches an imported note to a student's copy by GUID alone, and replaces the copy only when the
+imported note's modification time is newer. The ledger keeps both right across rebuilds:
+
+- per note: its GUID, a fingerprint of what was written, the time that content last changed, where
+  it came from, and its front and back as plain text (so the ids stage can recognise an edited card);
+- per note type: its fingerprint, the time it last changed, and its field names (a field change would
+  fork the note type in every student's collection, so it is refused unless asked for).
+
+The file is JSON with one entry per line, sorted by source file and line, so ``git diff`` reads like
+the sources. It holds no wall-clock time of its own: a rebuild with no change writes the same bytes.
+Reading and writing happen in :mod:`genanki_build.build`; everything here is pure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from genanki_build.errors import BuildError
+from genanki_build.model import Card, Finding, NoteType
+from genanki_build.notetypes import NoteTypeSpec
+from genanki_build.stage import LedgerEntry
+
+#: The ledger's file name, in the source folder.
+LEDGER_NAME = "cards.lock"
+#: Version of the file layout; a newer one is refused rather than misread.
+VERSION = 1
+
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class NoteTypeEntry:
+    """What the ledger remembers of one note type."""
+
+    key: str
+    """``basic`` or ``cloze``."""
+    fingerprint: str
+    """:attr:`NoteTypeSpec.fingerprint` when last built."""
+    mtime: int
+    """When the note type last changed; Anki updates a student's copy only when this is newer."""
+    fields: tuple[str, ...]
+    """Its field names when last built."""
+
+
+@dataclass(frozen=True, slots=True)
+class Ledger:
+    """The whole ``cards.lock``."""
+
+    cards: tuple[LedgerEntry, ...] = ()
+    """One entry per note, sorted by file, line and GUID."""
+    note_types: MappingProxyType[str, NoteTypeEntry] = field(default_factory=lambda: MappingProxyType({}))
+    """Note types by key."""
+
+    def by_guid(self) -> MappingProxyType[str, LedgerEntry]:
+        """The entries by GUID, as :attr:`Context.ledger` wants them."""
+        return MappingProxyType({e.guid: e for e in self.cards})
+
+
+@dataclass(frozen=True, slots=True)
+class Stamped:
+    """What :func:`update` returns."""
+
+    cards: tuple[Card, ...]
+    """The cards, each with its modification time."""
+    ledger: Ledger
+    """The ledger to write when the build succeeds."""
+    notetype_mtimes: MappingProxyType[str, int]
+    """Modification time per note-type key, for the package."""
+    findings: tuple[Finding, ...] = ()
+    """What changed since the last build, for the report."""
+
+
+def plain_text(markup: str) -> str:
+    """A field's text for comparing: tags dropped, entities decoded, white space collapsed."""
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", markup))).strip()
+
+
+def fingerprint(card: Card, *, reverse: bool = False) -> str:
+    """A hash of everything a note update carries into a student's collection."""
+    # Over-approximates the "Add Reverse" field: toggling either setting marks the note changed.
+    flag = f"{int(reverse)}{int('reverse' in card.flags)}" if card.note_type is NoteType.BASIC else ""
+    parts = [card.note_type.value, card.front, card.back, flag, " ".join(sorted(card.tags))]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
+
+
+def _fail(path: Path, problem: str) -> BuildError:
+    return BuildError(
+        f"{path}: {problem}. It is the record that keeps students' review history across rebuilds: "
+        "restore it from version control (resolve any merge conflict in it), or delete it to start "
+        "afresh — then every card edited since the last release reaches students as a new note"
+    )
+
+
+def _int(raw: Any, path: Path, what: str) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise _fail(path, f"{what} is not a whole number")
+    return raw
+
+
+def _str(raw: Any, path: Path, what: str) -> str:
+    if not isinstance(raw, str):
+        raise _fail(path, f"{what} is not text")
+    return raw
+
+
+def _entry(raw: Any, path: Path, i: int) -> LedgerEntry:
+    if not isinstance(raw, dict):
+        raise _fail(path, f"card entry {i + 1} is not an object")
+    lines = raw.get("lines", [0, 0])
+    if not (isinstance(lines, list) and len(lines) == 2 and all(isinstance(n, int) for n in lines)):
+        raise _fail(path, f"card entry {i + 1}: lines must be [first, last]")
+    what = f"card entry {i + 1}"
+    return LedgerEntry(
+        guid=_str(raw.get("guid"), path, f"{what}: guid"),
+        fingerprint=_str(raw.get("fingerprint"), path, f"{what}: fingerprint"),
+        mtime=_int(raw.get("mtime"), path, f"{what}: mtime"),
+        file=_str(raw.get("file", ""), path, f"{what}: file"),
+        front=_str(raw.get("front", ""), path, f"{what}: front"),
+        back=_str(raw.get("back", ""), path, f"{what}: back"),
+        first=lines[0],
+        last=lines[1],
+        note_type=_str(raw.get("note_type", "basic"), path, f"{what}: note_type"),
+    )
+
+
+def _note_type(key: str, raw: Any, path: Path) -> NoteTypeEntry:
+    if not isinstance(raw, dict):
+        raise _fail(path, f"note type {key!r} is not an object")
+    fields = raw.get("fields", [])
+    if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+        raise _fail(path, f"note type {key!r}: fields must be a list of names")
+    return NoteTypeEntry(
+        key=key,
+        fingerprint=_str(raw.get("fingerprint"), path, f"note type {key!r}: fingerprint"),
+        mtime=_int(raw.get("mtime"), path, f"note type {key!r}: mtime"),
+        fields=tuple(fields),
+    )
+
+
+def loads(text: str, path: Path = Path(LEDGER_NAME)) -> Ledger:
+    """Parse a ledger; raises :class:`BuildError` naming the file and what is wrong."""
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _fail(path, f"line {exc.lineno}: not valid JSON ({exc.msg})") from None
+    if not isinstance(raw, dict):
+        raise _fail(path, "not a ledger (expected a JSON object)")
+    version = raw.get("version")
+    if version != VERSION:
+        raise _fail(path, f"ledger version {version!r}, this genanki-build reads version {VERSION}")
+    cards = raw.get("cards", [])
+    types = raw.get("note_types", {})
+    if not isinstance(cards, list) or not isinstance(types, dict):
+        raise _fail(path, "cards must be a list and note_types an object")
+    entries = tuple(_entry(c, path, i) for i, c in enumerate(cards))
+    seen: set[str] = set()
+    for entry in entries:
+        if entry.guid in seen:
+            raise _fail(path, f"GUID {entry.guid} appears twice")
+        seen.add(entry.guid)
+    note_types = {str(k): _note_type(str(k), v, path) for k, v in types.items()}
+    return Ledger(entries, MappingProxyType(note_types))
+
+
+def read(path: Path) -> Ledger:
+    """The ledger at ``path``; an empty one when there is none yet (a first build)."""
+    if not path.exists():
+        return Ledger()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(path, f"cannot be read ({exc})") from None
+    return loads(text, path)
+
+
+def _sort_key(entry: LedgerEntry) -> tuple[str, int, str]:
+    return (entry.file, entry.first, entry.guid)
+
+
+def dumps(ledger: Ledger) -> str:
+    """The ledger as text: JSON, one entry per line, sorted by file, line and GUID."""
+
+    def one(obj: Mapping[str, Any]) -> str:
+        return json.dumps(obj, ensure_ascii=False)
+
+    types = [
+        f"    {json.dumps(key)}: "
+        + one({"fingerprint": nt.fingerprint, "mtime": nt.mtime, "fields": list(nt.fields)})
+        for key, nt in sorted(ledger.note_types.items())
+    ]
+    cards = [
+        "    "
+        + one(
+            {
+                "guid": e.guid,
+                "fingerprint": e.fingerprint,
+                "mtime": e.mtime,
+                "file": e.file,
+                "lines": [e.first, e.last],
+                "note_type": e.note_type,
+                "front": e.front,
+                "back": e.back,
+            }
+        )
+        for e in sorted(ledger.cards, key=_sort_key)
+    ]
+    return (
+        "{\n"
+        f'  "version": {VERSION},\n'
+        '  "note_types": {\n' + ",\n".join(types) + ("\n" if types else "") + "  },\n"
+        '  "cards": [\n' + ",\n".join(cards) + ("\n" if cards else "") + "  ]\n"
+        "}\n"
+    )
+
+
+def _note_types(
+    specs: Mapping[str, NoteTypeSpec],
+    previous: Ledger,
+    build_time: int,
+    allow_field_change: bool,
+) -> tuple[dict[str, NoteTypeEntry], list[Finding]]:
+    entries: dict[str, NoteTypeEntry] = {}
+    findings: list[Finding] = []
+    refused: list[str] = []
+    for key, spec in sorted(specs.items()):
+        old = previous.note_types.get(key)
+        if old is None:
+            entries[key] = NoteTypeEntry(key, spec.fingerprint, build_time, spec.fields)
+            continue
+        if old.fields != spec.fields:
+            change = f"{spec.name}: fields {list(old.fields)} -> {list(spec.fields)}"
+            if not allow_field_change:
+                refused.append(change)
+            else:
+                findings.append(
+                    Finding(
+                        "ledger",
+                        "warning",
+                        f"{change} (allowed by --allow-field-change). Students who import this "
+                        "release keep their notes of this type as they were: Anki cannot update a "
+                        "note whose note type's fields changed, so it adds a second copy of the "
+                        "note type for them and their earlier notes stop receiving edits",
+                    )
+                )
+        if old.fingerprint == spec.fingerprint and old.fields == spec.fields:
+            entries[key] = old
+        else:
+            # Strictly newer than the students' copy, or Anki keeps the old templates and CSS.
+            entries[key] = NoteTypeEntry(key, spec.fingerprint, max(build_time, old.mtime + 1), spec.fields)
+            if old.fields == spec.fields:
+                findings.append(
+                    Finding("ledger", "info", f"{spec.name}: templates or styling changed; updated in place")
+                )
+    if refused:
+        raise BuildError(
+            "refusing to change note-type fields: "
+            + "; ".join(refused)
+            + ". Students' collections would fork the note type, and their existing notes would stop "
+            "receiving updates. Keep the fields as they were, or rebuild with --allow-field-change "
+            "if you accept that"
+        )
+    return entries, findings
+
+
+def update(
+    cards: Iterable[Card],
+    previous: Ledger,
+    specs: Mapping[str, NoteTypeSpec],
+    *,
+    build_time: int,
+    reverse: bool = False,
+    allow_field_change: bool = False,
+) -> Stamped:
+    """Stamp each card's modification time and compute the ledger to write after this build.
+
+    An unchanged note (same fingerprint as in ``previous``) keeps its old time, so Anki's "update if
+    newer" leaves students' copies alone; a changed or new note gets ``build_time`` (and never a time
+    at or before its last one). Raises :class:`BuildError` when a note type's fields changed and
+    ``allow_field_change`` is false.
+    """
+    note_types, findings = _note_types(specs, previous, build_time, allow_field_change)
+    old = previous.by_guid()
+    stamped: list[Card] = []
+    entries: list[LedgerEntry] = []
+    for card in cards:
+        fp = fingerprint(card, reverse=reverse)
+        before = old.get(card.guid)
+        if before is not None and before.fingerprint == fp:
+            mtime = before.mtime
+        elif before is not None:
+            mtime = max(build_time, before.mtime + 1)
+        else:
+            mtime = card.mtime or build_time
+        stamped.append(replace(card, mtime=mtime))
+        entries.append(
+            LedgerEntry(
+                guid=card.guid,
+                fingerprint=fp,
+                mtime=mtime,
+                file=card.source.file,
+                front=plain_text(card.front),
+                back=plain_text(card.back),
+                first=card.source.first,
+                last=card.source.last,
+                note_type=card.note_type.value,
+            )
+        )
+    ledger = Ledger(tuple(sorted(entries, key=_sort_key)), MappingProxyType(note_types))
+    return Stamped(
+        tuple(stamped), ledger, MappingProxyType({k: v.mtime for k, v in note_types.items()}), tuple(findings)
+    )

@@ -1,0 +1,230 @@
+"""The promise of issue 5, judged by real Anki: a rebuild never costs a student their review history.
+
+Build v1, import it, answer every card; edit the sources (a typo fix, an edited answer, a reworded
+question, an inserted, a deleted and two swapped cards); build v2 later and import it with Anki's
+default options. Edited notes must be updated in place, the one new card added, nothing duplicated,
+and every review kept.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from genanki_build import notetypes
+from genanki_build.build import build
+from genanki_build.check import import_into
+from genanki_build.errors import BuildError
+from genanki_build.ledger import LEDGER_NAME
+from tests.conftest import write_tree
+
+V1_TIME = 1_700_000_000
+V2_TIME = 1_700_086_400
+DECK_TOML = '[collection]\nname = "History"\nnamespace = "tests/history"\n'
+
+
+def brainscape(title: str, cards: list[tuple[str, str]]) -> str:
+    """A Brainscape deck page as copied from the browser: a title, then numbered Q/A blocks."""
+    blocks = [f"{title} Flashcards"]
+    for n, (question, answer) in enumerate(cards, start=1):
+        blocks.append(f"{n}\nQ\n{question}\nA\n{answer}")
+    return "\n".join(blocks) + "\n"
+
+
+L1 = [
+    ("What is a market segmnet?", "A group of buyers who respond alike to a marketing mix."),
+    ("What does CRM stand for?", "Customer relationship management."),
+    ("Which term names the tools a firm controls to sway demand?", "The marketing mix."),
+    ("Define brand equity.", "The added value a brand name gives a product beyond its function."),
+    ("What is a value proposition?", "The promise of value a company makes to its customers."),
+    ("What is positioning?", "The place a brand occupies in the minds of its target customers."),
+]
+L2 = [
+    ("What is churn?", "The share of customers who stop buying in a period."),
+    ("What is customer lifetime value?", "The net present value of all future profits from one customer."),
+    ("What is a touchpoint?", "Any moment at which a customer meets the brand."),
+]
+
+
+def v2_l1() -> list[tuple[str, str]]:
+    cards = list(L1)
+    cards[0] = ("What is a market segment?", cards[0][1])  # typo fixed
+    cards[1] = (cards[1][0], "Customer relationship management: keeping and growing customers.")  # answer
+    # The question reworded, the same answer:
+    cards[2] = ("What do we call the controllable levers of marketing?", cards[2][1])
+    cards[3], cards[5] = cards[5], cards[3]  # two cards swapped
+    del cards[4]  # "What is a value proposition?" deleted
+    cards.insert(2, ("What is a marketing funnel?", "The stages from awareness to purchase."))  # new
+    return cards
+
+
+def _snapshot(col: Any) -> dict[str, dict[str, Any]]:
+    """Per note GUID: note id, fields, and its card's scheduling state and review count."""
+    out: dict[str, dict[str, Any]] = {}
+    for nid in col.find_notes(""):
+        note = col.get_note(nid)
+        (cid,) = note.card_ids()
+        card = col.get_card(cid)
+        reviews = col.db.scalar("SELECT count() FROM revlog WHERE cid = ?", cid)
+        out[note.guid] = {
+            "nid": nid,
+            "fields": list(note.fields),
+            "mod": note.mod,
+            "sched": (card.type, card.queue, card.ivl, card.due, card.reps, card.did),
+            "reviews": reviews,
+        }
+    return out
+
+
+def _answer_all(col: Any) -> int:
+    col.decks.select(col.decks.id_for_name("History"))  # the root: its subdecks are studied too
+    answered = 0
+    while True:
+        card = col.sched.getCard()
+        if card is None:
+            return answered
+        col.sched.answerCard(card, 4)  # "Easy": graduates at once, so each card is answered once
+        answered += 1
+
+
+def _structure(col: Any) -> tuple[set[int], set[int]]:
+    return {m.id for m in col.models.all_names_and_ids()}, {d.id for d in col.decks.all_names_and_ids()}
+
+
+def test_rebuild__keeps_review_history_through_edits(tmp_path: Path, collection: Any) -> None:
+    src = write_tree(
+        tmp_path / "src",
+        {"l1.txt": brainscape("L1 Basics", L1), "l2.txt": brainscape("L2 Customers", L2)},
+        DECK_TOML,
+    )
+    v1 = build(src, tmp_path / "v1", timestamp=V1_TIME)
+    assert len(v1.cards) == 9
+    import_into(collection, tmp_path / "v1" / "History.apkg")
+    assert _answer_all(collection) == 9
+    before = _snapshot(collection)
+    assert all(s["reviews"] == 1 for s in before.values())
+    models, decks = _structure(collection)
+
+    write_tree(src, {"l1.txt": brainscape("L1 Basics", v2_l1())})
+    v2 = build(src, tmp_path / "v2", timestamp=V2_TIME)
+    log = import_into(collection, tmp_path / "v2" / "History.apkg").log
+    after = _snapshot(collection)
+
+    # Exactly one new note, and no duplicates: the deleted card's note stays with the student.
+    assert len(log.new) == 1
+    assert len(after) == len(before) + 1
+    firsts = [s["fields"][0] for s in after.values()]
+    assert len(firsts) == len(set(firsts))
+    (new_guid,) = set(after) - set(before)
+    assert after[new_guid]["fields"][0] == "What is a marketing funnel?"
+    # Edited notes updated in place (same note id, new text); the rest left untouched.
+    edited = {
+        "What is a market segmnet?": "What is a market segment?",
+        "What does CRM stand for?": "Customer relationship management: keeping and growing customers.",
+        "Which term names the tools a firm controls to sway demand?": (
+            "What do we call the controllable levers of marketing?"
+        ),
+    }
+    by_front = {s["fields"][0]: g for g, s in before.items()}
+    for old_front, new_text in edited.items():
+        guid = by_front[old_front]
+        assert after[guid]["nid"] == before[guid]["nid"]
+        assert new_text in after[guid]["fields"][:2]
+    assert len(log.updated) == len(edited)
+    unchanged = set(before) - {by_front[f] for f in edited}
+    for guid in unchanged:
+        assert after[guid]["fields"] == before[guid]["fields"]
+        assert after[guid]["mod"] == before[guid]["mod"]
+    # Every review kept: the same scheduling state and review log for every card the student had.
+    for guid, state in before.items():
+        assert after[guid]["sched"] == state["sched"]
+        assert after[guid]["reviews"] == 1
+    # No new note type or deck.
+    assert _structure(collection) == (models, decks)
+    removed = [f for f in v2.findings if f.kind == "ledger" and "removed" in f.message]
+    assert len(removed) == 1 and "value proposition" in removed[0].message
+
+
+def test_rebuild__renamed_file_keeps_guids(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"l1.txt": brainscape("L1 Basics", L1)}, DECK_TOML)
+    v1 = build(src, tmp_path / "v1", timestamp=V1_TIME)
+    (src / "l1.txt").rename(src / "lecture-one.txt")
+    v2 = build(src, tmp_path / "v2", timestamp=V2_TIME)
+    assert [c.guid for c in v2.cards] == [c.guid for c in v1.cards]
+    assert {c.source.file for c in v2.cards} == {"lecture-one.txt"}
+    # Unchanged content keeps its modification time, so Anki leaves students' copies alone.
+    assert [c.mtime for c in v2.cards] == [V1_TIME] * len(L1)
+
+
+def test_rebuild__renamed_file_with_a_typo_fix_keeps_guids(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"l1.txt": brainscape("L1 Basics", L1)}, DECK_TOML)
+    v1 = build(src, tmp_path / "v1", timestamp=V1_TIME)
+    (src / "l1.txt").unlink()
+    fixed = [("What is a market segment?", L1[0][1]), *L1[1:]]
+    write_tree(src, {"renamed.txt": brainscape("L1 Basics", fixed)})
+    v2 = build(src, tmp_path / "v2", timestamp=V2_TIME)
+    assert [c.guid for c in v2.cards] == [c.guid for c in v1.cards]
+    assert [c.mtime for c in v2.cards] == [V2_TIME] + [V1_TIME] * (len(L1) - 1)
+
+
+def test_rebuild__no_change_gives_identical_bytes(tmp_path: Path) -> None:
+    src = write_tree(
+        tmp_path / "src",
+        {"l1.txt": brainscape("L1 Basics", L1), "l2.txt": brainscape("L2 Customers", L2)},
+        DECK_TOML,
+    )
+    build(src, tmp_path / "a", timestamp=V1_TIME)
+    lock_a = (src / LEDGER_NAME).read_bytes()
+    # Even a later clock changes nothing: dates in the package follow the content.
+    build(src, tmp_path / "b", timestamp=V2_TIME)
+    assert (src / LEDGER_NAME).read_bytes() == lock_a
+    for name in ("History.apkg", "cards.jsonl"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_rebuild__same_inputs_and_epoch_give_identical_bytes(tmp_path: Path) -> None:
+    files = {"l1.txt": brainscape("L1 Basics", L1)}
+    src = write_tree(tmp_path / "src", files, DECK_TOML)
+    build(src, tmp_path / "v1", timestamp=V1_TIME)
+    write_tree(src, {"l1.txt": brainscape("L1 Basics", v2_l1())})
+    lock_v1 = (src / LEDGER_NAME).read_bytes()
+    build(src, tmp_path / "a", timestamp=V2_TIME)
+    lock_a = (src / LEDGER_NAME).read_bytes()
+    (src / LEDGER_NAME).write_bytes(lock_v1)
+    build(src, tmp_path / "b", timestamp=V2_TIME)
+    assert (src / LEDGER_NAME).read_bytes() == lock_a
+    assert (tmp_path / "a" / "History.apkg").read_bytes() == (tmp_path / "b" / "History.apkg").read_bytes()
+
+
+def test_rebuild__css_change_updates_note_type_in_place(
+    tmp_path: Path, collection: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = write_tree(tmp_path / "src", {"l1.txt": brainscape("L1 Basics", L1)}, DECK_TOML)
+    build(src, tmp_path / "v1", timestamp=V1_TIME)
+    import_into(collection, tmp_path / "v1" / "History.apkg")
+    models, decks = _structure(collection)
+    monkeypatch.setattr(notetypes, "CSS", notetypes.CSS + "\n.card { letter-spacing: 0.01em; }\n")
+    v2 = build(src, tmp_path / "v2", timestamp=V2_TIME)
+    assert all(c.mtime == V1_TIME for c in v2.cards)
+    import_into(collection, tmp_path / "v2" / "History.apkg")
+    assert _structure(collection) == (models, decks)
+    basic = collection.models.by_name("History Basic")
+    assert "letter-spacing: 0.01em" in basic["css"]
+    assert collection.note_count() == len(L1)
+
+
+def test_rebuild__field_change_refused_without_flag(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"l1.txt": brainscape("L1 Basics", L1)}, DECK_TOML)
+    build(src, tmp_path / "v1", timestamp=V1_TIME)
+    lock = src / LEDGER_NAME
+    # As if the last release had no "Add Reverse" field: this build would add one.
+    text = lock.read_text(encoding="utf-8").replace('["Front", "Back", "Add Reverse"]', '["Front", "Back"]')
+    lock.write_text(text, encoding="utf-8")
+    with pytest.raises(BuildError, match="--allow-field-change"):
+        build(src, tmp_path / "v2", timestamp=V2_TIME)
+    assert lock.read_text(encoding="utf-8") == text, "a failed build must not touch the ledger"
+    result = build(src, tmp_path / "v2", timestamp=V2_TIME, allow_field_change=True)
+    warnings = [f.message for f in result.warnings if f.kind == "warning" and f.stage == "ledger"]
+    assert len(warnings) == 1 and "Add Reverse" in warnings[0]
