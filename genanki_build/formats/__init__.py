@@ -7,12 +7,24 @@ for ties in detection: earlier formats win.
 
 from __future__ import annotations
 
-from genanki_build.formats import brainscape_page, prose, quizlet_page
+from genanki_build.formats import (
+    anki_text,
+    brainscape_page,
+    csv_table,
+    mcq,
+    prose,
+    quizlet_export,
+    quizlet_page,
+)
 from genanki_build.formats.base import Format, ParseOptions, Registry, RegistryError
 
 _MODULES = (
     brainscape_page,
     quizlet_page,
+    anki_text,
+    mcq,
+    quizlet_export,
+    csv_table,
     prose,
 )
 

@@ -1,0 +1,229 @@
+"""Anki's "Notes in Plain Text" export.
+
+Two generations:
+
+- Since Anki 2.1.55 the file opens with ``#key:value`` header lines: ``#separator:`` (``tab``,
+  ``comma``, ``semicolon``, ``pipe``, ``space``, ``colon`` or a literal character), ``#html:``
+  (``true``/``false``), ``#tags column:``, ``#deck column:``, ``#notetype column:``, ``#guid column:``
+  (1-based), and ``#tags:``, ``#deck:``, ``#notetype:``, ``#columns:`` for the whole file.
+- Older exports have no header: tab-separated, two or more columns, fields HTML-escaped
+  (``&lt;``, ``<br />``).
+
+Fields may be quoted and span lines, with ``""`` for a quote inside (read with :mod:`csv`).
+
+- A GUID column becomes :attr:`Card.guid` with ``guid_given``, so a re-import updates the same
+  notes. A GUID seen twice in one file is given to the first note only; the later ones get none
+  (the ids stage assigns one) and a ``warning`` says so.
+- A note whose notetype name contains "cloze", or whose first field holds ``{{cN::…}}``, stays a
+  Cloze note: first field = text, second = extra. Hints (``{{c1::x::hint}}``) are kept as written.
+- Other notes: first field = front, second = back; further fields are appended to the back.
+- The deck column's last ``::`` component becomes the card's title (the lectures stage uses it);
+  the tags column gives the card's tags.
+- Markup is HTML when ``#html:true``, or, in an old export, when fields hold entities or tags.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from genanki_build.formats._lines import skipped
+from genanki_build.formats.base import Format, ParseOptions
+from genanki_build.formats.csv_table import Row, read_rows
+from genanki_build.model import Card, Finding, Markup, NoteType, ParseResult, SourceRef
+
+NAME = "anki-text"
+
+_HEADER = re.compile(r"^#(?P<key>[a-z][a-z ]*[a-z]):(?P<value>.*)$", re.IGNORECASE)
+#: Header keys Anki writes or reads.
+KNOWN_HEADERS = frozenset(
+    {
+        "separator",
+        "html",
+        "tags",
+        "columns",
+        "notetype",
+        "deck",
+        "notetype column",
+        "deck column",
+        "tags column",
+        "guid column",
+        "if matches",
+    }
+)
+_SEPARATORS = {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " ", "colon": ":"}
+_HTML = re.compile(r"&(?:lt|gt|amp|nbsp|quot|#\d+);|<br\s*/?>|</?(?:div|b|i|u|span|ul|ol|li|p|img)\b", re.I)
+_CLOZE = re.compile(r"\{\{c\d+::")
+_SAMPLE_LINES = 200
+
+
+@dataclass
+class _Headers:
+    lines: int = 0
+    values: dict[str, str] = field(default_factory=dict)
+
+    def column(self, key: str) -> int | None:
+        raw = self.values.get(f"{key} column", "").strip()
+        return int(raw) - 1 if raw.isdigit() and int(raw) > 0 else None
+
+
+def _headers(lines: Sequence[str]) -> _Headers:
+    found = _Headers()
+    for line in lines:
+        match = _HEADER.match(line.strip())
+        if not match or match.group("key").lower() not in KNOWN_HEADERS:
+            break
+        found.values[match.group("key").lower()] = match.group("value").strip()
+        found.lines += 1
+    return found
+
+
+def _separator(raw: str) -> str:
+    name = raw.strip().lower()
+    if name in _SEPARATORS:
+        return _SEPARATORS[name]
+    return raw[:1] if raw else "\t"
+
+
+def _legacy_rows(text: str) -> list[Row]:
+    sample = "\n".join(text.split("\n")[:_SAMPLE_LINES])
+    try:
+        return read_rows(sample, "\t", strict=False)
+    except csv.Error:
+        return []
+
+
+def detect(text: str) -> float:
+    """Near-certain with Anki's headers; for an old export, consistent tab columns with HTML."""
+    head = text.split("\n", 12)[:12]
+    headers = _headers(head)
+    if "separator" in headers.values or "html" in headers.values:
+        return 0.99
+    if headers.lines >= 1:
+        return 0.8
+    rows = _legacy_rows(text)
+    if len(rows) < 2:
+        return 0.0
+    widths = [len(r.fields) for r in rows]
+    width = max(set(widths), key=widths.count)
+    share = widths.count(width) / len(widths)
+    if width < 2 or share < 0.9:
+        return 0.0
+    firsts = [r.fields[0].strip().lower() for r in rows]
+    if len(set(firsts)) < 0.5 * len(firsts):
+        return 0.0  # the same few labels (``Q:``/``A:``) in the first column: not notes
+    html = sum(1 for r in rows if any(_HTML.search(f) for f in r.fields))
+    multiline = sum(1 for r in rows if r.last > r.first)
+    if html >= max(1, len(rows) // 50):
+        return round(0.85 * share, 3)
+    if multiline:
+        return round(0.8 * share, 3)
+    return round(0.5 * share, 3)
+
+
+def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
+    """One card per note row; header lines reported, duplicate GUIDs warned about."""
+    lines = text.split("\n")
+    headers = _headers(lines[:50])
+    findings = [
+        skipped(NAME, source, n + 1, lines[n], "Anki export header")
+        for n in range(headers.lines)
+        if lines[n].strip()
+    ]
+    sep = _separator(options.extra.get("separator", "") or headers.values.get("separator", "tab"))
+    body = "\n".join(lines[headers.lines :])
+    try:
+        rows = read_rows(body, sep, first_line=headers.lines + 1)
+    except csv.Error as exc:
+        findings.append(
+            Finding(
+                NAME,
+                "warning",
+                f"broken quoting ({exc}); read leniently — check the quotes near that line",
+                SourceRef(source, headers.lines + 1, max(headers.lines + 1, len(lines))),
+            )
+        )
+        rows = read_rows(body, sep, first_line=headers.lines + 1, strict=False)
+    html_flag = headers.values.get("html", "").lower()
+    if html_flag:
+        markup = Markup.HTML if html_flag == "true" else Markup.TEXT
+    else:
+        has_html = any(_HTML.search(f) for r in rows for f in r.fields)
+        markup = Markup.HTML if has_html else Markup.TEXT
+    meta = {
+        "guid": headers.column("guid"),
+        "notetype": headers.column("notetype"),
+        "deck": headers.column("deck"),
+        "tags": headers.column("tags"),
+    }
+    meta_cols = {c for c in meta.values() if c is not None}
+    file_tags = tuple(headers.values.get("tags", "").split())
+    file_deck = headers.values.get("deck", "")
+    file_notetype = headers.values.get("notetype", "")
+    seen_guids: dict[str, SourceRef] = {}
+    cards: list[Card] = []
+    for row in rows:
+        where = SourceRef(source, row.first, row.last)
+
+        def cell(col: int | None, fields: tuple[str, ...] = row.fields) -> str:
+            return fields[col] if col is not None and col < len(fields) else ""
+
+        fields = [f for i, f in enumerate(row.fields) if i not in meta_cols]
+        while fields and not fields[-1].strip():
+            fields.pop()
+        front = fields[0].strip() if fields else ""
+        rest = [f.strip() for f in fields[1:]]
+        notetype = cell(meta["notetype"]) or file_notetype
+        cloze = "cloze" in notetype.lower() or bool(_CLOZE.search(front))
+        joiner = "<br><br>" if markup is Markup.HTML else "\n\n"
+        back = joiner.join(f for f in rest if f)
+        if not front or (not back and not cloze):
+            reason = "note with an empty first field" if not front else "note with an empty back"
+            findings.extend(
+                skipped(NAME, source, n, lines[n - 1], reason)
+                for n in range(row.first, row.last + 1)
+                if n - 1 < len(lines) and lines[n - 1].strip()
+            )
+            continue
+        guid = cell(meta["guid"]).strip()
+        given = bool(guid)
+        if guid and guid in seen_guids:
+            findings.append(
+                Finding(
+                    NAME,
+                    "warning",
+                    f"GUID {guid!r} already used by the note at {seen_guids[guid]}; this note gets a "
+                    "new GUID, so re-importing it will add a note instead of updating one",
+                    where,
+                )
+            )
+            guid, given = "", False
+        elif guid:
+            seen_guids[guid] = where
+        deck = cell(meta["deck"]).strip() or file_deck
+        tags = {*file_tags, *cell(meta["tags"]).split()}
+        cards.append(
+            Card(
+                front=front,
+                back=back,
+                source=where,
+                format=NAME,
+                note_type=NoteType.CLOZE if cloze else NoteType.BASIC,
+                markup=markup,
+                title=deck.split("::")[-1].strip() if deck else "",
+                tags=tuple(sorted(tags)),
+                guid=guid,
+                guid_given=given,
+            )
+        )
+    return ParseResult(tuple(cards), tuple(findings))
+
+
+FORMAT = Format(
+    NAME,
+    "Anki 'Notes in Plain Text' export (with #separator/#html/#… column headers, or the older kind).",
+    detect,
+    parse,
+)

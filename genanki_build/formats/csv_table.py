@@ -1,0 +1,427 @@
+"""CSV and TSV tables: Brainscape's CSV export and generic spreadsheets saved as CSV/TSV.
+
+- The delimiter is sniffed among ``,``, ``;``, tab and ``|``: the one that gives the most rows
+  with the same number (two or more) of columns wins. ``deck.toml`` may force it with
+  ``separator = ","`` (names ``comma``, ``semicolon``, ``tab``, ``pipe`` work too).
+- A header row is recognised by its column names (:data:`FRONT_NAMES`, :data:`BACK_NAMES`,
+  :data:`TAG_NAMES`, :data:`DECK_NAMES`, case-insensitive) and picks the front and back columns;
+  without a header the first two columns are front and back. A first row that merely looks like
+  labels (short, over longer data) is kept as a card with an ``info`` finding, since vocabulary
+  pairs look the same; ``header = "true"`` (or ``"false"``) in ``deck.toml`` decides for a file.
+- Further columns are never silently lost. A column that is empty or only repeats another column
+  in every row (Brainscape's ``Name``) is dropped, with one ``info`` finding per file saying so.
+  Any other extra column is appended to the back, one line per column (``Name: value`` when the
+  header names it), with one ``info`` finding per file.
+- Strict parsing first (Python's :mod:`csv`, ``strict=True``). When quoting is broken (an
+  unterminated quote, a row with the wrong number of columns), the file is read again line by
+  line, each physical line one row, and every doubtful line is reported as a ``warning`` with
+  its ``file:line``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from genanki_build.formats._lines import skipped
+from genanki_build.formats.base import Format, ParseOptions
+from genanki_build.model import Card, Finding, ParseResult, SourceRef
+
+NAME = "csv"
+
+#: Delimiters tried when sniffing, in order of preference on ties.
+DELIMITERS: tuple[str, ...] = (",", "\t", ";", "|")
+#: Header names (lower-case) of the question column.
+FRONT_NAMES: frozenset[str] = frozenset(
+    {
+        "question",
+        "questions",
+        "front",
+        "term",
+        "terms",
+        "word",
+        "prompt",
+        "q",
+        "side 1",
+        "side a",
+        "card front",
+    }
+)
+#: Header names (lower-case) of the answer column.
+BACK_NAMES: frozenset[str] = frozenset(
+    {
+        "answer",
+        "answers",
+        "back",
+        "definition",
+        "definitions",
+        "meaning",
+        "a",
+        "response",
+        "side 2",
+        "side b",
+        "card back",
+        "translation",
+    }
+)
+#: Header names (lower-case) of a column holding space-separated tags.
+TAG_NAMES: frozenset[str] = frozenset({"tags", "tag"})
+#: Header names (lower-case) of a column holding a deck or lesson name.
+DECK_NAMES: frozenset[str] = frozenset({"deck", "subdeck", "lesson", "chapter", "section"})
+_SEPARATOR_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}
+_SAMPLE_LINES = 200
+_LABEL = re.compile(r"^[^\W\d_][\w ()/-]{0,24}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One CSV record with the physical lines it spans."""
+
+    first: int
+    """First physical line (1-based)."""
+    last: int
+    """Last physical line (1-based, inclusive)."""
+    fields: tuple[str, ...]
+    """The fields, unquoted."""
+
+
+def separator_option(options: ParseOptions) -> str:
+    """The ``separator`` forced in ``deck.toml``, translated from its name; empty when unset."""
+    raw = options.extra.get("separator", "")
+    return _SEPARATOR_NAMES.get(raw.strip().lower(), raw) if raw.strip() else raw
+
+
+def read_rows(text: str, delimiter: str, *, first_line: int = 1, strict: bool = True) -> list[Row]:
+    """Every non-empty record of ``text`` (which starts at physical line ``first_line``).
+
+    Raises :class:`csv.Error` on broken quoting when ``strict``; the message names the line.
+    """
+    physical = text.split("\n")
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True, strict=strict
+    )
+    rows: list[Row] = []
+    consumed = 0
+    try:
+        for fields in reader:
+            start, end = consumed, reader.line_num
+            consumed = end
+            if not any(f.strip() for f in fields):
+                continue
+            while start < end - 1 and not physical[start].strip():
+                start += 1
+            rows.append(Row(start + first_line, end - 1 + first_line, tuple(fields)))
+    except csv.Error as exc:
+        raise CsvError(consumed + first_line, str(exc)) from None
+    return rows
+
+
+class CsvError(csv.Error):
+    """Broken quoting, with the physical line where the failing record starts."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(f"line {line}: {reason}")
+        self.line = line
+        """1-based line where the record that failed starts."""
+
+
+def _tolerant_rows(text: str, delimiter: str, first_line: int = 1) -> list[Row]:
+    """One row per non-blank physical line; quotes never span lines."""
+    rows: list[Row] = []
+    for offset, line in enumerate(text.split("\n")):
+        if not line.strip():
+            continue
+        fields = next(csv.reader([line], delimiter=delimiter, quotechar='"', doublequote=True), [])
+        rows.append(Row(first_line + offset, first_line + offset, tuple(fields)))
+    return rows
+
+
+def _unbalanced(line: str) -> bool:
+    """True when a physical line has an odd number of quote characters."""
+    return line.count('"') % 2 == 1
+
+
+def _column_profile(text: str, delimiter: str) -> tuple[int, float, int]:
+    """(modal column count, share of sampled rows having it, rows sampled)."""
+    sample = "\n".join(text.split("\n")[:_SAMPLE_LINES])
+    try:
+        rows = read_rows(sample, delimiter, strict=False)
+    except csv.Error:
+        return 0, 0.0, 0
+    if len(rows) > 1 and header_kind(rows[0].fields) == "known":
+        rows = rows[1:]  # a header may name more columns than the rows fill
+    if not rows:
+        return 0, 0.0, 0
+    counts = Counter(len(r.fields) for r in rows)
+    width, hits = counts.most_common(1)[0]
+    return width, hits / len(rows), len(rows)
+
+
+def sniff_delimiter(text: str) -> tuple[str, int, float]:
+    """(delimiter, column count, consistency) of the best delimiter for ``text``."""
+    best = (",", 0, 0.0)
+    best_key = (-1.0, 0)
+    for delimiter in DELIMITERS:
+        width, share, n = _column_profile(text, delimiter)
+        if width < 2 or n < 1:
+            continue
+        key = (round(share, 2), -DELIMITERS.index(delimiter))
+        if key > best_key:
+            best, best_key = (delimiter, width, share), key
+    return best
+
+
+def _norm(cell: str) -> str:
+    return re.sub(r"\s+", " ", cell.strip().strip("\ufeff")).lower()
+
+
+def header_kind(fields: Sequence[str], rest: Sequence[Row] = ()) -> str:
+    """``known`` when the cells are recognised column names; ``generic`` when they only look like
+    names (short labels, distinct, no sentence punctuation) above clearly longer data; else ``""``."""
+    cells = [_norm(c) for c in fields]
+    known = FRONT_NAMES | BACK_NAMES | TAG_NAMES | DECK_NAMES
+    if any(c in FRONT_NAMES for c in cells) and any(c in BACK_NAMES for c in cells):
+        return "known"
+    if sum(1 for c in cells if c in known) >= 2:
+        return "known"
+    if len(rest) < 2 or len(set(cells)) != len(cells) or not all(_LABEL.match(c) for c in cells):
+        return ""
+    # Labels are short: the data under one of the first two is at least twice as long on average,
+    # and under the other clearly longer too.
+    ratios = []
+    for col in (0, 1):
+        values = [len(r.fields[col].strip()) for r in rest if col < len(r.fields)]
+        if not values or col >= len(cells):
+            return ""
+        ratios.append(sum(values) / len(values) / max(1, len(cells[col])))
+    return "generic" if max(ratios) >= 2 and min(ratios) >= 1.2 else ""
+
+
+def _labelled_lines(text: str, delimiter: str) -> bool:
+    """True when the first column is mostly the same few labels (``Q:``/``A:`` lines, not a table)."""
+    sample = "\n".join(text.split("\n")[:_SAMPLE_LINES])
+    try:
+        firsts = [_norm(r.fields[0]) for r in read_rows(sample, delimiter, strict=False)]
+    except csv.Error:
+        return False
+    return len(firsts) >= 4 and len(set(firsts)) < 0.5 * len(firsts)
+
+
+def detect(text: str) -> float:
+    """High for a table whose rows share two or more columns, higher still with a known header."""
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    if len(lines) < 2:
+        return 0.0
+    delimiter, width, share = sniff_delimiter(text)
+    if width < 2 or share < 0.8:
+        return 0.0
+    first = next(csv.reader([lines[0]], delimiter=delimiter), [])
+    if _labelled_lines(text, delimiter):
+        return 0.0
+    if header_kind(first) == "known":
+        return round(0.92 * share, 3)
+    # Without a header, a tab table is more likely a Quizlet or Anki export (they score higher).
+    return round((0.55 if delimiter == "\t" else 0.7) * share, 3)
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    front: int
+    back: int
+    tags: int | None
+    deck: int | None
+    names: tuple[str, ...]
+
+
+def _layout(header: Sequence[str] | None, width: int) -> _Layout:
+    if header is None:
+        return _Layout(0, 1, None, None, ())
+    cells = [_norm(c) for c in header]
+    front = next((i for i, c in enumerate(cells) if c in FRONT_NAMES), 0)
+    back = next((i for i, c in enumerate(cells) if c in BACK_NAMES and i != front), -1)
+    if back < 0:
+        back = next(i for i in range(max(width, 2)) if i != front)
+    tags = next((i for i, c in enumerate(cells) if c in TAG_NAMES), None)
+    deck = next((i for i, c in enumerate(cells) if c in DECK_NAMES), None)
+    return _Layout(front, back, tags, deck, tuple(c.strip() for c in header))
+
+
+def _cell(fields: Sequence[str], i: int | None) -> str:
+    return fields[i].strip() if i is not None and i < len(fields) else ""
+
+
+def _extras(rows: Sequence[Row], layout: _Layout, width: int) -> tuple[list[int], list[int]]:
+    """(columns appended to the back, columns dropped as empty or redundant)."""
+    used = {layout.front, layout.back, layout.tags, layout.deck}
+    keep: list[int] = []
+    drop: list[int] = []
+    for col in range(width):
+        if col in used:
+            continue
+        values = [_cell(r.fields, col) for r in rows]
+        others = [c for c in range(width) if c != col]
+        redundant = all(
+            not v or any(v == _cell(r.fields, o) for o in others) for r, v in zip(rows, values, strict=True)
+        )
+        (drop if redundant else keep).append(col)
+    return keep, drop
+
+
+def _column_name(layout: _Layout, col: int) -> str:
+    return layout.names[col] if col < len(layout.names) and layout.names[col] else f"column {col + 1}"
+
+
+def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
+    """Cards from every data row; the header, broken and empty rows reported."""
+    forced = separator_option(options)
+    delimiter = forced or sniff_delimiter(text)[0]
+    findings: list[Finding] = []
+    lines = text.split("\n")
+    tolerant = False
+    try:
+        rows = read_rows(text, delimiter)
+        body = rows[1:] if rows and header_kind(rows[0].fields) else rows
+        widths = Counter(len(r.fields) for r in body)
+        if len(widths) > 1:
+            modal = widths.most_common(1)[0][0]
+            bad = next(r for r in body if len(r.fields) != modal)
+            raise CsvError(bad.first, f"{len(bad.fields)} columns where the table has {modal}")
+    except csv.Error as exc:
+        at = exc.line if isinstance(exc, CsvError) else 1
+        findings.append(
+            Finding(
+                NAME,
+                "warning",
+                f"strict CSV parsing failed ({exc}); read the file line by line instead — "
+                "check the quoting of the lines reported",
+                SourceRef(source, at, at),
+            )
+        )
+        rows = _tolerant_rows(text, delimiter)
+        tolerant = True
+    if not rows:
+        return ParseResult((), tuple(findings))
+    kind = header_kind(rows[0].fields, rows[1:])
+    forced_header = options.extra.get("header", "").strip().lower()
+    if forced_header in {"true", "yes", "1"}:
+        kind = "forced"
+    elif forced_header in {"false", "no", "0"}:
+        kind = ""
+    elif kind == "generic":
+        # Label-like first rows are often data too ("Bonjour;Hello"): keep the row, say so.
+        findings.append(
+            Finding(
+                NAME,
+                "info",
+                "the first row looks like column names but none is a known one; it was kept as a "
+                'card — set header = "true" for this file in deck.toml if it is a header',
+                SourceRef(source, rows[0].first, rows[0].last),
+            )
+        )
+        kind = ""
+    header: tuple[str, ...] | None = rows[0].fields if kind else None
+    if header is not None:
+        findings.append(skipped(NAME, source, rows[0].first, ",".join(header), "header row"))
+        data = rows[1:]
+    else:
+        data = rows
+    width = Counter(len(r.fields) for r in data).most_common(1)[0][0] if data else 2
+    layout = _layout(header, width)
+    if header is not None and len(header) > max((len(r.fields) for r in data), default=0):
+        missing = ", ".join(layout.names[max((len(r.fields) for r in data), default=0) :])
+        findings.append(
+            Finding(
+                NAME,
+                "warning",
+                f"the header names columns no row has ({missing}); rows used as they are",
+                SourceRef(source, rows[0].first, rows[0].last),
+            )
+        )
+    keep, drop = _extras(data, layout, width)
+    if drop:
+        names = ", ".join(_column_name(layout, c) for c in drop)
+        findings.append(
+            Finding(
+                NAME,
+                "info",
+                f"column(s) {names} ignored: empty or repeating another column in every row",
+                SourceRef(source, rows[0].first, rows[-1].last),
+            )
+        )
+    if keep:
+        names = ", ".join(_column_name(layout, c) for c in keep)
+        findings.append(
+            Finding(
+                NAME,
+                "info",
+                f"extra column(s) {names} appended to the back of each card",
+                SourceRef(source, rows[0].first, rows[-1].last),
+            )
+        )
+    cards: list[Card] = []
+    for row in data:
+        line = lines[row.first - 1] if tolerant else ""
+        card, row_findings = _card(row, layout, keep, width, source, delimiter, line=line)
+        findings.extend(row_findings)
+        if card is not None:
+            cards.append(card)
+    return ParseResult(tuple(cards), tuple(findings))
+
+
+def _card(
+    row: Row, layout: _Layout, keep: Sequence[int], width: int, source: str, delimiter: str, *, line: str
+) -> tuple[Card | None, list[Finding]]:
+    """The card for one data row; ``line`` is the row's physical line in tolerant mode, else empty."""
+    tolerant = bool(line)
+    findings: list[Finding] = []
+    fields = list(row.fields)
+    where = SourceRef(source, row.first, row.last)
+    raw = line or delimiter.join(fields)
+    if tolerant and _unbalanced(line):
+        findings.append(
+            Finding(
+                NAME, "warning", "unbalanced quote; the field runs to the end of the line", where, before=raw
+            )
+        )
+    if tolerant and len(fields) != width:
+        if len(fields) > width >= 2:
+            # Unquoted delimiters inside the last column: keep them as text.
+            fields = [*fields[: width - 1], delimiter.join(fields[width - 1 :])]
+        findings.append(
+            Finding(
+                NAME,
+                "warning",
+                f"row has {len(row.fields)} column(s) where the table has {width}; "
+                "read as well as possible — check its quoting",
+                where,
+                before=raw,
+            )
+        )
+    front, back = _cell(fields, layout.front), _cell(fields, layout.back)
+    extra = []
+    for col in keep:
+        value = _cell(fields, col)
+        if value:
+            extra.append(
+                f"{layout.names[col]}: {value}" if col < len(layout.names) and layout.names[col] else value
+            )
+    back = "\n".join(p for p in (back, *extra) if p)
+    if not front or not back:
+        reason = "row without a question" if not front else "row without an answer"
+        return None, findings + [
+            skipped(NAME, source, n, raw, reason) for n in range(row.first, row.last + 1)
+        ]
+    tags = tuple(sorted({t for t in _cell(fields, layout.tags).replace(",", " ").split() if t}))
+    deck = _cell(fields, layout.deck)
+    title = deck.split("::")[-1].strip() if deck else ""
+    card = Card(front=front, back=back, source=where, format=NAME, tags=tags, title=title)
+    return card, findings
+
+
+FORMAT = Format(
+    NAME, "CSV/TSV tables (Brainscape CSV export, spreadsheets); header row detected.", detect, parse
+)

@@ -1,0 +1,100 @@
+"""Anki's "Notes in Plain Text" export: headers, GUIDs, cloze notes, the older header-less kind."""
+
+from __future__ import annotations
+
+import pytest
+
+from genanki_build.formats import ParseOptions, default_registry
+from genanki_build.formats.anki_text import detect, parse
+from genanki_build.model import Markup, NoteType, ParseResult
+from tests.accounting import assert_all_lines_accounted
+
+
+def _parse(text: str) -> ParseResult:
+    result = parse(text, "notes.txt", ParseOptions())
+    assert_all_lines_accounted(text, "notes.txt", result)
+    return result
+
+
+@pytest.mark.parametrize(
+    ("name", "sep"),
+    [("tab", "\t"), ("comma", ","), ("semicolon", ";"), ("pipe", "|"), ("space", " "), ("%", "%")],
+)
+def test_parse__separator_header(name: str, sep: str) -> None:
+    text = f"#separator:{name}\n#html:false\none{sep}eins\ntwo{sep}zwei\n"
+    result = _parse(text)
+    assert [(c.front, c.back) for c in result.cards] == [("one", "eins"), ("two", "zwei")]
+    assert all(c.markup is Markup.TEXT for c in result.cards)
+
+
+def test_parse__guid_kept_so_reimports_update() -> None:
+    text = "#separator:tab\n#html:true\n#guid column:1\nQ1w!e#r\tFront\tBack\n"
+    (card,) = _parse(text).cards
+    assert (card.guid, card.guid_given) == ("Q1w!e#r", True)
+    assert (card.front, card.back, card.markup) == ("Front", "Back", Markup.HTML)
+
+
+def test_parse__duplicate_guid_warns_and_drops_the_later_one() -> None:
+    text = "#separator:tab\n#guid column:1\nabc\tone\t1\nabc\ttwo\t2\n"
+    result = _parse(text)
+    assert [(c.guid, c.guid_given) for c in result.cards] == [("abc", True), ("", False)]
+    (warning,) = [f for f in result.findings if f.kind == "warning"]
+    assert warning.where is not None and warning.where.first == 4
+    assert "notes.txt:3" in warning.message
+
+
+def test_parse__cloze_notetype_with_hint_and_extra() -> None:
+    text = (
+        "#separator:tab\n#html:true\n#notetype column:1\n#deck column:2\n#tags column:5\n"
+        "Cloze\tBio::Cells::Organelles\tThe {{c1::nucleus::control centre}} holds DNA.\tSee chapter 2\tcell exam\n"
+    )
+    (card,) = _parse(text).cards
+    assert card.note_type is NoteType.CLOZE
+    assert card.front == "The {{c1::nucleus::control centre}} holds DNA."
+    assert card.back == "See chapter 2"
+    assert card.title == "Organelles"
+    assert card.tags == ("cell", "exam")
+
+
+def test_parse__cloze_by_content_without_notetype_column() -> None:
+    text = "#separator:tab\n#html:true\nWater boils at {{c1::100}} °C\t\n"
+    (card,) = _parse(text).cards
+    assert card.note_type is NoteType.CLOZE
+    assert card.back == ""
+
+
+def test_parse__quoted_multiline_fields_with_doubled_quotes() -> None:
+    text = '#separator:tab\n#html:true\n"Say ""hi""\nin French"\t"Salut\n<br>or ""Bonjour"""\nnext\tone\n'
+    result = _parse(text)
+    assert [(c.front, c.back, c.source.first, c.source.last) for c in result.cards] == [
+        ('Say "hi"\nin French', 'Salut\n<br>or "Bonjour"', 3, 5),
+        ("next", "one", 6, 6),
+    ]
+
+
+def test_parse__basic_note_with_empty_back_is_reported() -> None:
+    text = "#separator:tab\n#html:false\nlonely front\t\nfront\tback\n"
+    result = _parse(text)
+    assert [c.front for c in result.cards] == ["front"]
+    assert [(f.kind, f.where.first if f.where else 0) for f in result.findings][-1] == ("skipped", 3)
+
+
+def test_parse__legacy_without_entities_is_text() -> None:
+    text = "eat\tessen\ndrink\ttrinken\nsleep\tschlafen\n"
+    result = _parse(text)
+    assert all(c.markup is Markup.TEXT for c in result.cards)
+    assert len(result.cards) == 3
+
+
+def test_detect__headers_are_certain_legacy_needs_html() -> None:
+    assert detect("#separator:tab\n#html:true\na\tb\n") == 0.99
+    legacy = "ls\tlist<br />files\ncd\tchange &lt;dir&gt;\npwd\tprint directory\n"
+    assert detect(legacy) > 0.8
+    assert default_registry().sniff(legacy)[0].name == "anki-text"
+    plain = "eat\tessen\ndrink\ttrinken\nsleep\tschlafen\n"
+    assert default_registry().sniff(plain)[0].name == "quizlet-export"
+
+
+def test_detect__not_labelled_lines_or_prose() -> None:
+    assert detect("Q:\tone?\nA:\tuno\nQ:\ttwo?\nA:\tdos\nQ:\tthree?\nA:\ttres\n") == 0.0
+    assert detect("Just a sentence, nothing more.\nAnother one here.\n") == 0.0
