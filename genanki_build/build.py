@@ -232,7 +232,17 @@ def parse_file(source: SourceFile, config: Config, registry: Registry) -> tuple[
         finding = Finding("read", "warning", msg, SourceRef(source.path, 1, max(1, text.count(chr(10)) + 1)))
         report = FileReport(source.path, decoded.encoding, "", score, 0, lines, lines, "unrecognised format")
         return ParseResult((), (finding,)), report
-    result = _with_identity(fmt.parse(text, source.path, parse_options(config, source.path)))
+    try:
+        result = _with_identity(fmt.parse(text, source.path, parse_options(config, source.path)))
+    except Exception as exc:  # a parser bug must cost one file, never the build
+        detail = f"{type(exc).__name__}: {exc}"[:200]
+        msg = (
+            f"{source.path}: the {fmt.name} parser failed ({detail}); skipped — please report this "
+            f'bug; meanwhile force another format with format = "…" in {CONFIG_NAME}'
+        )
+        finding = Finding("read", "error", msg, SourceRef(source.path, 1, max(1, text.count(chr(10)) + 1)))
+        report = FileReport(source.path, decoded.encoding, fmt.name, score, 0, lines, lines, "parser failed")
+        return ParseResult((), (finding,)), report
     skipped = len({(f.where.file, f.where.first) for f in result.findings if f.kind == "skipped" and f.where})
     report = FileReport(
         source.path, decoded.encoding, fmt.name, round(score, 3), len(result.cards), lines, skipped
