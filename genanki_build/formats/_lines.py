@@ -7,10 +7,18 @@ from collections.abc import Iterable
 
 from genanki_build.model import Finding, SourceRef
 
+#: A title line as Quizlet and Brainscape pages print it: "<name> Flashcards".
+TITLE = re.compile(r"\bflash\s*cards\b[\s,;:.]*$", re.IGNORECASE)
+
 
 def numbered(text: str) -> list[tuple[int, str]]:
     """Every physical line of ``text`` with its 1-based number, line ends removed."""
     return list(enumerate(text.split("\n"), start=1))
+
+
+def nonblank(text: str) -> list[tuple[int, str]]:
+    """The non-blank physical lines of ``text`` with their 1-based numbers."""
+    return [(n, line) for n, line in numbered(text) if line.strip()]
 
 
 def skipped(stage: str, file: str, lineno: int, line: str, reason: str) -> Finding:

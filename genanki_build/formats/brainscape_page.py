@@ -1,132 +1,132 @@
 """Text copied from a Brainscape deck page.
 
-Structure: an optional title line (``… Flashcards``), then numbered blocks::
+Structure: an optional title line (``… Flashcards``), then one block per card::
 
-    1
+    1                             <- the card number (optional)
     Q
     <question lines>
     A
     <answer lines>
-    How well did you know this?   <- the rating widget, optional: 1, Not at all, 2…5, Perfectly
+    How well did you know this?   <- the rating widget (optional): 1, Not at all, 2…5, Perfectly
 
-A block starts at a line holding only a number whose next non-blank line is ``Q``. Card numbers,
-``Q``/``A`` markers and the rating widget are reported as skipped, never put on a card.
+A block opens at a line holding only ``Q`` and runs to the next such line; its question ends at a
+line holding only ``A`` (a block without one is reported, not guessed at). A line holding only a
+number right before the ``Q`` is the card's number. The answer ends where the
+rating widget starts (the first line matching a configured noise pattern) or where the next block
+opens. Card numbers, ``Q``/``A`` markers and the rating widget are reported as skipped, never put on
+a card. Lines are stripped and blank lines inside a side dropped, so "·" bullets and "1." items
+that the page spaced apart stay one list.
 """
 
 from __future__ import annotations
 
 import re
 
-from genanki_build.formats._lines import compile_noise, numbered, skipped
+from genanki_build.formats._lines import TITLE, compile_noise, numbered, skipped
 from genanki_build.formats.base import Format, ParseOptions
 from genanki_build.model import Card, Finding, ParseResult, SourceRef
 
 NAME = "brainscape-page"
 _NUMBER = re.compile(r"^\s*\d{1,5}\s*$")
-_TITLE_SUFFIX = re.compile(r"\s*flashcards\s*$", re.IGNORECASE)
+_WIDGET_DIGITS = frozenset({"1", "2", "3", "4", "5"})
+
+Lines = list[tuple[int, str]]
 
 
-def _block_starts(lines: list[tuple[int, str]]) -> list[int]:
-    """Indexes of the number lines that open a ``Q``/``A`` block."""
-    starts: list[int] = []
-    for i, (_, line) in enumerate(lines):
-        if not _NUMBER.match(line):
-            continue
-        nxt = next((ln for _, ln in lines[i + 1 :] if ln.strip()), "")
-        if nxt.strip() == "Q":
-            starts.append(i)
-    return starts
+def _blocks(lines: Lines) -> list[tuple[int, int, int | None]]:
+    """``(start, q_at, a_at)`` indexes of every block: its first line, its ``Q`` and its ``A``
+    (``None`` when the block has no ``A`` before the next ``Q``)."""
+    q_lines = [i for i, (_, ln) in enumerate(lines) if ln.strip() == "Q"]
+    blocks: list[tuple[int, int, int | None]] = []
+    for k, q_at in enumerate(q_lines):
+        limit = q_lines[k + 1] if k + 1 < len(q_lines) else len(lines)
+        a_at = next((i for i in range(q_at + 1, limit) if lines[i][1].strip() == "A"), None)
+        start = q_at
+        before = q_at - 1
+        while before >= 0 and not lines[before][1].strip():
+            before -= 1
+        if before >= 0 and _NUMBER.match(lines[before][1]) and (not blocks or before > blocks[-1][1]):
+            start = before
+        blocks.append((start, q_at, a_at))
+    return blocks
 
 
 def detect(text: str) -> float:
-    """High when several numbered blocks each hold a ``Q`` and an ``A`` marker line."""
+    """High when several blocks each hold a ``Q`` and an ``A`` marker line."""
     lines = numbered(text)
-    starts = _block_starts(lines)
-    answers = sum(1 for _, ln in lines if ln.strip() == "A")
-    if len(starts) >= 2 and answers >= len(starts) * 0.8:
+    blocks = _blocks(lines)
+    complete = sum(a_at is not None for _, _, a_at in blocks)
+    if complete >= 2 and complete >= 0.8 * len(blocks):
         return 0.95
-    if len(starts) == 1 and answers >= 1:
+    if complete == 1:
         return 0.6
     return 0.0
 
 
-def _is_widget_number(line: str) -> bool:
-    return line.strip() in {"1", "2", "3", "4", "5"}
-
-
-def _trim(part: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """Drop blank lines at both ends."""
-    while part and not part[0][1].strip():
-        part = part[1:]
-    while part and not part[-1][1].strip():
-        part = part[:-1]
-    return part
+def _side(part: Lines) -> Lines:
+    """The non-blank lines of one side."""
+    return [(n, ln) for n, ln in part if ln.strip()]
 
 
 def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
     """Cards from every ``Q``/``A`` block; everything else reported with a reason."""
     lines = numbered(text)
     noise = compile_noise(options.noise)
-    starts = _block_starts(lines)
+    blocks = _blocks(lines)
     findings: list[Finding] = []
     cards: list[Card] = []
     title = ""
-    head_end = starts[0] if starts else len(lines)
+    head_end = blocks[0][0] if blocks else len(lines)
     for lineno, line in lines[:head_end]:
         if not line.strip():
             continue
-        if not title and _TITLE_SUFFIX.search(line):
+        if not title and TITLE.search(line):
             title = line.strip()
             findings.append(skipped(NAME, source, lineno, line, "title"))
+        elif noise.match(line):
+            findings.append(skipped(NAME, source, lineno, line, "page noise"))
         else:
             findings.append(skipped(NAME, source, lineno, line, "outside any Q/A block"))
-    for b, start in enumerate(starts):
-        end = starts[b + 1] if b + 1 < len(starts) else len(lines)
-        card, block_findings = _parse_block(lines[start:end], source, noise, title)
-        findings.extend(block_findings)
+    for b, (start, q_at, a_at) in enumerate(blocks):
+        end = blocks[b + 1][0] if b + 1 < len(blocks) else len(lines)
+        if start != q_at:
+            findings.append(skipped(NAME, source, lines[start][0], lines[start][1], "card number"))
+        findings.append(skipped(NAME, source, lines[q_at][0], lines[q_at][1], "Q marker"))
+        if a_at is None:
+            for lineno, line in _side(lines[q_at + 1 : end]):
+                findings.append(skipped(NAME, source, lineno, line, "a Q block without an A marker"))
+            continue
+        findings.append(skipped(NAME, source, lines[a_at][0], lines[a_at][1], "A marker"))
+        card = _card(lines[q_at + 1 : a_at], lines[a_at + 1 : end], source, noise, title, findings)
         if card is not None:
             cards.append(card)
     return ParseResult(cards=tuple(cards), findings=tuple(findings), title=title)
 
 
-def _parse_block(
-    block: list[tuple[int, str]], source: str, noise: re.Pattern[str], title: str
-) -> tuple[Card | None, list[Finding]]:
-    findings = [skipped(NAME, source, block[0][0], block[0][1], "card number")]
-    body = block[1:]
-    q_at = next(i for i, (_, ln) in enumerate(body) if ln.strip() == "Q")
-    a_at = next((i for i, (_, ln) in enumerate(body) if i > q_at and ln.strip() == "A"), None)
-    findings.append(skipped(NAME, source, body[q_at][0], body[q_at][1], "Q marker"))
-    if a_at is None:
-        question, answer = body[q_at + 1 :], []
-    else:
-        findings.append(skipped(NAME, source, body[a_at][0], body[a_at][1], "A marker"))
-        question, answer = body[q_at + 1 : a_at], body[a_at + 1 :]
+def _card(
+    question: Lines, answer: Lines, source: str, noise: re.Pattern[str], title: str, findings: list[Finding]
+) -> Card | None:
     # The rating widget starts at the first noise line; widget digits after it are noise too.
     cut = next((i for i, (_, ln) in enumerate(answer) if noise.match(ln)), len(answer))
     for lineno, line in answer[cut:]:
-        if line.strip() and (noise.match(line) or _is_widget_number(line)):
+        if line.strip() and (noise.match(line) or line.strip() in _WIDGET_DIGITS):
             findings.append(skipped(NAME, source, lineno, line, "rating widget"))
         elif line.strip():
             findings.append(skipped(NAME, source, lineno, line, "after the rating widget"))
-    question, answer = _trim(question), _trim(answer[:cut])
-    if not question and not answer:
-        return None, findings
-    used = question + answer
-    if not question or not answer:
-        for lineno, line in used:
+    front, back = _side(question), _side(answer[:cut])
+    if not front or not back:
+        for lineno, line in front + back:
             findings.append(
                 skipped(NAME, source, lineno, line, "block without both a question and an answer")
             )
-        return None, findings
-    card = Card(
-        front="\n".join(ln.strip() for _, ln in question),
-        back="\n".join(ln.rstrip() for _, ln in answer),
-        source=SourceRef(source, used[0][0], used[-1][0]),
+        return None
+    return Card(
+        front="\n".join(ln.strip() for _, ln in front),
+        back="\n".join(ln.strip() for _, ln in back),
+        source=SourceRef(source, front[0][0], back[-1][0]),
         format=NAME,
         title=title,
     )
-    return card, findings
 
 
 FORMAT = Format(NAME, "Text copied from a Brainscape deck page (numbered Q/A blocks).", detect, parse)

@@ -1,46 +1,80 @@
-"""Prose: running text that is not a flashcard set.
+"""Prose: running text (an article, a chapter) that is not a flashcard set.
 
-Detected by long lines of several sentences and no question/answer structure. Produces no cards;
-every line is reported with a reason and a pointer to the Markdown format, so a maintainer can turn
-the text into cards by hand.
+Detected by consecutive long lines (paragraphs) holding most of the text, with no card structure:
+no title ending in "Flashcards", few questions, no Markdown or list marks, no separators. A Quizlet
+copy with long answers does not read as prose because its long lines alternate with short terms;
+a Markdown note does not because of its headings and list marks.
+
+Produces no cards. Every non-blank line is reported as skipped, and one ``info`` finding for the
+whole file says why and how to turn the text into cards (Markdown with cloze deletions).
 """
 
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
-from genanki_build.formats._lines import numbered, skipped
+from genanki_build.formats._lines import TITLE, nonblank, skipped
 from genanki_build.formats.base import Format, ParseOptions
-from genanki_build.model import ParseResult
+from genanki_build.model import Finding, ParseResult, SourceRef
 
 NAME = "prose"
-_SENTENCE_END = re.compile(r"[.!?][\"”’)]?(\s|$)")
+
+PARAGRAPH_CHARS = 150
+"""A line at least this long is a paragraph of running text."""
+
+_MARKUP = re.compile(
+    r"^(?:#{1,6}\s|[-*+•·]\s|>|\d{1,3}[.)]\s|```|\||[QA]:|<!--)|::|\{\{c\d+::|==\S|\t|---|/////"
+)
 
 ADVICE = (
-    "prose, not flashcards: no cards made. To study it, rewrite it as Markdown cards "
-    "(`## Question` headings with the answer below, or sentences with {{c1::cloze}} deletions) "
-    "in a .md file; see the README's 'Markdown cards' section"
+    "To study it, write cards from it in a Markdown file (.md) beside it: a '## Question' heading "
+    "with the answer below it, or a sentence with the fact to recall marked as a cloze, e.g. "
+    "'Engaged customers are {{c1::more loyal}}.' or 'Engaged customers are ==more loyal==.' "
+    "(see the README's Markdown format)"
 )
 
 
+def _is_paragraph(line: str) -> bool:
+    return len(line) >= PARAGRAPH_CHARS and not _MARKUP.search(line)
+
+
 def detect(text: str) -> float:
-    """High when most of the text sits in long, multi-sentence lines."""
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    """High when consecutive paragraphs hold most of the text and nothing looks like cards."""
+    lines = [ln.strip() for _, ln in nonblank(text)]
     if not lines:
         return 0.0
+    paragraphs = [_is_paragraph(ln) for ln in lines]
     chars = sum(len(ln) for ln in lines)
-    long_chars = sum(len(ln) for ln in lines if len(ln) > 300 and len(_SENTENCE_END.findall(ln)) >= 3)
-    questions = sum(1 for ln in lines if ln.endswith("?"))
-    share = long_chars / chars if chars else 0.0
-    if questions > max(2, len(lines) // 5):
-        share *= 0.5
-    return round(min(1.0, share * 0.9), 3)
+    share = sum(len(ln) for ln, para in zip(lines, paragraphs, strict=True) if para) / chars
+    if len(lines) == 1:
+        runs = 1.0 if paragraphs[0] else 0.0
+    else:
+        pairs = list(pairwise(paragraphs))
+        runs = sum(a and b for a, b in pairs) / len(pairs)
+    marked = sum(bool(_MARKUP.search(ln)) for ln in lines) / len(lines)
+    questions = sum(ln.endswith("?") for ln in lines) / len(lines)
+    score = 0.9 * share * min(1.0, runs / 0.5)
+    score *= max(0.0, 1 - 2 * marked) * max(0.0, 1 - 2 * questions)
+    if TITLE.search(lines[0]):
+        score *= 0.3
+    return round(score, 3)
 
 
 def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
-    """No cards; one ``skipped`` finding per non-blank line."""
-    findings = tuple(skipped(NAME, source, n, line, ADVICE) for n, line in numbered(text) if line.strip())
-    return ParseResult(cards=(), findings=findings)
+    """No cards; one ``skipped`` finding per non-blank line and one note for the file."""
+    lines = nonblank(text)
+    findings: list[Finding] = [
+        skipped(NAME, source, n, line, "prose: running text, not a flashcard") for n, line in lines
+    ]
+    if lines:
+        paragraphs = sum(_is_paragraph(line.strip()) for _, line in lines)
+        why = (
+            f"{source} reads as prose, not flashcards ({paragraphs} paragraph(s) of running text "
+            f"and no question/answer structure), so no cards were made from it. {ADVICE}."
+        )
+        findings.insert(0, Finding(NAME, "info", why, SourceRef(source, lines[0][0], lines[-1][0])))
+    return ParseResult(cards=(), findings=tuple(findings))
 
 
 FORMAT = Format(NAME, "Running prose (an article); reported, never turned into cards.", detect, parse)

@@ -1,45 +1,509 @@
-"""Text copied from a Quizlet set page: a title line ending in ``Flashcards``, then terms and
-definitions on alternating lines (either side may span several lines)."""
+"""Text copied from a Quizlet set page.
+
+Shape: an optional title line (``<name> Flashcards``), then terms and definitions on alternating
+lines, where either side may run over several lines. Nothing marks where a side ends, so the whole
+file is cut in one go: every way of covering the lines with cards (a question span of 1 to
+:data:`MAX_QUESTION_LINES` lines followed by an answer span of 1 to :data:`MAX_ANSWER_LINES` lines)
+is scored, and dynamic programming picks the cover with the best total. Pairing lines greedily gets
+about half of a real copy wrong; the global choice lets a strong cue late in the file (a question
+mark, a "Term: …" line) settle an ambiguous line earlier on.
+
+Scores come from general cues about how people write terms and definitions, never from any
+particular set. Each cue has a weight in :class:`Weights`; positive favours the reading.
+
+A line as the **first line of a question**
+    ``question_mark`` it ends in "?"; ``question_opening`` it opens with an interrogative
+    (What, Why, How, …), an instruction (Describe, Explain, Define, List, …) or a prompt phrase
+    ("Definition of", "Example(s) of", "Types of", "Difference between", …); ``label`` it is a
+    short phrase without a closing full stop (a topic label such as "- Strategic directions");
+    ``statement_as_question`` it is a sentence closed by a full stop; ``long_question`` it is
+    long (over 25 words) or holds several sentences; ``leans_back`` it leans on the line above
+    (starts with a connective such as "But", "Thus", "In turn", or a pronoun such as "It",
+    "They", "Such"); ``dangling_question`` it is a short question about "it"/"they" whose
+    antecedent is on the line above ("How do they decide?"); ``lower_question`` it starts in
+    lower case; ``arrow_question`` it starts with an arrow (➔, →, ->); ``cut_list`` it is the
+    second or later item of a lettered or numbered list.
+A line **continuing a question**
+    ``extra_question_line`` the base cost of a multi-line question; ``runs_on`` the sentence runs
+    on (the line above ends open: "…", ",", ":", an arrow, "a", "the", "of" …, or this line
+    starts with an arrow; a lower-case start alone does not count here, since definitions often
+    start that way); ``refers_back`` a short question about "it"/"they" after a statement (its
+    antecedent); ``question_after_question`` the line above already asked a question, or this
+    line opens a new one.
+A line as the **first line of an answer**
+    ``question_in_answer`` / ``opening_in_answer`` it reads as a question (ends in "?", opens
+    with an interrogative or prompt phrase); ``connective_answer_start`` it opens with a
+    connective that needs a sentence before it; ``answer_shape`` it is a sentence or long;
+    ``lower_answer`` it starts in lower case (definitions often do); ``term_repeated`` it
+    repeats the term the question asks about ("Definition of X" → "X: …", "What is X?" → "X");
+    ``only_term`` the whole answer is nothing but that repeated term.
+A line **continuing an answer**
+    ``extra_answer_line`` the base cost; ``continues`` the sentence runs on (as above, and here
+    a lower-case start counts) or the line opens with a connective or pronoun;
+    ``list_continues`` a bullet whose marker already opened a line of this answer, the next
+    letter or number of a lettered or numbered list, or a bullet after a line ending in ":";
+    ``parallel`` it opens with the same word as the line above ("If …", "If …"); ``after_term``
+    the line above only repeated the term; ``question_in_answer`` and ``opening_in_answer`` as
+    above.
+**Between** two lines
+    ``parallel_split`` parallel statements (same first word, or the same bullet) put on the two
+    sides of one card or into two cards; ``split_sentence`` a card ends inside a running
+    sentence or at an arrow; ``cut_list`` a card ends while the list in its answer goes on (the
+    next line carries a bullet marker used in that answer, or the next letter or number of its
+    list).
+
+The word lists (:data:`INTERROGATIVES`, :data:`INSTRUCTIONS`, :data:`PROMPT_OPENINGS`,
+:data:`CONNECTIVES`, :data:`ANAPHORS`, :data:`OPEN_ENDINGS`) are module constants; the weights can
+be changed by passing another :class:`Weights` to :func:`segment`.
+
+Every line is kept verbatim (stripped of surrounding spaces) and joined with ``\\n``, so lists
+stay lists. The title and lines matching the configured page-noise patterns are reported as
+skipped.
+"""
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass
+from functools import cached_property
 
-from genanki_build.formats._lines import numbered, skipped
+from rapidfuzz import fuzz
+
+from genanki_build.formats._lines import TITLE, compile_noise, nonblank, skipped
 from genanki_build.formats.base import Format, ParseOptions
 from genanki_build.model import Card, Finding, ParseResult, SourceRef
 
 NAME = "quizlet-page"
-_TITLE = re.compile(r"\bflashcards\s*$", re.IGNORECASE)
+
+MAX_QUESTION_LINES = 4
+"""The longest question span considered."""
+MAX_ANSWER_LINES = 14
+"""The longest answer span considered."""
+
+#: First words that ask something when the line ends in "?".
+INTERROGATIVES = frozenset({
+    "what", "why", "how", "which", "who", "whom", "whose", "when", "where", "whereby", "is", "are",
+    "was", "were", "do", "does", "did", "can", "could", "should", "would", "will", "has", "have",
+    "had", "may", "might", "must", "shall",
+})  # fmt: skip
+#: First words that ask something without a question mark (instructions, and the wh-words).
+INSTRUCTIONS = frozenset({
+    "what", "why", "how", "which", "who", "whom", "whose", "when", "where", "describe", "explain",
+    "define", "name", "list", "compare", "contrast", "give", "state", "identify", "outline",
+    "discuss", "distinguish", "summarize", "summarise", "characterize", "characterise",
+    "illustrate",
+})  # fmt: skip
+#: Phrases that open a prompt: "Definition of X", "Examples of Y", "Difference between A and B".
+PROMPT_OPENINGS = re.compile(
+    r"^(?:definitions?|examples?|meaning|purpose|types?|kinds?|differences?|role|function|"
+    r"advantages?|disadvantages?|characteristics|features|benefits?)\s+(?:of|between)\b",
+    re.IGNORECASE,
+)
+#: Openings that need a sentence before them.
+CONNECTIVES = (
+    "but", "thus", "hence", "however", "therefore", "instead", "moreover", "furthermore", "also",
+    "and", "or", "so", "then", "consequently", "otherwise", "yet", "still", "besides", "finally",
+    "additionally", "similarly", "likewise", "meanwhile", "nevertheless", "nonetheless",
+    "in turn", "by contrast", "in contrast", "in addition", "as a result", "for example",
+    "for instance", "e.g.", "i.e.", "that is", "in other words", "in short",
+)  # fmt: skip
+#: First words that refer to something said on the line before.
+ANAPHORS = frozenset(
+    {"it", "its", "they", "their", "them", "this", "these", "those", "such", "he", "she", "his", "her"}
+)
+#: Last words that leave a sentence open.
+OPEN_ENDINGS = frozenset({
+    "a", "an", "the", "and", "or", "of", "to", "with", "for", "in", "on", "by", "from", "that",
+    "which", "as", "at", "into", "than", "its", "their", "our", "your", "is", "are", "be",
+    "between",
+})  # fmt: skip
+_OPEN_PUNCT = ("…", "...", ",", ":", ";", "-", "–", "—", "/", "(", "&", "+")
+_ARROWS = ("➔", "→", "->", "–>", "—>", "=>", "⇒", "➜", "➞", "➝", "⟶")
+_BULLET = re.compile(r"^([-–—•·▪◦*●○►])\s+")
+_LETTERED = re.compile(r"^\(?([A-Za-z])[.)]\s+")
+_NUMBERED = re.compile(r"^\(?(\d{1,2})[.)]\s+")
+_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
+_CLOSERS = "\"'”’)]»"
+_SENTENCE_BREAK = re.compile(r"[.!?][\"”’)]?\s+[A-Z“\"(]")
+_TERM_PREFIX = re.compile(
+    r"^(?:(?:what|who)\s+(?:is|are|was|were)(?:\s+(?:an?|the))?|define|definitions?\s+of|"
+    r"meaning\s+of|explain|describe)\s+",
+    re.IGNORECASE,
+)
 
 
-def detect(text: str) -> float:
-    """A first non-blank line ending in ``Flashcards`` followed by short lines."""
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    if len(lines) < 3 or not _TITLE.search(lines[0]):
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """The weight of every cue (see the module docstring); positive favours the reading."""
+
+    question_mark: float = 2.0
+    question_opening: float = 1.5
+    label: float = 0.5
+    statement_as_question: float = -1.5
+    long_question: float = -1.0
+    leans_back: float = -2.0
+    dangling_question: float = -3.0
+    lower_question: float = -1.0
+    arrow_question: float = -2.0
+    extra_question_line: float = -1.0
+    runs_on: float = 1.5
+    refers_back: float = 3.0
+    question_after_question: float = -1.5
+    question_in_answer: float = -2.5
+    opening_in_answer: float = -2.0
+    connective_answer_start: float = -1.5
+    answer_shape: float = 0.5
+    lower_answer: float = 0.5
+    term_repeated: float = 2.0
+    only_term: float = -2.0
+    extra_answer_line: float = -0.8
+    continues: float = 1.5
+    list_continues: float = 1.5
+    parallel: float = 1.0
+    after_term: float = 1.5
+    parallel_split: float = -1.0
+    split_sentence: float = -1.5
+    cut_list: float = -1.5
+
+
+WEIGHTS = Weights()
+
+
+def _norm(text: str) -> str:
+    return " ".join(w.lower() for w in _WORD.findall(text))
+
+
+class _Line:
+    """One content line and the cues read off it."""
+
+    def __init__(self, number: int, raw: str) -> None:
+        self.number = number
+        self.text = raw.strip()
+        text = self.text
+        bullet = _BULLET.match(text)
+        self.bullet = bullet.group(1) if bullet else ""
+        lettered = _LETTERED.match(text)
+        self.letter = lettered.group(1).lower() if lettered else ""
+        numbered = _NUMBERED.match(text)
+        self.number_item = int(numbered.group(1)) if numbered else 0
+        marker = bullet or lettered or numbered
+        self.body = text[marker.end() :] if marker else text
+        self.words = [w.lower() for w in _WORD.findall(self.body)]
+        self.first = self.words[0] if self.words else ""
+        tail = text.rstrip(_CLOSERS)
+        self.ends_q = tail.endswith("?")
+        self.ends_arrow = tail.endswith(_ARROWS)
+        self.starts_arrow = text.startswith(_ARROWS)
+        last_word = _WORD.findall(text)[-1:] or [""]
+        self.ends_open = (
+            tail.endswith(_OPEN_PUNCT) or self.ends_arrow or last_word[0] in OPEN_ENDINGS
+        ) and not tail.endswith("?")
+        self.ends_stop = tail.endswith((".", "!")) and not tail.endswith("...")
+        letters = [c for c in self.body if c.isalpha()]
+        self.lower = bool(letters) and letters[0].islower()
+        low = self.body.lower()
+        self.connective = any(
+            low.startswith(c) and (len(low) == len(c) or low[len(c)] in " ,") for c in CONNECTIVES
+        )
+        self.anaphor = self.first in ANAPHORS
+        # In a list item an instruction word is the item's content ("1. Name the …"), not a prompt.
+        self.opens = (
+            (self.first in INSTRUCTIONS and (not marker or self.ends_q))
+            or (self.first in INTERROGATIVES and self.ends_q)
+            or bool(PROMPT_OPENINGS.match(self.body))
+        )
+        self.asks_about_antecedent = (
+            self.ends_q and len(self.words) <= 8 and any(w in ANAPHORS for w in self.words[1:])
+        )
+        self.sentences = 1 + len(_SENTENCE_BREAK.findall(text))
+
+    @property
+    def leans_back(self) -> bool:
+        return self.connective or self.anaphor or self.asks_about_antecedent
+
+    @property
+    def is_label(self) -> bool:
+        return len(self.words) <= 12 and not self.ends_stop and not self.lower
+
+    @cached_property
+    def term(self) -> str:
+        """The term this line asks about, normalized; empty when there is no clear one."""
+        text = self.body
+        if ":" in text.rstrip(": "):
+            after = text.rsplit(":", 1)[1].strip()
+            if after:
+                text = after
+        text = _TERM_PREFIX.sub("", text).rstrip(" ?.!")
+        words = _WORD.findall(text)
+        return _norm(text) if 0 < len(words) <= 8 else ""
+
+    def repeats(self, term: str) -> bool:
+        """Whether this line starts by repeating ``term`` ("Term: …", or only the term)."""
+        if not term:
+            return False
+        candidates = []
+        head, colon, _ = self.body.partition(":")
+        if colon and len(head) <= 80:
+            candidates.append(head)
+        if len(self.words) <= 8:
+            candidates.append(self.body)
+        return any(fuzz.ratio(term, _norm(c)) >= 85 for c in candidates)
+
+
+def _question_first(line: _Line, w: Weights) -> float:
+    s = 0.0
+    if line.ends_q:
+        s += w.question_mark
+    if line.opens:
+        s += w.question_opening
+    if line.is_label:
+        s += w.label
+    if line.ends_stop and not line.opens and not line.ends_q:
+        s += w.statement_as_question
+    if len(line.words) > 25 or (line.sentences > 1 and not line.ends_q):
+        s += w.long_question
+    if line.asks_about_antecedent:
+        s += w.dangling_question
+    elif line.leans_back:
+        s += w.leans_back
+    if line.lower:
+        s += w.lower_question
+    if line.starts_arrow:
+        s += w.arrow_question
+    if line.letter not in ("", "a") or line.number_item > 1:
+        s += w.cut_list
+    return s
+
+
+def _runs_on(prev: _Line, line: _Line) -> bool:
+    return prev.ends_open or line.lower or line.starts_arrow
+
+
+def _question_next(prev: _Line, line: _Line, w: Weights) -> float:
+    s = w.extra_question_line
+    # A lower-case start alone does not continue a question: definitions often start that way.
+    if prev.ends_open or line.starts_arrow:
+        s += w.runs_on
+    if line.asks_about_antecedent and not prev.ends_q:
+        s += w.refers_back
+    if prev.ends_q or (line.opens and not line.asks_about_antecedent):
+        s += w.question_after_question
+    return s
+
+
+def _answer_first(question: _Line, line: _Line, w: Weights) -> float:
+    s = 0.0
+    if line.ends_q:
+        s += w.question_in_answer
+    if line.opens:
+        s += w.opening_in_answer
+    if line.connective:
+        s += w.connective_answer_start
+    if line.ends_stop or len(line.words) > 12:
+        s += w.answer_shape
+    if line.lower:
+        s += w.lower_answer
+    if line.repeats(question.term):
+        s += w.term_repeated
+    if _parallel(question, line):
+        s += w.parallel_split
+    if question.bullet and question.bullet == line.bullet:
+        s += w.parallel_split
+    return s
+
+
+def _parallel(a: _Line, b: _Line) -> bool:
+    return bool(a.first) and a.first == b.first and not a.ends_q and not b.ends_q and not a.opens
+
+
+def _next_in_list(prev: _Line, line: _Line) -> bool:
+    if line.letter and prev.letter:
+        return ord(line.letter) == ord(prev.letter) + 1
+    return bool(line.number_item and prev.number_item == line.number_item - 1)
+
+
+def _answer_next(prev: _Line, line: _Line, markers: set[str], after_term: bool, w: Weights) -> float:
+    s = w.extra_answer_line
+    if line.ends_q:
+        s += w.question_in_answer
+    if line.opens:
+        s += w.opening_in_answer
+    if _runs_on(prev, line) or line.leans_back:
+        s += w.continues
+    if (line.bullet and (line.bullet in markers or prev.text.endswith(":"))) or _next_in_list(prev, line):
+        s += w.list_continues
+    if _parallel(prev, line):
+        s += w.parallel
+    if after_term:
+        s += w.after_term
+    return s
+
+
+def _card_end(last: _Line, nxt: _Line | None, markers: set[str], w: Weights) -> float:
+    """The cost of ending a card after ``last`` when ``nxt`` opens the next one."""
+    if nxt is None:
         return 0.0
-    return 0.7
+    s = 0.0
+    if last.ends_open or nxt.starts_arrow or (nxt.lower and not nxt.letter):
+        s += w.split_sentence
+    if (nxt.bullet and nxt.bullet in markers) or _next_in_list(last, nxt):
+        s += w.cut_list
+    if _parallel(last, nxt):
+        s += w.parallel_split
+    return s
+
+
+@dataclass(frozen=True, slots=True)
+class _Cut:
+    """One card's spans, as line indexes: question ``[start, mid)``, answer ``[mid, end)``."""
+
+    start: int
+    mid: int
+    end: int
+
+
+def segment(lines: list[_Line], w: Weights = WEIGHTS) -> list[_Cut]:
+    """The best-scoring cover of ``lines`` by (question span, answer span) cards."""
+    n = len(lines)
+    best = [-math.inf] * (n + 1)
+    back: list[_Cut | None] = [None] * (n + 1)
+    best[0] = 0.0
+    for i in range(n):
+        if best[i] == -math.inf:
+            continue
+        q_score = 0.0
+        for mid in range(i + 1, min(i + MAX_QUESTION_LINES, n - 1) + 1):
+            q_line = lines[mid - 1]
+            q_score += (
+                _question_first(q_line, w) if mid == i + 1 else _question_next(lines[mid - 2], q_line, w)
+            )
+            a_score = 0.0
+            term_line = False
+            markers: set[str] = set()
+            for end in range(mid + 1, min(mid + MAX_ANSWER_LINES, n) + 1):
+                line = lines[end - 1]
+                if end == mid + 1:
+                    a_score += _answer_first(q_line, line, w)
+                    term_line = line.repeats(q_line.term)
+                else:
+                    after_term = term_line and end == mid + 2
+                    a_score += _answer_next(lines[end - 2], line, markers, after_term, w)
+                if line.bullet:
+                    markers.add(line.bullet)
+                total = best[i] + q_score + a_score
+                if end == mid + 1 and term_line and len(line.words) <= 8 and ":" not in line.text:
+                    total += w.only_term
+                total += _card_end(line, lines[end] if end < n else None, markers, w)
+                if total > best[end]:
+                    best[end] = total
+                    back[end] = _Cut(i, mid, end)
+    cuts: list[_Cut] = []
+    at = n
+    while at > 0:
+        cut = back[at]
+        if cut is None:  # pragma: no cover - every n >= 2 has a cover
+            raise AssertionError("no segmentation found")
+        cuts.append(cut)
+        at = cut.start
+    return cuts[::-1]
+
+
+def _content(text: str, options: ParseOptions) -> tuple[str, list[_Line], list[tuple[int, str, str]]]:
+    """The title, the content lines, and the lines to skip with their reasons."""
+    noise = compile_noise(options.noise)
+    title = ""
+    lines: list[_Line] = []
+    skip: list[tuple[int, str, str]] = []
+    for number, raw in nonblank(text):
+        if not lines and not title and not skip and TITLE.search(raw) and len(raw) <= 300:
+            title = raw.strip()
+            skip.append((number, raw, "title"))
+        elif noise.match(raw):
+            skip.append((number, raw, "page noise"))
+        else:
+            lines.append(_Line(number, raw))
+    return title, lines, skip
 
 
 def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
-    """Pairs lines (interim segmentation)."""
-    lines = [(n, ln) for n, ln in numbered(text) if ln.strip()]
-    findings: list[Finding] = []
-    title = ""
-    if lines and _TITLE.search(lines[0][1]):
-        title = lines[0][1].strip()
-        findings.append(skipped(NAME, source, lines[0][0], lines[0][1], "title"))
-        lines = lines[1:]
+    """Cards from the best segmentation of the lines after the title."""
+    title, lines, skip = _content(text, options)
+    findings: list[Finding] = [skipped(NAME, source, n, raw, why) for n, raw, why in skip]
+    if len(lines) < 2:
+        findings.extend(
+            skipped(NAME, source, ln.number, ln.text, "a term without a definition") for ln in lines
+        )
+        return ParseResult((), tuple(findings), title)
     cards = []
-    for i in range(0, len(lines) - 1, 2):
-        (qn, q), (an, a) = lines[i], lines[i + 1]
-        cards.append(Card(q.strip(), a.strip(), SourceRef(source, qn, an), NAME, title=title))
-    if len(lines) % 2:
-        n, ln = lines[-1]
-        findings.append(skipped(NAME, source, n, ln, "term without a definition"))
+    for cut in segment(lines):
+        question, answer = lines[cut.start : cut.mid], lines[cut.mid : cut.end]
+        cards.append(
+            Card(
+                front="\n".join(ln.text for ln in question),
+                back="\n".join(ln.text for ln in answer),
+                source=SourceRef(source, question[0].number, answer[-1].number),
+                format=NAME,
+                title=title,
+            )
+        )
     return ParseResult(tuple(cards), tuple(findings), title)
 
 
+#: Separators of Quizlet's and Anki's own exports; a copied page has none on most lines.
+_EXPORT_SEPARATORS = ("\t", "---", "//", "::", " | ", ";", "*")
+#: Marks of Markdown notes, Anki exports and plugin syntaxes; a copied page has none.
+_MARKUP = re.compile(
+    r"^(?:#|[QA]:|(?:START|END)\w*\b|TARGET DECK|Back:|```|<!--|\{\{c\d+::)|!\[|\]\]|\{\{c\d+::",
+    re.IGNORECASE,
+)
+_MARKERS = frozenset({"Q", "A", "?", "??"})
+_BARE_LETTER = re.compile(r"^(?:answer\s*:?\s*)?[a-eA-E](?:\s*,\s*[a-eA-E])*$", re.IGNORECASE)
+_CSV_COMMA = re.compile(r"[A-Za-z\"],\S")
+
+
+def _foreign_share(raw: list[str], body: list[str]) -> float:
+    """The largest share of lines carrying another format's marks."""
+    count = len(body)
+    shares = [sum(sep in ln for ln in body) / count for sep in _EXPORT_SEPARATORS if sep != "\t"]
+    shares.append(2.5 * sum("\t" in ln for ln in body) / count)
+    shares.append(5 * sum(bool(_MARKUP.search(ln)) for ln in body) / count)
+    shares.append(sum(_CSV_COMMA.search(ln) is not None for ln in body) / count)
+    shares.append(2.5 * sum(ln[:1].isspace() for ln in raw) / count)
+    return max(shares)
+
+
+def detect(text: str) -> float:
+    """High for a title line ending in "Flashcards" over alternating terms and definitions;
+    lower without the title when the lines still alternate; near zero when another format's
+    marks are there (separators or markup on many lines, Q/A markers, answer letters)."""
+    raw = [line for _, line in nonblank(text)]
+    lines = [line.strip() for line in raw]
+    if len(lines) < 3:
+        return 0.0
+    titled = bool(TITLE.search(lines[0])) and len(lines[0]) <= 300
+    body = lines[1:] if titled else lines
+    count = len(body)
+    if sum(ln in _MARKERS for ln in body) >= 2 or sum(bool(_BARE_LETTER.match(ln)) for ln in body) >= 2:
+        return 0.05
+    foreign = _foreign_share(raw[1:] if titled else raw, body)
+    if foreign >= (0.5 if titled else 0.25):
+        return 0.05
+    parsed = [_Line(0, ln) for ln in body]
+    asking = sum(ln.ends_q or ln.opens or (ln.is_label and len(ln.words) <= 8) for ln in parsed)
+    share = asking / count
+    if titled:
+        return 0.85 if share >= 0.1 else 0.6
+    # Without a title: questions or labels on roughly every other line, and few long paragraphs.
+    long_lines = sum(len(ln) > 400 for ln in body) / count
+    if 0.25 <= share <= 0.75 and long_lines < 0.3 and count >= 4:
+        return 0.45
+    return 0.1 if share >= 0.15 else 0.02
+
+
 FORMAT = Format(
-    NAME, "Text copied from a Quizlet set page (title, then terms and definitions).", detect, parse
+    NAME,
+    "Text copied from a Quizlet set page (a title, then terms and definitions over one or more lines).",
+    detect,
+    parse,
 )
