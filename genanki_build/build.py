@@ -213,10 +213,16 @@ def parse_file(source: SourceFile, config: Config, registry: Registry) -> tuple[
     text = decoded.text
     lines = sum(1 for ln in text.split("\n") if ln.strip())
     if not lines:
-        finding = Finding(
-            "read", "info", f"{source.path}: empty file; nothing to build", SourceRef(source.path, 0, 0)
-        )
+        msg = f"{source.path}: empty file; nothing to build — paste the export again or remove the file"
+        finding = Finding("read", "warning", msg, SourceRef(source.path, 0, 0))
         return ParseResult((), (finding,)), FileReport(source.path, decoded.encoding, problem="empty")
+    damage: tuple[Finding, ...] = ()
+    if decoded.replaced:
+        msg = (
+            f"{source.path}: read as {decoded.encoding}; damaged characters show as \ufffd — "
+            "save the file again as UTF-8 from the program that made it"
+        )
+        damage = (Finding("read", "warning", msg, SourceRef(source.path, 0, 0)),)
     try:
         if override.format:
             fmt, score = registry.get(override.format), 1.0
@@ -243,6 +249,7 @@ def parse_file(source: SourceFile, config: Config, registry: Registry) -> tuple[
         finding = Finding("read", "error", msg, SourceRef(source.path, 1, max(1, text.count(chr(10)) + 1)))
         report = FileReport(source.path, decoded.encoding, fmt.name, score, 0, lines, lines, "parser failed")
         return ParseResult((), (finding,)), report
+    result = replace(result, findings=damage + result.findings)
     skipped = len({(f.where.file, f.where.first) for f in result.findings if f.kind == "skipped" and f.where})
     report = FileReport(
         source.path, decoded.encoding, fmt.name, round(score, 3), len(result.cards), lines, skipped
