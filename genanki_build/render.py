@@ -90,11 +90,22 @@ def _math_block(content: str) -> str:
 def markdown() -> MarkdownIt:
     """The project's one MarkdownIt instance."""
     md = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable(["table", "strikethrough"])
-    md.use(dollarmath_plugin, renderer=_math_inline, allow_labels=False)
+    # double_inline: Obsidian notes put "$$…$$" display math inside paragraphs (and clozes);
+    # allow_digits=False: "costs $5 and $10" is money, not math (Pandoc's rule).
+    md.use(
+        dollarmath_plugin,
+        renderer=_math_inline,
+        allow_labels=False,
+        double_inline=True,
+        allow_digits=False,
+    )
     md.add_render_rule(
         "math_inline", lambda self, tokens, idx, options, env: _math_inline(tokens[idx].content)
     )
     md.add_render_rule("math_block", lambda self, tokens, idx, options, env: _math_block(tokens[idx].content))
+    md.add_render_rule(
+        "math_inline_double", lambda self, tokens, idx, options, env: _math_block(tokens[idx].content)
+    )
     return md
 
 

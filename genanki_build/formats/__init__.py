@@ -11,8 +11,13 @@ from genanki_build.formats import (
     anki_text,
     brainscape_page,
     csv_table,
+    logseq,
+    markdown,
     mcq,
+    obsidian,
+    obsidian_to_anki,
     prose,
+    qa_lines,
     quizlet_export,
     quizlet_page,
 )
@@ -25,6 +30,11 @@ _MODULES = (
     mcq,
     quizlet_export,
     csv_table,
+    obsidian_to_anki,
+    logseq,
+    obsidian,
+    qa_lines,
+    markdown,
     prose,
 )
 

@@ -1,0 +1,420 @@
+"""Pieces the Markdown-family formats share: front matter, code fences, blocks, comments, links,
+cloze markup and ``Q:``/``A:`` cards.
+
+Everything here works on a file's physical lines (``text.split("\\n")``) by 0-based index; the
+format modules turn indexes into 1-based :class:`~genanki_build.model.SourceRef` lines.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from genanki_build.formats._lines import skipped
+from genanki_build.model import Card, Finding, Markup, NoteType, SourceRef
+
+# --- front matter -------------------------------------------------------------------------------
+
+_FRONT_OPEN = re.compile(r"^---\s*$")
+_FRONT_CLOSE = re.compile(r"^(?:---|\.\.\.)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class FrontMatter:
+    """A YAML block at the top of a file, between ``---`` lines."""
+
+    size: int
+    """Lines it spans, fences included; 0 when the file has none."""
+    data: dict[str, Any] = field(default_factory=dict)
+    """Its mapping; empty when it is not valid YAML or not a mapping."""
+    valid: bool = True
+    """False when the block could not be read as a YAML mapping."""
+
+
+def front_matter(lines: Sequence[str]) -> FrontMatter:
+    """The YAML front matter opening ``lines``, if any."""
+    if not lines or not _FRONT_OPEN.match(lines[0]):
+        return FrontMatter(0)
+    for i in range(1, len(lines)):
+        if _FRONT_CLOSE.match(lines[i]):
+            try:
+                data = yaml.safe_load("\n".join(lines[1:i]))
+            except yaml.YAMLError:
+                return FrontMatter(i + 1, {}, False)
+            if data is None:
+                return FrontMatter(i + 1)
+            if not isinstance(data, dict):
+                return FrontMatter(i + 1, {}, False)
+            return FrontMatter(i + 1, {str(k): v for k, v in data.items()})
+    return FrontMatter(0)
+
+
+def as_tags(value: object) -> tuple[str, ...]:
+    """Anki tags from a front-matter ``tags`` value: a list, or a string split at commas/spaces.
+    Obsidian's nested ``a/b`` tags become Anki's ``a::b``; a leading ``#`` is dropped."""
+    items: list[str] = []
+    if isinstance(value, str):
+        items = re.split(r"[,\s]+", value)
+    elif isinstance(value, list | tuple):
+        items = [str(v) for v in value if v is not None]
+    tags = {item.strip().lstrip("#").replace("/", "::") for item in items}
+    return tuple(sorted(t.replace(" ", "_") for t in tags if t))
+
+
+# --- lines, fences, blocks ----------------------------------------------------------------------
+
+_FENCE_OPEN = re.compile(r"^\s*(?:>\s*)?(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+HEADING = re.compile(r"^ {0,3}(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])(?:\s|$)")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+def fence_mask(lines: Sequence[str]) -> list[bool]:
+    """For each line, whether it belongs to a fenced code block (the fence lines included)."""
+    mask = [False] * len(lines)
+    fence = ""
+    for i, line in enumerate(lines):
+        if fence:
+            mask[i] = True
+            stripped = line.strip().lstrip(">").strip()
+            if stripped.startswith(fence) and not stripped.strip(fence[0]):
+                fence = ""
+            continue
+        match = _FENCE_OPEN.match(line)
+        # A backtick fence's info string holds no backtick (CommonMark), so a one-line
+        # "```code```" is an inline code span, not a fence.
+        if match and not (match.group("fence")[0] == "`" and "`" in match.group("info")):
+            fence = match.group("fence")
+            mask[i] = True
+    return mask
+
+
+def heading(line: str) -> tuple[int, str] | None:
+    """``(level, text)`` when ``line`` is an ATX heading (``## Text``)."""
+    match = HEADING.match(line)
+    if not match:
+        return None
+    return len(match.group("hashes")), (match.group("text") or "").strip()
+
+
+def is_list_item(line: str) -> bool:
+    """True for a Markdown list item line (``- x``, ``* x``, ``1. x``)."""
+    return bool(_LIST_ITEM.match(line))
+
+
+def blocks(lines: Sequence[str], start: int, end: int, mask: Sequence[bool]) -> list[list[int]]:
+    """Indexes of ``lines[start:end]`` grouped into blocks: runs of non-blank lines split at blank
+    lines outside code fences; a heading outside a fence is a block of its own."""
+    out: list[list[int]] = []
+    current: list[int] = []
+    for i in range(start, end):
+        line = lines[i]
+        if not mask[i] and not line.strip():
+            if current:
+                out.append(current)
+            current = []
+            continue
+        if not mask[i] and heading(line):
+            if current:
+                out.append(current)
+            out.append([i])
+            current = []
+            continue
+        current.append(i)
+    if current:
+        out.append(current)
+    return out
+
+
+def joined(lines: Sequence[str], indexes: Sequence[int]) -> str:
+    """The lines at ``indexes`` joined, with common indentation removed and outer blanks trimmed."""
+    return textwrap.dedent("\n".join(lines[i] for i in indexes)).strip("\n").rstrip()
+
+
+# --- code spans, comments, links ----------------------------------------------------------------
+
+_CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.DOTALL)
+
+
+def mask_code(text: str) -> str:
+    """``text`` with the inside of every inline code span replaced by ``\\x00``, same length, so
+    patterns searched in it never match code."""
+    return _CODE_SPAN.sub(lambda m: "\x00" * len(m.group(0)), text)
+
+
+def comments(text: str) -> list[str]:
+    """The HTML comments in ``text``."""
+    return _COMMENT.findall(text)
+
+
+def strip_comments(text: str) -> str:
+    """``text`` without HTML comments (scheduling data, plugin IDs); trailing spaces trimmed."""
+    out = _COMMENT.sub("", text)
+    return "\n".join(line.rstrip() for line in out.split("\n")).strip("\n")
+
+
+def only_comments(line: str) -> bool:
+    """True when ``line`` holds HTML comments and nothing else."""
+    return bool(line.strip()) and not _COMMENT.sub("", line).strip()
+
+
+def comment_reason(line: str) -> str:
+    """Why a comment-only line is skipped."""
+    if "<!--SR:" in line:
+        return "scheduling comment (spaced-repetition plugin data)"
+    if re.search(r"<!--\s*ID:", line):
+        return "plugin note ID comment"
+    return "HTML comment"
+
+
+_WIKILINK = re.compile(r"(?<!!)\[\[(?P<target>[^\]|]+?)(?:\|(?P<alias>[^\]]+))?\]\]")
+_MD_LINK = re.compile(
+    r"(?<!!)\[(?P<text>[^\]]*)\]\((?P<url><[^>]*>|(?:[^()\s]|\([^()\s]*\))*)(?:\s+\"[^\"]*\")?\)"
+)
+_REMOTE = re.compile(r"^(?:https?|mailto):", re.IGNORECASE)
+_IMAGE_ATTRS = re.compile(r"(?<=\))\{:[^{}]*\}")
+_BLOCK_REF = re.compile(r"\s\^[A-Za-z0-9-]+\s*$", re.MULTILINE)
+
+
+def _wikilink_text(match: re.Match[str]) -> str:
+    alias = match.group("alias")
+    if alias:
+        return alias.strip()
+    target = match.group("target").strip()
+    page, _, section = target.partition("#")
+    # "[[Page#Section]]" reads as the section; a bare page name as its words.
+    return (section or page).replace("_", " ").strip()
+
+
+def _local_link_text(match: re.Match[str]) -> str:
+    url = match.group("url").strip("<>")
+    if _REMOTE.match(url):
+        return match.group(0)
+    return match.group("text")
+
+
+@dataclass(frozen=True, slots=True)
+class Cleaned:
+    """A field's text after the Markdown-family clean-up, and what the clean-up did."""
+
+    text: str
+    """The text, ready for the render stage."""
+    changes: tuple[str, ...] = ()
+    """One short phrase per kind of change, e.g. ``removed 2 scheduling comments``."""
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
+
+
+def clean_field(text: str) -> Cleaned:
+    """Strip comments, Logseq image attributes and block references; turn wikilinks and links to
+    local pages into plain text. Remote links and images (Markdown ``![](…)`` and Obsidian
+    ``![[…]]`` embeds) are kept: the media stage resolves them."""
+    changes: list[str] = []
+    found = comments(text)
+    if found:
+        sr = sum(1 for c in found if c.startswith("<!--SR:"))
+        ids = sum(1 for c in found if re.match(r"<!--\s*ID:", c))
+        other = len(found) - sr - ids
+        for n, what in ((sr, "scheduling comment"), (ids, "plugin ID comment"), (other, "HTML comment")):
+            if n:
+                changes.append(f"removed {_count(n, what)}")
+        text = strip_comments(text)
+    text, n = _IMAGE_ATTRS.subn("", text)
+    if n:
+        changes.append(f"removed {_count(n, 'image size attribute')}")
+    text, n = _BLOCK_REF.subn("", text)
+    if n:
+        changes.append(f"removed {_count(n, 'block reference')}")
+    text, n = _WIKILINK.subn(_wikilink_text, text)
+    if n:
+        changes.append(f"unwrapped {_count(n, 'wikilink')}")
+    local = sum(1 for m in _MD_LINK.finditer(text) if not _REMOTE.match(m.group("url").strip("<>")))
+    if local:
+        text = _MD_LINK.sub(_local_link_text, text)
+        changes.append(f"replaced {_count(local, 'local link')} with its text")
+    return Cleaned(text, tuple(changes))
+
+
+# --- cloze --------------------------------------------------------------------------------------
+
+_ANKI_CLOZE = re.compile(r"\{\{c(\d+)::")
+_HIGHLIGHT = re.compile(r"(?<!=)==(?=[^\s=])(?P<body>.+?)(?<=[^\s=])==(?!=)", re.DOTALL)
+
+
+def has_cloze(text: str) -> bool:
+    """True when ``text`` holds ``{{c1::…}}`` or ``==…==`` cloze markup outside code."""
+    masked = mask_code(text)
+    return bool(_ANKI_CLOZE.search(masked) or _HIGHLIGHT.search(masked))
+
+
+def highlights_to_cloze(text: str) -> tuple[str, int]:
+    """Every ``==x==`` outside code becomes ``{{cN::x}}``, numbered in order after any existing
+    ``{{cN::`` deletions. Returns the text and how many were converted."""
+    masked = mask_code(text)
+    numbers = [int(n) for n in _ANKI_CLOZE.findall(masked)]
+    next_number = max(numbers, default=0) + 1
+    parts: list[str] = []
+    pos = 0
+    count = 0
+    for match in _HIGHLIGHT.finditer(masked):
+        start, end = match.span()
+        body = text[match.start("body") : match.end("body")]
+        parts.append(text[pos:start])
+        parts.append(f"{{{{c{next_number}::{body}}}}}")
+        next_number += 1
+        count += 1
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts), count
+
+
+# --- Q: / A: cards ------------------------------------------------------------------------------
+
+_QUESTION = re.compile(r"^\s*Q:(?:[ \t]+|$)(?P<rest>.*)$")
+_ANSWER = re.compile(r"^\s*(?:A|Multiple answers|Answers?):(?:[ \t]+|$)(?P<rest>.*)$", re.IGNORECASE)
+
+
+def is_question_line(line: str) -> bool:
+    """True for a ``Q:`` line."""
+    return bool(_QUESTION.match(line))
+
+
+def is_answer_line(line: str) -> bool:
+    """True for an ``A:`` (or ``Multiple answers:``) line."""
+    return bool(_ANSWER.match(line))
+
+
+@dataclass(frozen=True, slots=True)
+class QACard:
+    """One ``Q:``/``A:`` card found in a file's lines."""
+
+    first: int
+    """Index of the ``Q:`` line."""
+    last: int
+    """Index of the card's last non-blank line."""
+    question: str
+    """The question, labels removed, continuation lines dedented."""
+    answer: str
+    """The answer; empty when the question has none."""
+
+
+def _continues(lines: Sequence[str], i: int, mask: Sequence[bool], after_blank: bool) -> bool:
+    line = lines[i]
+    if mask[i]:
+        return True
+    if is_question_line(line) or heading(line):
+        return False
+    if not after_blank:
+        return True
+    return line[:1] in (" ", "\t") or is_list_item(line)
+
+
+def _label_text(first: str, rest: list[str]) -> str:
+    body = textwrap.dedent("\n".join(rest)).strip("\n")
+    text = first.strip()
+    if text and body:
+        return f"{text}\n{body}".rstrip()
+    return (text or body).rstrip()
+
+
+def read_qa(lines: Sequence[str], start: int, end: int, mask: Sequence[bool]) -> QACard:
+    """The card whose ``Q:`` line is ``lines[start]``.
+
+    The question runs to the ``A:`` line; the answer runs on to the next ``Q:`` line or heading, or
+    to a blank line followed by a line that is neither indented nor a list item. Blank lines may
+    sit between question and answer. A question with no ``A:`` line gets an empty answer.
+    """
+    q_match = _QUESTION.match(lines[start])
+    assert q_match is not None
+    q_rest: list[str] = []
+    a_first = ""
+    a_rest: list[str] = []
+    in_answer = False
+    last = start
+    blank = False
+    i = start + 1
+    while i < end:
+        line = lines[i]
+        if not line.strip() and not mask[i]:
+            blank = True
+            i += 1
+            continue
+        if not in_answer and not mask[i] and (a_match := _ANSWER.match(line)):
+            in_answer, a_first, blank, last = True, a_match.group("rest"), False, i
+            i += 1
+            continue
+        if not _continues(lines, i, mask, blank):
+            break
+        target = a_rest if in_answer else q_rest
+        if blank and target:
+            target.append("")
+        target.append(line)
+        blank = False
+        last = i
+        i += 1
+    question = _label_text(q_match.group("rest"), q_rest)
+    answer = _label_text(a_first, a_rest) if in_answer else ""
+    return QACard(start, last, question, answer)
+
+
+def skip_lines(
+    stage: str, source: str, lines: Sequence[str], indexes: Sequence[int], reason: str
+) -> list[Finding]:
+    """``skipped`` findings for the non-blank lines among ``indexes`` (0-based)."""
+    return [skipped(stage, source, i + 1, lines[i], reason) for i in indexes if lines[i].strip()]
+
+
+@dataclass(frozen=True, slots=True)
+class Made:
+    """A card built by :func:`make_card`, with the findings that explain its clean-up."""
+
+    card: Card
+    """The card."""
+    findings: tuple[Finding, ...] = ()
+    """A ``fix`` finding per changed side."""
+
+
+def make_card(
+    stage: str,
+    source: str,
+    span: tuple[int, int],
+    front: str,
+    back: str,
+    *,
+    cloze: bool = False,
+    title: str = "",
+    tags: tuple[str, ...] = (),
+) -> Made:
+    """A Markdown card for ``lines[span[0]..span[1]]`` (0-based, inclusive): both sides cleaned by
+    :func:`clean_field`; with ``cloze``, ``==x==`` in the front becomes ``{{cN::x}}``."""
+    where = SourceRef(source, span[0] + 1, span[1] + 1)
+    findings: list[Finding] = []
+    sides: list[str] = []
+    for side, raw in (("front", front), ("back", back)):
+        cleaned = clean_field(raw)
+        text, changes = cleaned.text, list(cleaned.changes)
+        if cloze and side == "front":
+            text, n = highlights_to_cloze(text)
+            if n:
+                changes.append(f"turned {_count(n, '==highlight==')} into cloze deletions")
+        if changes:
+            findings.append(Finding(stage, "fix", f"{side}: " + "; ".join(changes), where, raw, text))
+        sides.append(text)
+    card = Card(
+        front=sides[0],
+        back=sides[1],
+        source=where,
+        format=stage,
+        note_type=NoteType.CLOZE if cloze else NoteType.BASIC,
+        markup=Markup.MARKDOWN,
+        title=title,
+        tags=tags,
+    )
+    return Made(card, tuple(findings))

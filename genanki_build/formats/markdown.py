@@ -1,0 +1,209 @@
+"""Markdown written for this tool (the README's "Markdown cards" section).
+
+- YAML front matter: ``deck:`` (or ``lecture:``/``title:``) names the lecture, ``tags:`` tags every
+  card (a list, or a string split at commas and spaces).
+- ``# Heading`` names the lecture of the cards below it (it wins over the front matter's deck).
+- ``## Question`` (any level from 2): a Basic card; the answer is the heading's body, down to the
+  next heading of the same or a higher level. A heading whose own text is empty, or made only of
+  ``Q:``/``A:`` cards or cloze paragraphs, is a section title instead.
+- ``Q:`` / ``A:`` lines: the question runs to the ``A:`` line; the answer runs to the next ``Q:``
+  line or heading, or to a blank line followed by a line that is neither indented nor a list item.
+- A paragraph holding ``{{c1::…}}`` or ``==…==`` is a Cloze card; ``==x==`` becomes ``{{cN::x}}``
+  numbered in order. Under a section title, the title is shown as the card's extra text.
+- Anything else is reported as skipped, with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from genanki_build.formats import _markdown_common as md
+from genanki_build.formats.base import Format, ParseOptions
+from genanki_build.model import Card, Finding, ParseResult
+
+NAME = "markdown"
+_QUESTIONISH = re.compile(r"\?\s*$")
+
+
+def _front_title(data: dict[str, object]) -> str:
+    for key in ("deck", "lecture", "title"):
+        value = data.get(key)
+        if isinstance(value, str | int | float) and str(value).strip():
+            return str(value).strip()
+    return ""
+
+
+def _headings(lines: Sequence[str], start: int, mask: Sequence[bool]) -> list[tuple[int, int, str]]:
+    out = []
+    for i in range(start, len(lines)):
+        if not mask[i] and (found := md.heading(lines[i])):
+            out.append((i, *found))
+    return out
+
+
+def detect(text: str) -> float:
+    """High for heading cards, ``Q:``/``A:`` pairs or cloze paragraphs in a Markdown-looking file;
+    low when Obsidian flashcard syntax or tab-separated columns say another format fits better."""
+    lines = text.split("\n")
+    fm = md.front_matter(lines)
+    mask = md.fence_mask(lines)
+    heads = _headings(lines, fm.size, mask)
+    body_lines = [ln for i, ln in enumerate(lines[fm.size :], fm.size) if ln.strip() and not mask[i]]
+    if not body_lines or any("\t" in ln.strip() for ln in body_lines[:20]):
+        return 0.0
+    question_heads = sum(1 for _, level, t in heads if level >= 2 and _QUESTIONISH.search(t))
+    qa = sum(1 for ln in body_lines if md.is_question_line(ln))
+    answers = sum(1 for ln in body_lines if md.is_answer_line(ln))
+    clozes = sum(1 for block in md.blocks(lines, fm.size, len(lines), mask) if _is_cloze(lines, block))
+    score = 0.0
+    if question_heads >= 2 or (question_heads and heads[0][1] == 1):
+        score = 0.8
+    elif sum(1 for _, level, _ in heads if level >= 2) >= 2:
+        score = 0.45
+    if qa >= 1 and answers >= qa * 0.8:
+        score = max(score, 0.7 if heads or fm.size else 0.5)
+    if clozes:
+        score = max(score, 0.6 if clozes >= 2 or heads else 0.4)
+    if fm.size and {"deck", "lecture", "tags"} & set(fm.data):
+        score = min(1.0, score + 0.1) if score else 0.3
+    if "<!--SR:" in text:
+        score = min(score, 0.4)
+    return round(score, 3)
+
+
+def _is_cloze(lines: Sequence[str], block: Sequence[int]) -> bool:
+    if len(block) == 1 and md.heading(lines[block[0]]):
+        return False
+    return md.has_cloze("\n".join(lines[i] for i in block))
+
+
+class _Parser:
+    """One pass over a file's lines."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.lines = text.split("\n")
+        self.source = source
+        self.mask = md.fence_mask(self.lines)
+        self.cards: list[Card] = []
+        self.findings: list[Finding] = []
+        self.title = ""
+        self.tags: tuple[str, ...] = ()
+
+    def skip(self, indexes: Sequence[int], reason: str) -> None:
+        for i in indexes:
+            line = self.lines[i]
+            if not line.strip():
+                continue
+            why = md.comment_reason(line) if md.only_comments(line) else reason
+            self.findings.extend(md.skip_lines(NAME, self.source, self.lines, [i], why))
+
+    def add(self, span: tuple[int, int], front: str, back: str, *, cloze: bool = False) -> None:
+        made = md.make_card(
+            NAME, self.source, span, front, back, cloze=cloze, title=self.title, tags=self.tags
+        )
+        self.cards.append(made.card)
+        self.findings.extend(made.findings)
+
+    def run(self) -> ParseResult:
+        fm = md.front_matter(self.lines)
+        if fm.size:
+            reason = "front matter (deck and tags)" if fm.valid else "front matter that is not valid YAML"
+            self.skip(range(fm.size), reason)
+            self.title = _front_title(fm.data)
+            self.tags = md.as_tags(fm.data.get("tags"))
+        file_title = self.title
+        heads = _headings(self.lines, fm.size, self.mask)
+        ends = {i: self._section_end(heads, k) for k, (i, _, _) in enumerate(heads)}
+        starts = [i for i, _, _ in heads]
+        context = ""
+        i = fm.size
+        while i < len(self.lines):
+            found = None if self.mask[i] else md.heading(self.lines[i])
+            if found is None:
+                nxt = next((s for s in starts if s > i), len(self.lines))
+                self._free(i, nxt, context)
+                i = nxt
+                continue
+            level, text = found
+            if level == 1:
+                self.title = text or file_title
+                context = ""
+                self.skip([i], "deck heading")
+                i += 1
+                continue
+            nxt = next((s for s in starts if s > i), len(self.lines))
+            if self._is_section(i + 1, nxt):
+                context = text
+                self.skip([i], "section heading")
+                i += 1
+                continue
+            end = ends[i]
+            body = [j for j in range(i + 1, end)]
+            last = max((j for j in body if self.lines[j].strip()), default=i)
+            self.add((i, last), text, md.joined(self.lines, body))
+            i = end
+        first_h1 = next((t for _, level, t in heads if level == 1), "")
+        return ParseResult(tuple(self.cards), tuple(self.findings), file_title or first_h1)
+
+    def _section_end(self, heads: list[tuple[int, int, str]], k: int) -> int:
+        level = heads[k][1]
+        return next((i for i, lvl, _ in heads[k + 1 :] if lvl <= level), len(self.lines))
+
+    def _is_section(self, start: int, end: int) -> bool:
+        """True when a heading's own text is empty or made only of Q:/A: cards and cloze paragraphs."""
+        body = md.blocks(self.lines, start, end, self.mask)
+        if not body:
+            return True
+        if any(md.is_question_line(self.lines[b[0]]) for b in body):
+            return True
+        return all(_is_cloze(self.lines, b) for b in body)
+
+    def _free(self, start: int, end: int, context: str) -> None:
+        """Q:/A: cards, cloze paragraphs and skipped prose between two headings."""
+        lines = self.lines
+        i = start
+        while i < end:
+            if not lines[i].strip() and not self.mask[i]:
+                i += 1
+                continue
+            if not self.mask[i] and md.is_question_line(lines[i]):
+                qa = md.read_qa(lines, i, end, self.mask)
+                if qa.answer:
+                    self.add((qa.first, qa.last), qa.question, qa.answer)
+                else:
+                    self.skip(range(qa.first, qa.last + 1), "question without an answer")
+                i = qa.last + 1
+                continue
+            block = self._block(i, end)
+            if not self.mask[i] and md.is_answer_line(lines[i]):
+                self.skip(block, "answer without a question")
+            elif _is_cloze(lines, block):
+                self.add((block[0], block[-1]), md.joined(lines, block), context, cloze=True)
+            elif self.mask[i]:
+                self.skip(block, "code block between cards")
+            else:
+                self.skip(block, "prose between cards")
+            i = block[-1] + 1
+
+    def _block(self, start: int, end: int) -> list[int]:
+        """The paragraph starting at ``start``: up to a blank line outside a fence or a ``Q:`` line."""
+        out = [start]
+        for j in range(start + 1, end):
+            if not self.mask[j] and (not self.lines[j].strip() or md.is_question_line(self.lines[j])):
+                break
+            out.append(j)
+        return out
+
+
+def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
+    """Cards from headings, ``Q:``/``A:`` lines and cloze paragraphs; everything else skipped."""
+    return _Parser(text, source).run()
+
+
+FORMAT = Format(
+    NAME,
+    "Markdown cards: '## Question' headings, Q:/A: lines, {{c1::cloze}} or ==cloze== paragraphs.",
+    detect,
+    parse,
+)

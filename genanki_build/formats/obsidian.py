@@ -1,0 +1,250 @@
+"""Obsidian notes written for the Spaced Repetition plugin.
+
+- ``question::answer`` on one line; ``question:::answer`` (the plugin's reversed pair) is made as
+  one Basic card, and the report says so. A custom inline separator of the ``::X::`` shape (such as
+  ``::@::``) is found by itself; others can be set with ``separator = "…"`` in ``deck.toml``.
+  Single-line cards may sit anywhere in a bullet outline; the bullet marker is dropped.
+- A multi-line card: question lines, a separator line (``?``; ``??`` for a reversed pair), answer
+  lines, ended by a blank line outside a code fence. A line holding only an HTML tag (such as
+  ``<br class="f">``) that recurs between text lines is taken for a custom separator; others can
+  be set with ``multiline_separator = "…"``. A custom separator may also end the last question line.
+- A paragraph with ``==highlights==`` is a Cloze card.
+- Scheduling comments (``<!--SR:…-->``) and other HTML comments are stripped; wikilinks become
+  their text (``[[Page|alias]]`` → alias, ``[[Page#Section]]`` → Section); ``![[x.png]]`` becomes a
+  Markdown image. ``# Heading`` gives the cards their lecture.
+- Front matter, headings, prose and code between cards are reported as skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from genanki_build.formats import _markdown_common as md
+from genanki_build.formats.base import Format, ParseOptions
+from genanki_build.model import Card, Finding, ParseResult, SourceRef
+
+NAME = "obsidian"
+#: The plugin's default separators: inline, inline reversed, multi-line, multi-line reversed.
+INLINE = "::"
+INLINE_REVERSED = ":::"
+MULTILINE = "?"
+MULTILINE_REVERSED = "??"
+_CUSTOM_INLINE = re.compile(r"::[^\w\s:]{1,3}::")
+_TAG_LINE = re.compile(r"^<[A-Za-z][\w-]*(?:\s+[^<>]*)?/?>$")
+_BULLET = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+(?:\[[ xX]\]\s+)?")
+_TAGS_ONLY = re.compile(r"^\s*(?:#[\w/-]+\s*)+$")
+_PROPERTY = re.compile(r"^\s*(?:-\s+)?[a-z][\w-]*::\s")
+_CLOZE_START = re.compile(r"\{\{c\d+::")
+
+
+@dataclass(frozen=True, slots=True)
+class Separators:
+    """The separators one file uses."""
+
+    inline: tuple[str, ...]
+    """Inline separators, longest first."""
+    multiline: tuple[str, ...]
+    """Separator lines."""
+    reversed: frozenset[str]
+    """Those among them that ask for a reversed pair."""
+
+    def inline_pattern(self) -> re.Pattern[str]:
+        """One pattern for any inline separator, never part of a longer run of colons."""
+        alts = "|".join(re.escape(s) for s in self.inline)
+        return re.compile(rf"(?<!:)(?:{alts})(?!:)")
+
+
+def _masked(line: str) -> str:
+    """``line`` with code spans and Anki cloze openers hidden, so ``::`` in them is no separator."""
+    return _CLOZE_START.sub(lambda m: "\x00" * len(m.group(0)), md.mask_code(line))
+
+
+def separators(lines: Sequence[str], mask: Sequence[bool], options: ParseOptions) -> Separators:
+    """The separators in use: the plugin's defaults, any found in the text, any set in deck.toml."""
+    inline = [INLINE, INLINE_REVERSED]
+    custom = Counter(
+        m.group(0) for i, ln in enumerate(lines) if not mask[i] for m in _CUSTOM_INLINE.finditer(_masked(ln))
+    )
+    inline.extend(sep for sep, _ in custom.most_common())
+    multiline = [MULTILINE, MULTILINE_REVERSED]
+    tags: Counter[str] = Counter()
+    for i in range(1, len(lines) - 1):
+        line = lines[i].strip()
+        if mask[i] or not _TAG_LINE.match(line) or not lines[i - 1].strip() or not lines[i + 1].strip():
+            continue
+        tags[line] += 1
+    multiline.extend(tag for tag, n in tags.most_common() if n >= 2)
+    if sep := options.extra.get("separator", "").strip():
+        inline.append(sep)
+    if sep := options.extra.get("multiline_separator", "").strip():
+        multiline.append(sep)
+    return Separators(
+        tuple(sorted(set(inline), key=len, reverse=True)),
+        tuple(dict.fromkeys(multiline)),
+        frozenset({INLINE_REVERSED, MULTILINE_REVERSED}),
+    )
+
+
+def _inline_lines(lines: Sequence[str], mask: Sequence[bool], seps: Separators) -> list[int]:
+    pattern = seps.inline_pattern()
+    return [
+        i
+        for i, ln in enumerate(lines)
+        # A tab inside a line means columns (an Anki or Quizlet export), not a note; a bare
+        # "key:: value" is more likely a Logseq or Dataview property than a card.
+        if not mask[i] and "\t" not in ln.strip() and not _PROPERTY.match(ln) and pattern.search(_masked(ln))
+    ]
+
+
+def detect(text: str) -> float:
+    """High when the note carries scheduling comments or several plugin-style cards."""
+    lines = text.split("\n")
+    mask = md.fence_mask(lines)
+    if any(ln.startswith("#separator:") for ln in lines[:10]):
+        return 0.0
+    seps = separators(lines, mask, ParseOptions())
+    if "<!--SR:" in text:
+        return 0.9
+    evidence = len(_inline_lines(lines, mask, seps))
+    evidence += sum(1 for i, ln in enumerate(lines) if not mask[i] and ln.strip() in seps.multiline)
+    if evidence >= 2:
+        return 0.9
+    return 0.35 if evidence else 0.0
+
+
+class _Parser:
+    def __init__(self, text: str, source: str, options: ParseOptions) -> None:
+        self.lines = text.split("\n")
+        self.source = source
+        self.mask = md.fence_mask(self.lines)
+        self.seps = separators(self.lines, self.mask, options)
+        self.inline = self.seps.inline_pattern()
+        self.cards: list[Card] = []
+        self.findings: list[Finding] = []
+        self.title = ""
+
+    def skip(self, indexes: Sequence[int], reason: str) -> None:
+        for i in indexes:
+            line = self.lines[i]
+            if not line.strip():
+                continue
+            if md.only_comments(line):
+                why = md.comment_reason(line)
+            elif self.mask[i]:
+                why = "code block between cards"
+            else:
+                why = reason
+            self.findings.extend(md.skip_lines(NAME, self.source, self.lines, [i], why))
+
+    def add(self, span: tuple[int, int], front: str, back: str, *, cloze: bool = False) -> None:
+        made = md.make_card(NAME, self.source, span, front, back, cloze=cloze, title=self.title)
+        self.cards.append(made.card)
+        self.findings.extend(made.findings)
+
+    def reversed_note(self, span: tuple[int, int], sep: str) -> None:
+        where = SourceRef(self.source, span[0] + 1, span[1] + 1)
+        msg = f"'{sep}' asks for a reversed pair; made one Basic card (set reverse = true in deck.toml for both directions)"
+        self.findings.append(Finding(NAME, "info", msg, where))
+
+    def run(self) -> ParseResult:
+        fm = md.front_matter(self.lines)
+        self.skip(range(fm.size), "front matter (note properties)")
+        for block in md.blocks(self.lines, fm.size, len(self.lines), self.mask):
+            self._block(block)
+        first_title = next((c.title for c in self.cards if c.title), "")
+        return ParseResult(tuple(self.cards), tuple(self.findings), first_title)
+
+    def _block(self, block: list[int]) -> None:
+        lines = self.lines
+        first = lines[block[0]]
+        found = None if self.mask[block[0]] else md.heading(first)
+        if found and len(block) == 1:
+            if found[0] == 1:
+                self.title = found[1]
+            self.skip(block, "heading")
+            return
+        if _TAGS_ONLY.match("\n".join(lines[i] for i in block)):
+            self.skip(block, "tag line")
+            return
+        if self._multiline(block) or self._inline(block):
+            return
+        text = "\n".join(lines[i] for i in block)
+        if md.has_cloze(md.strip_comments(text)):
+            last = block[-1]
+            self.add((block[0], last), md.joined(lines, block), "", cloze=True)
+            return
+        self.skip(block, "prose between cards")
+
+    def _split_at(self, block: list[int]) -> tuple[int, str, str] | None:
+        """Where a multi-line separator sits in ``block``: (position, separator, text before it on
+        the same line)."""
+        for pos, i in enumerate(block):
+            if self.mask[i]:
+                continue
+            line = md.strip_comments(self.lines[i]).strip()
+            for sep in self.seps.multiline:
+                if line == sep:
+                    return pos, sep, ""
+                # A custom separator (never "?", which ends questions) may close the question line.
+                if len(sep) > 2 and line.endswith(sep) and line[: -len(sep)].strip():
+                    return pos, sep, self.lines[i].rsplit(sep, 1)[0].rstrip()
+        return None
+
+    def _multiline(self, block: list[int]) -> bool:
+        split = self._split_at(block)
+        if split is None:
+            return False
+        pos, sep, tail = split
+        lines = self.lines
+        question = md.joined(lines, block[:pos])
+        if tail:
+            question = f"{question}\n{tail}".strip("\n")
+        answer = md.joined(lines, block[pos + 1 :])
+        if not md.strip_comments(question).strip() or not md.strip_comments(answer).strip():
+            self.skip(block, "multi-line card without a question or an answer")
+            return True
+        span = (block[0], block[-1])
+        self.add(span, question, answer)
+        if sep in self.seps.reversed:
+            self.reversed_note(span, sep)
+        return True
+
+    def _inline(self, block: list[int]) -> bool:
+        hits = [i for i in block if not self.mask[i] and self.inline.search(_masked(self.lines[i]))]
+        if not hits:
+            return False
+        for i in block:
+            if i not in hits:
+                reason = (
+                    "outline bullet, not a card" if md.is_list_item(self.lines[i]) else "prose between cards"
+                )
+                self.skip([i], reason)
+                continue
+            line = self.lines[i]
+            match = self.inline.search(_masked(line))
+            assert match is not None
+            front = _BULLET.sub("", line[: match.start()], count=1).strip()
+            back = line[match.end() :].strip()
+            if not front or not md.strip_comments(back).strip():
+                self.skip([i], "card without a question or an answer")
+                continue
+            self.add((i, i), front, back)
+            if match.group(0) in self.seps.reversed:
+                self.reversed_note((i, i), match.group(0))
+        return True
+
+
+def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
+    """Cards from the plugin's separators and ``==cloze==`` paragraphs; the rest reported."""
+    return _Parser(text, source, options).run()
+
+
+FORMAT = Format(
+    NAME,
+    "Obsidian Spaced Repetition notes: question::answer, '?' separator lines, ==cloze==.",
+    detect,
+    parse,
+)

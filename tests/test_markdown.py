@@ -1,0 +1,144 @@
+"""The Markdown format written for this tool, and the helpers the Markdown family shares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from genanki_build.formats import ParseOptions, default_registry, markdown
+from genanki_build.formats import _markdown_common as md
+from genanki_build.model import Markup, NoteType, ParseResult
+from genanki_build.render import to_html
+from tests.accounting import assert_all_lines_accounted
+
+OPTIONS = ParseOptions()
+
+
+def _parse(text: str) -> ParseResult:
+    result = markdown.parse(text, "notes.md", OPTIONS)
+    assert_all_lines_accounted(text, "notes.md", result)
+    return result
+
+
+def test_detect__heading_questions_picked_over_other_formats() -> None:
+    text = "# Deck\n\n## What is a cell?\n\nThe unit of life.\n\n## What is DNA?\n\nThe genome.\n"
+    fmt, score = default_registry().sniff(text)
+    assert fmt.name == "markdown"
+    assert score >= 0.7
+
+
+def test_detect__plain_text_without_markdown_structure_scores_zero() -> None:
+    assert markdown.detect("Photosynthesis\nmaking sugar from light\nOsmosis\nwater moving\n") == 0.0
+
+
+def test_detect__scheduling_comments_leave_the_file_to_obsidian() -> None:
+    text = "# Deck\n\nWhat is ==ATP==? <!--SR:!2024-01-01,3,250-->\n\nThe ==cell== divides.\n"
+    assert default_registry().sniff(text)[0].name == "obsidian"
+
+
+def test_parse__h1_names_the_lecture_and_wins_over_front_matter() -> None:
+    text = "---\ndeck: Biology\n---\n\n## Before any heading?\n\nYes.\n\n# Week 2\n\n## After it?\n\nNo.\n"
+    result = _parse(text)
+    assert [c.title for c in result.cards] == ["Biology", "Week 2"]
+    assert result.title == "Biology"
+
+
+def test_parse__front_matter_tags_as_a_string() -> None:
+    result = _parse("---\ntags: exam, unit/one\n---\n## Q?\n\nA.\n")
+    assert result.cards[0].tags == ("exam", "unit::one")
+
+
+def test_parse__invalid_front_matter_is_reported_not_fatal() -> None:
+    result = _parse("---\ndeck: [unclosed\n---\n## Q?\n\nA.\n")
+    assert len(result.cards) == 1
+    reasons = {f.message for f in result.findings if f.kind == "skipped"}
+    assert "front matter that is not valid YAML" in reasons
+
+
+def test_parse__section_heading_with_only_cloze_paragraphs_gives_context() -> None:
+    text = "## Enzymes\n\nAmylase breaks down ==starch==.\n\nPepsin works in the ==stomach==.\n"
+    result = _parse(text)
+    assert [c.note_type for c in result.cards] == [NoteType.CLOZE, NoteType.CLOZE]
+    assert [c.back for c in result.cards] == ["Enzymes", "Enzymes"]
+    assert result.cards[0].front == "Amylase breaks down {{c1::starch}}."
+
+
+def test_parse__highlights_number_after_existing_clozes() -> None:
+    result = _parse("{{c1::Mitosis}} makes ==two== cells, {{c2::meiosis}} ==four==.\n")
+    assert result.cards[0].front == "{{c1::Mitosis}} makes {{c3::two}} cells, {{c2::meiosis}} {{c4::four}}."
+
+
+def test_parse__comparison_in_code_is_not_a_cloze() -> None:
+    result = _parse("Some prose with `a == b` in it.\n")
+    assert result.cards == ()
+
+
+def test_parse__heading_without_text_below_is_skipped() -> None:
+    result = _parse("## Lonely heading?\n")
+    assert result.cards == ()
+    assert result.findings[0].message == "section heading"
+
+
+def test_parse__html_comment_removed_and_reported() -> None:
+    result = _parse("## Q?\n\nAnswer <!-- todo: check -->\n")
+    assert result.cards[0].back == "Answer"
+    fixes = [f for f in result.findings if f.kind == "fix"]
+    assert fixes and "HTML comment" in fixes[0].message
+
+
+def test_parse__cards_are_markdown() -> None:
+    result = _parse("Q: What is 2+2?\nA: 4\n")
+    assert result.cards[0].markup is Markup.MARKDOWN
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[[Page|shown]]", "shown"),
+        ("[[Page#Section]]", "Section"),
+        ("[[general_purpose_language]]", "general purpose language"),
+        ("[a page](../notes/a%20page.md)", "a page"),
+        ("[site](https://example.org)", "[site](https://example.org)"),
+        ("![[diagram.png]]", "![[diagram.png]]"),
+        ("![x](img/x.png){:height 10, :width 20}", "![x](img/x.png)"),
+        ("[unit](../pascal%20(unit).md)", "unit"),
+    ],
+)
+def test_clean_field__links(text: str, expected: str) -> None:
+    assert md.clean_field(text).text == expected
+
+
+def test_fence_mask__one_line_backtick_code_is_no_fence() -> None:
+    lines = ["```c int x; ```", "text", "```c", "", "```"]
+    assert md.fence_mask(lines) == [False, False, True, True, True]
+
+
+def test_render__markdown_answer_keeps_fences_lists_and_math() -> None:
+    result = _parse("## Q?\n\n- $x^2$ grows\n- costs $5 and $10\n\n```\na == b\n```\n")
+    html = to_html(result.cards[0].back, Markup.MARKDOWN)
+    assert "<li>\\(x^2\\) grows</li>" in html
+    assert "<li>costs $5 and $10</li>" in html
+    assert "<pre><code>a == b\n</code></pre>" in html
+
+
+def test_render__double_dollar_math_inside_a_cloze() -> None:
+    """Regression: "$$…$$" inside a paragraph rendered as "$\\(…\\)$"."""
+    html = to_html("Energy is\n{{c1::$$E = mc^2$$}}", Markup.MARKDOWN)
+    assert "{{c1::\\[E = mc^2\\]}}" in html
+
+
+def test_readme__markdown_cards_example_parses_as_documented() -> None:
+    """The README's "Markdown cards" example makes the five cards its text promises."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Markdown cards", 1)[1]
+    example = section.split("````markdown\n", 1)[1].split("\n````", 1)[0] + "\n"
+    fmt, _ = default_registry().sniff(example)
+    assert fmt.name == "markdown"
+    result = _parse(example)
+    assert [c.note_type for c in result.cards] == [NoteType.BASIC] * 4 + [NoteType.CLOZE]
+    assert {c.title for c in result.cards} == {"Organelles"}
+    assert {c.tags for c in result.cards} == {("biology", "week-2")}
+    assert result.cards[3].back == "```python\ncount = len(ribosomes)\n```"
+    assert result.cards[4].back == "Membranes"
+    assert [f.message for f in result.findings if f.kind == "skipped"][-1] == "prose between cards"
