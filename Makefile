@@ -40,9 +40,13 @@ test: lint
 check: $(BIN)/genanki-build
 	$(BIN)/genanki-build check $(OUT)/*.apkg
 
+# Release notes go to $(OUT)/CHANGES.md: pass the last release's package to list the notes added,
+# changed and removed since (make release PREVIOUS=path/to/Last.apkg); without it, a first release.
+PREVIOUS ?=
 release: $(BIN)/genanki-build
-	$(BIN)/genanki-build build $(SOURCE) --out $(OUT) --strict
+	$(BIN)/genanki-build build $(SOURCE) --out $(OUT) --strict $(if $(PREVIOUS),--against "$(PREVIOUS)")
 	$(BIN)/genanki-build check $(OUT)/*.apkg
+	$(if $(PREVIOUS),,$(BIN)/genanki-build diff $(OUT)/*.apkg --out $(OUT)/CHANGES.md)
 	cd $(OUT) && sha256sum *.apkg cards.jsonl > SHA256SUMS
 
 clean:

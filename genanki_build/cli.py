@@ -56,19 +56,48 @@ def _fail(exc: BuildError) -> click.ClickException:
     help="Leave out a pipeline stage by name (repeatable); see `genanki-build stages`.",
 )
 @click.option("--strict", is_flag=True, help="Fail (exit 1) when the build has any warning.")
+@click.option(
+    "--against",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="PREVIOUS.apkg",
+    help="The previous release's package: write the notes added, changed and removed to --out/CHANGES.md.",
+)
+@click.option(
+    "--allow-field-change",
+    is_flag=True,
+    help="Let a note type's fields change (refused by default: it forks the note type for students).",
+)
 def build(
-    sources: tuple[Path, ...], out_dir: Path, include_incomplete: bool, skip: tuple[str, ...], strict: bool
+    sources: tuple[Path, ...],
+    out_dir: Path,
+    include_incomplete: bool,
+    skip: tuple[str, ...],
+    strict: bool,
+    against: Path | None,
+    allow_field_change: bool,
 ) -> None:
-    """Build every export under SOURCES (default: source/) into --out (default: output/)."""
+    """Build every export under SOURCES (default: source/) into --out (default: output/).
+
+    Each source folder's cards.lock is read and, when the build succeeds, rewritten: commit it.
+    """
     from genanki_build.build import build as run_build
     from genanki_build.pipeline import PipelineError
 
     folders = sources or (Path("source"),)
+    if against is not None and len(folders) > 1:
+        raise click.UsageError("--against compares one package: build one source folder at a time")
     failed = False
     for folder in folders:
         out = out_dir if len(folders) == 1 else out_dir / folder.name
         try:
-            result = run_build(folder, out, include_incomplete=include_incomplete, skip=skip)
+            result = run_build(
+                folder,
+                out,
+                include_incomplete=include_incomplete,
+                skip=skip,
+                against=against,
+                allow_field_change=allow_field_change,
+            )
         except PipelineError as exc:
             raise click.UsageError(str(exc)) from None
         except BuildError as exc:
@@ -107,6 +136,8 @@ def _summary(result) -> None:  # type: ignore[no-untyped-def]
         click.echo(f"  package: {paths['.apkg']}")
     if ".html" in paths:
         click.echo(f"  report:  {paths['.html']}")
+    if ".md" in paths:
+        click.echo(f"  changes: {paths['.md']}")
 
 
 @main.command()
@@ -150,3 +181,82 @@ def stages() -> None:
 
     for name in stage_names():
         click.echo(name)
+
+
+@main.command()
+@click.argument("packages", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the Markdown here instead of printing it.",
+)
+def diff(packages: tuple[Path, ...], out_file: Path | None) -> None:
+    """Release notes: the notes added, changed and removed from OLD.apkg to NEW.apkg, as Markdown.
+
+    \b
+    genanki-build diff OLD.apkg NEW.apkg   # matched by GUID, changes field by field
+    genanki-build diff NEW.apkg            # a first release: every note is new
+    """
+    from genanki_build import atomic
+    from genanki_build.diff import compare, read_package, to_markdown
+
+    if len(packages) > 2:
+        raise click.UsageError("give OLD.apkg NEW.apkg, or NEW.apkg alone for a first release")
+    try:
+        old = read_package(packages[0]) if len(packages) == 2 else None
+        new = read_package(packages[-1])
+    except BuildError as exc:
+        raise _fail(exc) from None
+    text = to_markdown(compare(old, new))
+    if out_file is None:
+        click.echo(text, nl=False)
+    else:
+        atomic.write_text(out_file, text)
+        click.echo(f"wrote {out_file}")
+
+
+@main.command()
+@click.argument("source", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "tsv", "jsonl", "md"]),
+    default="csv",
+    show_default=True,
+    help="csv/tsv carry Anki's import headers (GUID, note type, deck, tags columns).",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the export here instead of printing it.",
+)
+def export(source: Path | None, fmt: str, out_file: Path | None) -> None:
+    """Export the cards built from SOURCE (default: source/) as CSV, TSV, JSON lines or Markdown.
+
+    Builds in a temporary folder with the same GUIDs as the package (cards.lock is read, not
+    written), so importing the CSV or TSV with Anki's text importer updates notes, never duplicates.
+    """
+    import tempfile
+
+    from genanki_build import atomic
+    from genanki_build.build import build as run_build
+    from genanki_build.export import export_cards
+    from genanki_build.notetypes import note_types
+
+    folder = source or Path("source")
+    try:
+        with tempfile.TemporaryDirectory(prefix="genanki-export-") as tmp:
+            result = run_build(folder, Path(tmp), write_ledger=False)
+    except BuildError as exc:
+        raise _fail(exc) from None
+    names = {key: spec.name for key, spec in note_types(result.config.name).items()}
+    text = export_cards(
+        result.cards, fmt, collection=result.config.name, note_type_names=names, reverse=result.config.reverse
+    )
+    if out_file is None:
+        click.echo(text, nl=False)
+    else:
+        atomic.write_text(out_file, text)
+        click.echo(f"{len(result.cards)} notes written to {out_file}", err=True)

@@ -162,10 +162,13 @@ def word_diff(before: str, after: str) -> str:
         if op == "equal":
             out.append(_md(old))
             continue
-        if old.strip():
-            out.append(f"~~{_md(old.strip())}~~ ")
-        if new.strip():
-            out.append(f"**{_md(new.strip())}** ")
+        edge = new if new.strip() else old
+        lead, trail = edge[: len(edge) - len(edge.lstrip())], edge[len(edge.rstrip()) :]
+        marked = [
+            f"~~{_md(old.strip())}~~" if old.strip() else "",
+            f"**{_md(new.strip())}**" if new.strip() else "",
+        ]
+        out.append(lead + " ".join(m for m in marked if m) + trail)
     return "".join(out).strip()
 
 

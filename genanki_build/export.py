@@ -1,12 +1,27 @@
-"""Built cards as data: ``cards.jsonl`` (one JSON object per note)."""
+"""Built cards as data for other tools: ``cards.jsonl``, and CSV, TSV, JSON lines or Markdown.
+
+CSV and TSV carry Anki's own file headers (``#separator``, ``#html:true``, ``#guid column``,
+``#notetype column``, ``#deck column``, ``#tags column``), so importing one with Anki's text importer
+updates the notes a student already has from the package (same GUID, same note type) instead of
+adding duplicates.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 
+from genanki_build.ledger import plain_text
 from genanki_build.model import Card, NoteType
 from genanki_build.notetypes import FIELDS
+
+#: The formats :func:`export_cards` writes.
+FORMATS = ("csv", "tsv", "jsonl", "md")
+
+_CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::[^}]*)?\}\}", re.DOTALL)
 
 
 def card_record(card: Card) -> dict[str, object]:
@@ -29,3 +44,80 @@ def card_record(card: Card) -> dict[str, object]:
 def to_jsonl(cards: Iterable[Card]) -> str:
     """Every card as one JSON line, in order."""
     return "".join(json.dumps(card_record(c), ensure_ascii=False, sort_keys=True) + "\n" for c in cards)
+
+
+def note_fields(card: Card, *, reverse: bool = False) -> list[str]:
+    """The note's field values as the package writes them."""
+    if card.note_type is NoteType.CLOZE:
+        return [card.front, card.back]
+    return [card.front, card.back, "y" if reverse and "reverse" in card.flags else ""]
+
+
+def to_table(
+    cards: Iterable[Card], note_type_names: Mapping[str, str], *, tab: bool = False, reverse: bool = False
+) -> str:
+    """CSV (or TSV) with Anki's headers: guid, note type, deck, tags, then the fields.
+
+    ``note_type_names`` maps ``basic``/``cloze`` to the names the package gives those note types.
+    """
+    out = io.StringIO()
+    out.write(f"#separator:{'tab' if tab else 'comma'}\n")
+    out.write("#html:true\n#guid column:1\n#notetype column:2\n#deck column:3\n#tags column:4\n")
+    writer = csv.writer(out, delimiter="\t" if tab else ",", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    for card in cards:
+        tags = " ".join(card.tags)
+        writer.writerow(
+            [
+                card.guid,
+                note_type_names[card.note_type.value],
+                card.deck,
+                tags,
+                *note_fields(card, reverse=reverse),
+            ]
+        )
+    return out.getvalue()
+
+
+def _md_text(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
+
+
+def to_markdown(cards: Iterable[Card], collection: str) -> str:
+    """A readable Markdown document: one section per deck, each note as a question and its answer.
+
+    Fields are shown as plain text (HTML dropped); cloze deletions are shown in bold.
+    """
+    lines = [f"# {_md_text(collection)}", ""]
+    deck = None
+    for card in cards:
+        if card.deck != deck:
+            deck = card.deck
+            lines += [f"## {_md_text(deck)}", ""]
+        front = card.front
+        if card.note_type is NoteType.CLOZE:
+            front = _CLOZE.sub(lambda m: f"\x00{m.group(1)}\x01", front)
+        shown = _md_text(plain_text(front)).replace("\x00", "**").replace("\x01", "**")
+        lines.append(f"- **Q:** {shown}" if card.note_type is NoteType.BASIC else f"- {shown}")
+        back = plain_text(card.back)
+        if back:
+            label = "A" if card.note_type is NoteType.BASIC else "Extra"
+            lines.append(f"  **{label}:** {_md_text(back)}")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def export_cards(
+    cards: Iterable[Card],
+    fmt: str,
+    *,
+    collection: str,
+    note_type_names: Mapping[str, str],
+    reverse: bool = False,
+) -> str:
+    """The cards in ``fmt`` (one of :data:`FORMATS`)."""
+    if fmt == "jsonl":
+        return to_jsonl(cards)
+    if fmt in {"csv", "tsv"}:
+        return to_table(cards, note_type_names, tab=fmt == "tsv", reverse=reverse)
+    if fmt == "md":
+        return to_markdown(cards, collection)
+    raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -35,6 +35,9 @@ LEDGER_NAME = "cards.lock"
 #: Version of the file layout; a newer one is refused rather than misread.
 VERSION = 1
 
+_BLOCK_TAG = re.compile(
+    r"</?(?:br|p|div|li|ul|ol|tr|td|th|h[1-6]|hr|blockquote|pre|table|thead|tbody)\b[^>]*>", re.IGNORECASE
+)
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 
@@ -82,8 +85,9 @@ class Stamped:
 
 
 def plain_text(markup: str) -> str:
-    """A field's text for comparing: tags dropped, entities decoded, white space collapsed."""
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", markup))).strip()
+    """A field's text for comparing: tags dropped (block tags leave a space), entities decoded,
+    white space collapsed."""
+    return _SPACE.sub(" ", html.unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", markup)))).strip()
 
 
 def fingerprint(card: Card, *, reverse: bool = False) -> str:

@@ -34,7 +34,7 @@ def brainscape(title: str, cards: list[tuple[str, str]]) -> str:
 
 
 L1 = [
-    ("What is a market segmnet?", "A group of buyers who respond alike to a marketing mix."),
+    ("What is a marker segment?", "A group of buyers who respond alike to a marketing mix."),
     ("What does CRM stand for?", "Customer relationship management."),
     ("Which term names the tools a firm controls to sway demand?", "The marketing mix."),
     ("Define brand equity.", "The added value a brand name gives a product beyond its function."),
@@ -121,7 +121,7 @@ def test_rebuild__keeps_review_history_through_edits(tmp_path: Path, collection:
     assert after[new_guid]["fields"][0] == "What is a marketing funnel?"
     # Edited notes updated in place (same note id, new text); the rest left untouched.
     edited = {
-        "What is a market segmnet?": "What is a market segment?",
+        "What is a marker segment?": "What is a market segment?",
         "What does CRM stand for?": "Customer relationship management: keeping and growing customers.",
         "Which term names the tools a firm controls to sway demand?": (
             "What do we call the controllable levers of marketing?"

@@ -1,0 +1,96 @@
+"""`genanki-build export`: CSV/TSV with Anki's headers (so Anki's text importer updates), JSONL, Markdown."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from genanki_build.build import build
+from genanki_build.check import import_into
+from genanki_build.cli import main
+from genanki_build.ledger import LEDGER_NAME
+from tests.conftest import write_tree
+from tests.test_history import DECK_TOML, L1, L2, V1_TIME, brainscape
+
+HEADERS = ["#html:true", "#guid column:1", "#notetype column:2", "#deck column:3", "#tags column:4"]
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    return write_tree(
+        tmp_path / "src",
+        {"l1.txt": brainscape("L1 Basics", L1), "l2.txt": brainscape("L2 Customers", L2)},
+        DECK_TOML,
+    )
+
+
+def _export(source: Path, fmt: str, out: Path) -> str:
+    result = CliRunner().invoke(main, ["export", str(source), "--format", fmt, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("fmt", "sep", "delimiter"), [("csv", "comma", ","), ("tsv", "tab", "\t")])
+def test_export__table_has_anki_headers_and_one_row_per_note(
+    source: Path, tmp_path: Path, fmt: str, sep: str, delimiter: str
+) -> None:
+    text = _export(source, fmt, tmp_path / f"cards.{fmt}")
+    lines = text.splitlines()
+    assert lines[:6] == [f"#separator:{sep}", *HEADERS]
+    rows = list(csv.reader(lines[6:], delimiter=delimiter))
+    assert len(rows) == len(L1) + len(L2)
+    first = rows[0]
+    assert first[1:3] == ["History Basic", "History::L1 Basics"]
+    assert first[4:6] == [L1[0][0], L1[0][1]]
+    assert not (source / LEDGER_NAME).exists(), "export must not write the ledger"
+
+
+def test_export__csv_import_updates_instead_of_duplicating(
+    source: Path, tmp_path: Path, collection: Any
+) -> None:
+    from anki.collection import ImportCsvRequest
+
+    build(source, tmp_path / "out", timestamp=V1_TIME)
+    import_into(collection, tmp_path / "out" / "History.apkg")
+    edited = brainscape("L1 Basics", [(L1[0][0], "A group of buyers with alike needs."), *L1[1:]])
+    write_tree(source, {"l1.txt": edited})
+    path = tmp_path / "cards.csv"
+    _export(source, "csv", path)
+    metadata = collection.get_csv_metadata(path=str(path), delimiter=None)
+    log = collection.import_csv(ImportCsvRequest(path=str(path), metadata=metadata)).log
+    assert len(log.new) == 0
+    assert len(log.updated) == 1
+    assert collection.note_count() == len(L1) + len(L2)
+    (nid,) = collection.find_notes(f'"Front:{L1[0][0]}"')
+    assert collection.get_note(nid)["Back"] == "A group of buyers with alike needs."
+
+
+def test_export__jsonl_matches_cards_jsonl(source: Path, tmp_path: Path) -> None:
+    build(source, tmp_path / "out", timestamp=V1_TIME)
+    text = _export(source, "jsonl", tmp_path / "export.jsonl")
+    assert text == (tmp_path / "out" / "cards.jsonl").read_text(encoding="utf-8")
+    assert json.loads(text.splitlines()[0])["fields"]["Front"] == L1[0][0]
+
+
+def test_export__markdown_has_a_section_per_deck(source: Path, tmp_path: Path) -> None:
+    text = _export(source, "md", tmp_path / "cards.md")
+    assert text.startswith("# History\n")
+    assert "## History::L1 Basics" in text and "## History::L2 Customers" in text
+    assert f"- **Q:** {L2[0][0]}\n  **A:** {L2[0][1]}" in text
+
+
+def test_export__prints_to_stdout_without_out(source: Path) -> None:
+    result = CliRunner().invoke(main, ["export", str(source), "--format", "tsv"])
+    assert result.exit_code == 0
+    assert result.output.startswith("#separator:tab\n#html:true\n")
+
+
+def test_export__missing_folder_is_one_line_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["export", str(tmp_path / "nope")])
+    assert result.exit_code == 1
+    assert "no such folder" in result.output
