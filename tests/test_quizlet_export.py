@@ -114,3 +114,14 @@ _WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzäé ", min_size=1, max_size
 def test_parse__recovers_generated_sets(pairs: list[tuple[str, str]], term_sep: str) -> None:
     text = "".join(f"{t}{term_sep}{d}\n" for t, d in pairs)
     assert _cards(text) == pairs
+
+
+def test_detect__comma_export_with_commas_in_definitions() -> None:
+    """Not a consistent CSV table, so the CSV format declines; the Quizlet export takes it."""
+    text = (
+        "apple,a fruit, often red or green\nbanana,a long yellow fruit\n"
+        "cherry,a small, round, red fruit\ngrape,a fruit that grows in bunches\nlemon,a sour, yellow citrus fruit\n"
+    )
+    fmt, score = default_registry().sniff(text)
+    assert (fmt.name, score >= 0.2) == ("quizlet-export", True)
+    assert _cards(text)[2] == ("cherry", "a small, round, red fruit")

@@ -23,6 +23,7 @@ from genanki_build.formats.base import Format, ParseOptions
 from genanki_build.model import Card, Finding, ParseResult, SourceRef
 
 NAME = "mcq"
+_SAMPLE_LINES = 2000
 _LETTERS = "abcdefgh"
 _OPTION = re.compile(r"^\s*\(?(?P<letter>[a-hA-H])\s?[.)]\s*(?P<text>\S.*)$")
 #: An answer line: optional label, then letters separated by commas, spaces, "and", "&" or "/".
@@ -134,7 +135,8 @@ def _option_text(lines: list[tuple[int, str]]) -> str:
 
 
 def detect(text: str) -> float:
-    """High when most non-blank lines sit in answered multiple-choice blocks."""
+    """High when most non-blank lines (of the first :data:`_SAMPLE_LINES`) sit in answered blocks."""
+    text = "\n".join(text.split("\n", _SAMPLE_LINES)[:_SAMPLE_LINES])
     total = sum(1 for _, ln in numbered(text) if ln.strip())
     if not total:
         return 0.0

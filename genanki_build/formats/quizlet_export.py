@@ -43,6 +43,7 @@ _NAMED = {"tab": "\t", "\\t": "\t", "newline": "\n", "\\n": "\n", "comma": ",", 
 _RUN = re.compile("[" + re.escape(SEPARATOR_CHARS) + "]+")
 _MAX_CANDIDATES = 12
 _MAX_RUN = 10
+_SAMPLE_CHARS = 32_768
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,7 @@ class Sniffed:
     term_sep: str
     """Between term and definition."""
     fit: float
-    """Share of records split into exactly two non-empty parts."""
+    """Share of records split into exactly two non-empty parts (half credit for more parts)."""
     records: int
     """Number of records."""
 
@@ -79,32 +80,46 @@ def _records(text: str, card_sep: str) -> list[str]:
     return [r for r in text.split(card_sep) if r.strip()]
 
 
-def _split(record: str, term_sep: str) -> tuple[str, str] | None:
-    """Term and definition when ``record`` holds ``term_sep`` exactly once with text both sides."""
+def _split(record: str, term_sep: str) -> tuple[str, str, float] | None:
+    """Term, definition and how well ``term_sep`` splits ``record``: 1.0 when it occurs exactly
+    once with text on both sides, 0.5 when it occurs again inside the definition."""
     parts = record.split(term_sep)
-    if len(parts) != 2:
+    if len(parts) < 2:
         return None
-    term, definition = parts[0].strip(), parts[1].strip()
-    return (term, definition) if term and definition else None
+    term, definition = parts[0].strip(), term_sep.join(parts[1:]).strip()
+    if not term or not definition:
+        return None
+    if len(parts) == 2:
+        return term, definition, 1.0
+    # Runs of the separator's own characters ("/" in "/////") leave empty parts: no credit.
+    return (term, definition, 0.5) if all(p.strip() for p in parts) else None
 
 
 def _score_pair(text: str, card_sep: str, term_sep: str) -> Sniffed | None:
     records = _records(text, card_sep)
     if not records:
         return None
-    splits = [_split(r, term_sep) for r in records]
-    good = [s for s in splits if s is not None]
     if card_sep != "\n" and any("\n" in r.strip() for r in records):
         # A custom card separator must account for the line breaks too.
         return None
-    terms = [t for t, _ in good]
+    good = [s for s in (_split(r, term_sep) for r in records) if s is not None]
+    terms = [t for t, _, _ in good]
     if len(terms) >= 4 and len(set(terms)) < 0.5 * len(terms):
         return None  # the same few labels on every line (``Q:``/``A:``): not terms
-    return Sniffed(card_sep, term_sep, len(good) / len(records), len(records))
+    return Sniffed(card_sep, term_sep, sum(w for _, _, w in good) / len(records), len(records))
+
+
+def _sample(text: str) -> str:
+    """The start of ``text`` sniffing looks at: whole lines, at most :data:`_SAMPLE_CHARS`."""
+    if len(text) <= _SAMPLE_CHARS:
+        return text
+    cut = text.rfind("\n", 0, _SAMPLE_CHARS)
+    return text[: cut if cut > 0 else _SAMPLE_CHARS]
 
 
 def sniff(text: str) -> Sniffed | None:
-    """The best separators for ``text``, or None when no candidate splits any record."""
+    """The best separators for ``text`` (judged on its start), or None when nothing splits."""
+    text = _sample(text)
     terms = _term_candidates(text)
     card_seps = ["\n", *(c for c in terms if c != "\t" and not c.startswith(" ") and text.count(c) >= 2)]
     best: Sniffed | None = None
@@ -130,7 +145,7 @@ def detect(text: str) -> float:
         return 0.0
     ramp = max(0.0, (found.fit - 0.5) * 2)
     sep = found.term_sep.strip() or found.term_sep
-    base = 0.75 if sep == "\t" else 0.45 if sep in CSV_LIKE else 0.9
+    base = 0.75 if sep == "\t" else 0.6 if sep in CSV_LIKE else 0.9
     return round(base * ramp * min(1.0, found.records / 3), 3)
 
 
