@@ -1,4 +1,5 @@
-"""The delimited and export formats on the third-party corpus (skipped when it is absent).
+"""The delimited and export formats on the third-party corpus (skipped when it is absent), and on
+generated junk.
 
 Counts are what a person counts in each file (the corpus README gives rough ones); every file must be
 detected as its format and every non-blank line accounted for.
@@ -9,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from genanki_build.decode import decode
 from genanki_build.formats import ParseOptions, default_registry
@@ -82,3 +85,39 @@ def test_seeds__no_delimited_format_wins() -> None:
         for fmt in default_registry():
             if fmt.name in mine:
                 assert fmt.detect(text) < 0.2, (path.name, fmt.name)
+
+
+_SAMPLES = [
+    "a. one",
+    "b. two",
+    "c.three",
+    "d) four",
+    "c",
+    "b, d",
+    "Answer: a",
+    "",
+    "Q?",
+    "x---y",
+    "#separator:tab",
+    "#html:true",
+    "#guid column:1",
+    '"q\tw"',
+    'a\t"b',
+    "Front,Back",
+    "g\th\ti",
+    '""',
+    ";",
+]
+_LINE = st.one_of(st.sampled_from(_SAMPLES), st.text(alphabet='ab cd\t,;"|-/*#:.?', max_size=15))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_LINE, max_size=25).map("\n".join))
+def test_parse__any_text_is_accounted_for_and_never_crashes(text: str) -> None:
+    """Regression: a line holding only ``;`` or ``""`` used to vanish without a finding."""
+    for name in ("quizlet-export", "anki-text", "csv", "mcq"):
+        fmt = default_registry().get(name)
+        assert 0.0 <= fmt.detect(text) <= 1.0
+        result = fmt.parse(text, "junk.txt", ParseOptions())
+        assert_all_lines_accounted(text, "junk.txt", result, cards_may_share_lines=name == "quizlet-export")
+        assert all(card.front.strip() for card in result.cards), name

@@ -110,8 +110,8 @@ def read_rows(text: str, delimiter: str, *, first_line: int = 1, strict: bool = 
         for fields in reader:
             start, end = consumed, reader.line_num
             consumed = end
-            if not any(f.strip() for f in fields):
-                continue
+            if not any(ln.strip() for ln in physical[start:end]):
+                continue  # blank lines; a record of empty fields ('""') is the caller's to report
             while start < end - 1 and not physical[start].strip():
                 start += 1
             rows.append(Row(start + first_line, end - 1 + first_line, tuple(fields)))

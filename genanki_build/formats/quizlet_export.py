@@ -220,6 +220,13 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
             )
         cards.append(Card(front=term, back=definition, source=where, format=NAME))
         previous_end_line = last
+    used = {n for c in cards for n in range(c.source.first, c.source.last + 1)}
+    used |= {f.where.first for f in findings if f.where is not None and f.kind == "skipped"}
+    findings.extend(
+        skipped(NAME, source, n, line, "only separators, no term or definition")
+        for n, line in enumerate(lines, start=1)
+        if line.strip() and n not in used
+    )
     return ParseResult(tuple(cards), tuple(findings))
 
 
