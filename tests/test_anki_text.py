@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from genanki_build.formats import ParseOptions, default_registry
 from genanki_build.formats.anki_text import detect, parse
 from genanki_build.model import Markup, NoteType, ParseResult
 from tests.accounting import assert_all_lines_accounted
+from tests.conftest import write_tree
 
 
 def _parse(text: str) -> ParseResult:
@@ -98,3 +102,21 @@ def test_detect__headers_are_certain_legacy_needs_html() -> None:
 def test_detect__not_labelled_lines_or_prose() -> None:
     assert detect("Q:\tone?\nA:\tuno\nQ:\ttwo?\nA:\tdos\nQ:\tthree?\nA:\ttres\n") == 0.0
     assert detect("Just a sentence, nothing more.\nAnother one here.\n") == 0.0
+
+
+def test_build__anki_keeps_the_exported_guids(tmp_path: Path, collection: Any) -> None:
+    """Real Anki judges: the notes it imports carry the GUIDs of the export, cloze stays cloze."""
+    from genanki_build.build import build
+    from genanki_build.check import import_into
+
+    text = (
+        "#separator:tab\n#html:true\n#guid column:1\n#notetype column:2\n#deck column:3\n"
+        "k9#Lm2!xQ\tCloze\tChem::Gases\tThe noble gas in balloons is {{c1::helium}}.\t\n"
+        "Zt6&pW0@eR\tBasic\tChem::Gases\tMost abundant gas in air?\tnitrogen\n"
+    )
+    source = write_tree(tmp_path / "src", {"chem.txt": text}, deck_toml='[collection]\nname = "Chem"\n')
+    build(source, tmp_path / "out", timestamp=1_700_000_000, write_ledger=False)
+    import_into(collection, tmp_path / "out" / "Chem.apkg")
+    notes = [collection.get_note(n) for n in collection.find_notes("")]
+    kinds = {note.guid: collection.models.get(note.mid)["type"] for note in notes}
+    assert kinds == {"k9#Lm2!xQ": 1, "Zt6&pW0@eR": 0}  # 1 = cloze model, 0 = standard
