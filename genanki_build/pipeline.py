@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from genanki_build import cloze, dedupe, guard, ids, lectures, media, render
+from genanki_build import clean, cloze, dedupe, guard, ids, incomplete, lectures, media, render, typos
 from genanki_build.model import Card, Finding
 from genanki_build.stage import Context, Stage, StageResult
 
 STAGES: tuple[tuple[str, Stage], ...] = (
+    ("clean", clean.clean_cards),
+    ("incomplete", incomplete.flag_incomplete),
+    ("typos", typos.fix_typos),
     ("cloze", cloze.make_cloze),
     ("lectures", lectures.assign_lectures),
     ("dedupe", dedupe.merge_duplicates),

@@ -1,0 +1,306 @@
+"""The clean stage: repair the text of every card, and say what was repaired and why.
+
+Rules, applied in this order to both fields of every card:
+
+1. **ftfy** repairs mojibake and odd Unicode (``fix_and_explain``; its explanation goes into the
+   finding). Curly quotes are kept and HTML entities are left alone: rendering escapes plain text, and
+   unescaping here would make the stage non-idempotent (``&amp;lt;`` would shrink on every run).
+2. **Spaces** (plain text only): no-break and other odd spaces and tabs become spaces, zero-width
+   characters go.
+3. **Symbol fonts**: Word and PowerPoint keep Wingdings/Symbol characters in the private-use range
+   U+F020–U+F0FF. :data:`SYMBOL_FONT` maps the common ones to real characters; any other private-use
+   character is removed, and the finding names it.
+4. **The Wingdings "è"**: Wingdings' heavy arrow, pasted without its font, reads "è". A lone "è"
+   between spaces becomes "→" unless the field has other accented letters (then it is probably
+   Italian, where "è" is a word). "è" inside a word ("café", "Abbè") is never touched.
+5. **Typed arrows**: "–>" becomes "→" anywhere; "->" and "-->" only when spaced (``a -> b``), so
+   ``ptr->next`` in code stays; "<->" stays.
+6. **Bullets**: "·", "•", "▪", "◦" at the start of a line become "- " (the render stage makes ``<ul>``
+   from them). In plain text, a bullet glued after a sentence ("… of CE’s.· Seamless") starts a new
+   line.
+7. **Glued list labels** (plain text only): "CE’sa. Experiential" becomes "CE’s a. Experiential".
+   Only a label ``a``–``j`` glued to an apostrophe-s and followed by ". " and a capital letter counts;
+   "e.g. Something", "i.e.", "U.S." and "etc." never match.
+8. **Whitespace**: runs of spaces collapse, lines lose trailing spaces, at most one blank line in a
+   row; plain text also loses leading spaces (Markdown keeps its indentation).
+
+Code is never touched: URLs and e-mail addresses in every markup, code spans and fences (and links'
+targets) in Markdown, tags, comments and ``<pre>``/``<code>`` elements in HTML. HTML escaping is not
+done here: the render stage escapes plain text.
+
+The stage is idempotent: cleaning clean text changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from types import MappingProxyType
+
+import ftfy
+
+from genanki_build.model import Card, Finding, Markup
+from genanki_build.stage import Context, StageResult
+
+STAGE = "clean"
+
+#: Private-use code points left by Word/PowerPoint symbol fonts (font code + U+F000), mapped to the
+#: character the font draws. Where Wingdings and Symbol disagree, the more common reading in slides
+#: and lecture notes wins: bullets and arrows.
+SYMBOL_FONT: Mapping[str, str] = MappingProxyType(
+    {
+        # Wingdings bullets and marks
+        "\uf06c": "•",  # Wingdings 0x6C black circle (Word's round bullet)
+        "\uf06e": "■",  # Wingdings 0x6E black square
+        "\uf06f": "□",  # Wingdings 0x6F white square
+        "\uf071": "❑",  # Wingdings 0x71 shadowed square (Word bullet)
+        "\uf075": "◆",  # Wingdings 0x75 black diamond
+        "\uf076": "❖",  # Wingdings 0x76 diamond minus x (Word bullet)
+        "\uf077": "◆",  # Wingdings 0x77 small black diamond
+        "\uf09f": "•",  # Wingdings 0x9F bullet
+        "\uf0a7": "▪",  # Wingdings 0xA7 small black square (Word bullet)
+        "\uf0a8": "◻",  # Wingdings 0xA8 white square
+        "\uf0d8": "➢",  # Wingdings 0xD8 arrowhead (Word bullet)
+        "\uf0fb": "✗",  # Wingdings 0xFB ballot x
+        "\uf0fc": "✓",  # Wingdings 0xFC check mark
+        "\uf0fd": "☒",  # Wingdings 0xFD ballot box with x
+        "\uf0fe": "☑",  # Wingdings 0xFE ballot box with check
+        # Wingdings arrows
+        "\uf0df": "←",  # Wingdings 0xDF
+        "\uf0e0": "→",  # Wingdings 0xE0
+        "\uf0e1": "↑",  # Wingdings 0xE1
+        "\uf0e2": "↓",  # Wingdings 0xE2
+        "\uf0e7": "←",  # Wingdings 0xE7 heavy
+        "\uf0e8": "→",  # Wingdings 0xE8 heavy (the "è" arrow)
+        "\uf0e9": "↑",  # Wingdings 0xE9 heavy
+        "\uf0ea": "↓",  # Wingdings 0xEA heavy
+        "\uf0ef": "⇦",  # Wingdings 0xEF white arrow
+        "\uf0f0": "⇨",  # Wingdings 0xF0 white arrow
+        "\uf0f1": "⇧",  # Wingdings 0xF1 white arrow
+        "\uf0f2": "⇩",  # Wingdings 0xF2 white arrow
+        # Symbol font
+        "\uf0ab": "↔",  # Symbol 0xAB
+        "\uf0ac": "←",  # Symbol 0xAC
+        "\uf0ad": "↑",  # Symbol 0xAD
+        "\uf0ae": "→",  # Symbol 0xAE
+        "\uf0af": "↓",  # Symbol 0xAF
+        "\uf0b7": "•",  # Symbol 0xB7 bullet (Word's default bullet)
+        "\uf0b0": "°",  # Symbol 0xB0
+        "\uf0b1": "±",  # Symbol 0xB1
+        "\uf0b4": "×",  # Symbol 0xB4
+        "\uf0b8": "÷",  # Symbol 0xB8
+        "\uf0b9": "≠",  # Symbol 0xB9
+        "\uf0bb": "≈",  # Symbol 0xBB
+        "\uf0a3": "≤",  # Symbol 0xA3
+        "\uf0b3": "≥",  # Symbol 0xB3
+        "\uf0a5": "∞",  # Symbol 0xA5
+        "\uf0db": "⇔",  # Symbol 0xDB
+        "\uf0dc": "⇐",  # Symbol 0xDC
+        "\uf0dd": "⇑",  # Symbol 0xDD
+        "\uf0de": "⇒",  # Symbol 0xDE
+    }
+)
+
+#: Characters that start a bullet line in exports; they become Markdown-style "- " items.
+BULLETS = "·•▪◦"
+
+_FTFY = ftfy.TextFixerConfig(unescape_html=False, uncurl_quotes=False, explain=True)
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+_ODD_SPACE = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff]")
+_LONE_E = re.compile(r"(?<=[ \t])è(?=[ \t])")
+_EN_DASH_ARROW = re.compile(r"(?<!<)(?<!&lt;)–(?:>|&gt;)")
+_ASCII_ARROW = re.compile(r"(?:(?<=[ \t])|^)-{1,2}(?:>|&gt;)(?=[ \t]|$)", re.MULTILINE)
+_BULLET_LINE = re.compile(rf"^([ \t]*)[{BULLETS}][ \t]*(?=\S)", re.MULTILINE)
+_GLUED_BULLET = re.compile(rf"(?<=[.!?;:])[ \t]*[{BULLETS}][ \t]+(?=\S)")
+_GLUED_LABEL = re.compile(r"(?<=\w[’']s)([a-j])\.(?=[ \t]+[A-Z])")
+_SPACE_RUN = re.compile(r"(?<=\S)[ \t]{2,}")
+_TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
+_LEADING = re.compile(r"^[ \t]+", re.MULTILINE)
+_BLANK_LINES = re.compile(r"\n(?:[ \t]*\n){2,}")
+
+#: An HTML tag; quoted attribute values may hold ">".
+_TAG = r"</?[A-Za-z][^<>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^<>\"']*)*>"
+_URL = r"(?:https?|ftp)://[^\s<>\"']+|www\.[^\s<>\"']+|[\w.+-]+@[\w-]+\.[\w.-]+"
+_PROTECTED: Mapping[Markup, re.Pattern[str]] = MappingProxyType(
+    {
+        Markup.TEXT: re.compile(rf"`[^`\n]+`|{_URL}"),
+        Markup.MARKDOWN: re.compile(
+            rf"^[ \t]*(```|~~~).*?(?:^[ \t]*\1[^\n]*$|\Z)|(`+)[^`].*?\2|\]\([^)]*\)|<[^<>\s]+>|{_URL}",
+            re.MULTILINE | re.DOTALL,
+        ),
+        Markup.HTML: re.compile(
+            rf"<!--.*?-->|<(pre|code|script|style)\b.*?</\1\s*>|{_TAG}|{_URL}",
+            re.IGNORECASE | re.DOTALL,
+        ),
+    }
+)
+
+Rule = Callable[[str, Markup], tuple[str, str]]
+"""A repair: ``(text, markup) -> (new text, why)``; ``why`` is empty when nothing changed."""
+
+
+def protected_spans(text: str, markup: Markup) -> list[tuple[int, int]]:
+    """Where ``text`` holds code, URLs or tags that no repair may touch, as ``(start, end)`` pairs."""
+    return [m.span() for m in _PROTECTED[markup].finditer(text)]
+
+
+def _sub_outside_code(
+    pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str], text: str, markup: Markup
+) -> str:
+    """``pattern.sub`` that leaves matches starting inside code, URLs or tags unchanged."""
+    spans = protected_spans(text, markup)
+
+    def replace_one(match: re.Match[str]) -> str:
+        start = match.start()
+        if any(a <= start < b for a, b in spans):
+            return match.group(0)
+        return repl(match) if callable(repl) else match.expand(repl)
+
+    return pattern.sub(replace_one, text)
+
+
+def _ftfy(text: str, markup: Markup) -> tuple[str, str]:
+    fixed = ftfy.fix_and_explain(text, config=_FTFY)
+    if fixed.text == text:
+        return text, ""
+    steps = ", ".join(" ".join(step) for step in fixed.explanation or ())
+    return fixed.text, f"ftfy repaired the text ({steps or 'normalized'})"
+
+
+def _spaces(text: str, markup: Markup) -> tuple[str, str]:
+    if markup is not Markup.TEXT:
+        return text, ""
+    new = _ZERO_WIDTH.sub("", _ODD_SPACE.sub(" ", text))
+    return new, "no-break, odd-width and zero-width spaces made plain" if new != text else ""
+
+
+def _symbol_font(text: str, markup: Markup) -> tuple[str, str]:
+    if not _PRIVATE_USE.search(text):
+        return text, ""
+    mapped: dict[str, str] = {}
+    removed: set[str] = set()
+
+    def one(match: re.Match[str]) -> str:
+        char = match.group(0)
+        if char in SYMBOL_FONT:
+            mapped[char] = SYMBOL_FONT[char]
+            return SYMBOL_FONT[char]
+        removed.add(char)
+        return ""
+
+    new = _sub_outside_code(_PRIVATE_USE, one, text, markup)
+    parts = [f"U+{ord(c):04X} → {r}" for c, r in sorted(mapped.items())]
+    parts += [f"U+{ord(c):04X} removed (unknown)" for c in sorted(removed)]
+    if new == text:
+        return text, ""
+    return new, "symbol-font characters from Word/PowerPoint: " + ", ".join(parts)
+
+
+def _has_other_accents(text: str) -> bool:
+    return any(
+        ch != "è"
+        and ord(ch) > 127
+        and unicodedata.category(ch).startswith("L")
+        and unicodedata.decomposition(ch) != ""
+        for ch in text
+    )
+
+
+def _lone_e(text: str, markup: Markup) -> tuple[str, str]:
+    if "è" not in text or _has_other_accents(text):
+        return text, ""
+    new = _sub_outside_code(_LONE_E, "→", text, markup)
+    return new, "a lone Wingdings “è” is an arrow" if new != text else ""
+
+
+def _arrows(text: str, markup: Markup) -> tuple[str, str]:
+    if ">" not in text:
+        return text, ""
+    new = _sub_outside_code(_EN_DASH_ARROW, "→", text, markup)
+    new = _sub_outside_code(_ASCII_ARROW, "→", new, markup)
+    return new, "typed arrow made “→”" if new != text else ""
+
+
+def _bullets(text: str, markup: Markup) -> tuple[str, str]:
+    if markup is Markup.HTML or not any(b in text for b in BULLETS):
+        return text, ""
+    new = _sub_outside_code(_BULLET_LINE, r"\1- ", text, markup)
+    if markup is Markup.TEXT:
+        new = _sub_outside_code(_GLUED_BULLET, "\n- ", new, markup)
+    return new, "bullet characters made “- ” list items" if new != text else ""
+
+
+def _glued_labels(text: str, markup: Markup) -> tuple[str, str]:
+    if markup is not Markup.TEXT:
+        return text, ""
+    new = _sub_outside_code(_GLUED_LABEL, r" \1.", text, markup)
+    return new, "list label glued to the word before it split off" if new != text else ""
+
+
+def _whitespace(text: str, markup: Markup) -> tuple[str, str]:
+    new = _sub_outside_code(_SPACE_RUN, " ", text, markup)
+    new = _sub_outside_code(_TRAILING, "", new, markup)
+    if markup is Markup.TEXT:
+        new = _LEADING.sub("", new)
+    new = _sub_outside_code(_BLANK_LINES, "\n\n", new, markup).strip()
+    if markup is Markup.MARKDOWN:
+        new = new.strip("\n")
+    return new, "whitespace normalized" if new != text else ""
+
+
+#: The rules, in the order they run.
+RULES: tuple[tuple[str, Rule], ...] = (
+    ("ftfy", _ftfy),
+    ("spaces", _spaces),
+    ("symbol-font", _symbol_font),
+    ("wingdings-e", _lone_e),
+    ("arrows", _arrows),
+    ("bullets", _bullets),
+    ("list-labels", _glued_labels),
+    ("whitespace", _whitespace),
+)
+
+#: Passes at most; a pass's output is cleaned again until nothing changes, so the stage is idempotent
+#: even where one rule's output gives another rule something to do.
+_MAX_PASSES = 4
+
+
+def clean_text(text: str, markup: Markup = Markup.TEXT) -> tuple[str, list[tuple[str, str, str]]]:
+    """``text`` repaired, and the changes as ``(why, before, after)``, one per rule that fired."""
+    changes: list[tuple[str, str, str]] = []
+    for _ in range(_MAX_PASSES):
+        start = text
+        for _name, rule in RULES:
+            new, why = rule(text, markup)
+            if new != text:
+                changes.append((why, text, new))
+                text = new
+        if text == start:
+            break
+    return text, changes
+
+
+def clean_cards(cards: tuple[Card, ...], context: Context) -> StageResult:
+    """Every card with both fields repaired; one ``fix`` finding per rule that changed a field.
+
+    Never touches :attr:`Card.identity`, so a repair never changes a GUID.
+    """
+    out: list[Card] = []
+    findings: list[Finding] = []
+    for card in cards:
+        front, front_changes = clean_text(card.front, card.markup)
+        back, back_changes = clean_text(card.back, card.markup)
+        if not front_changes and not back_changes:
+            out.append(card)
+            continue
+        new_findings = tuple(
+            Finding(STAGE, "fix", f"{side}: {why}", card.source, before, after)
+            for side, changes in (("front", front_changes), ("back", back_changes))
+            for why, before, after in changes
+        )
+        findings.extend(new_findings)
+        out.append(replace(card, front=front, back=back, findings=card.findings + new_findings))
+    return StageResult(tuple(out), tuple(findings))

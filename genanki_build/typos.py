@@ -1,0 +1,482 @@
+"""The typos stage: conservative, domain-aware spelling correction. A wrong fix is worse than a miss.
+
+A word is checked against pyspellchecker's English dictionary *and* the collection's own vocabulary.
+It is left alone when it is
+
+- shorter than :data:`MIN_LENGTH` letters, an acronym (all capitals, at most :data:`ACRONYM_LENGTH`
+  letters), mixed case (``postNL``), or touching a digit, ``&``, ``@`` or ``_`` (``B2B``,
+  ``Jozi&Kuehnl``);
+- capitalized in mid-sentence (a name: ``Harmeling``, ``Sobeys``), unless the correction is a word
+  this collection itself uses at least :data:`MIN_USES` times;
+- in a URL, an e-mail address, a code span or an HTML tag;
+- known to the dictionary, or a British/Canadian spelling of a known word (:func:`american`: colour,
+  centred, behaviours, organisation, analyse, catalogue, travelled, defence…);
+- used at least :data:`MIN_USES` times across the collection: a term the course uses is not a typo;
+- listed in ``deck.toml``'s ``[typos] keep``;
+- written in a card that is mostly not English (of at least three checked words, fewer than half
+  known), or in the answer of a card the ``incomplete`` stage flagged (a "see picture" phrase).
+
+It is corrected only when the correction is unambiguous:
+
+1. ``deck.toml``'s ``[typos] fix`` always wins;
+2. a real word on the shipped confusables list (``data/confusables.txt``, e.g. costumer → customer) is
+   corrected when the collection uses the meant word at least :data:`MIN_USES` times and
+   :data:`RATIO` times as often;
+3. an unknown word with exactly one known word at Damerau–Levenshtein distance 1 (a letter added,
+   dropped, changed, or two swapped), or, when several, exactly one the collection uses; the
+   candidate must be common (:data:`MIN_FREQUENCY` in the dictionary) or used by the collection;
+4. failing that, a word of at least 6 letters with exactly one word of the collection's vocabulary at
+   distance 2 (``Cosutomers`` → ``Customers``);
+5. a glued pair inside a hyphenated compound, where the word splits in exactly one way into two
+   common words one of which is a linking word of :data:`LINKING` (``wordof-mouth`` →
+   ``word-of-mouth``).
+
+A correction never turns a word into its own inflection (``touchpoint`` ↔ ``touchpoints``). Case is
+kept: ``Costumer`` → ``Customer``, ``COSTUMER`` → ``CUSTOMER``. An unknown word that cannot be
+corrected unambiguously is reported as a ``suspect`` and left as it is.
+
+Only :attr:`Card.front` and :attr:`Card.back` change; :attr:`Card.identity` (and so the GUID) never.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from importlib import resources
+
+from rapidfuzz.distance import DamerauLevenshtein
+
+from genanki_build.clean import protected_spans
+from genanki_build.model import Card, Finding, Markup
+from genanki_build.stage import Context, StageResult
+
+STAGE = "typos"
+
+#: Words shorter than this are never checked: too many short words are one edit from another.
+MIN_LENGTH = 4
+#: All-capital words up to this length are acronyms (CRM, CEM, NPS).
+ACRONYM_LENGTH = 5
+#: A word the collection uses this often is its own vocabulary, not a typo.
+MIN_USES = 3
+#: How much more often the collection must use the meant word than a confusable real word.
+RATIO = 5
+#: The least pyspellchecker frequency a dictionary-only candidate needs (rarer entries are noise).
+MIN_FREQUENCY = 200
+#: Distance-2 corrections need at least this many letters.
+MIN_LENGTH_DISTANCE_2 = 6
+#: Linking words that may be glued to a neighbour inside a hyphenated compound.
+LINKING = frozenset({"of", "in", "to", "on", "at", "by", "the", "and", "for", "or", "up", "off"})
+#: Endings of inflected and derived words. Two words with the same stem are never a correction of
+#: each other (touchpoint/touchpoints, influencers/influences), and a word made of a known stem and
+#: one of these endings is known (influencers, from influence).
+# fmt: off
+SUFFIXES = (
+    "s", "es", "d", "ed", "ing", "r", "rs", "er", "ers", "ly", "ness", "ment", "ments", "able",
+    "ity", "ities", "ism", "ist", "ists", "ize", "izes", "ized", "ization", "ise", "ised",
+    "isation", "al", "ally", "ful", "less",
+)
+# fmt: on
+#: Prefixes that make a known word into another known one (intercustomer, selftransformation).
+# fmt: off
+PREFIXES = (
+    "anti", "co", "counter", "cross", "cyber", "de", "e", "hyper", "inter", "intra", "macro",
+    "mega", "meta", "micro", "mis", "multi", "non", "omni", "over", "post", "pre", "pro", "re",
+    "self", "semi", "sub", "super", "trans", "under", "un",
+)
+# fmt: on
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+#: British/Canadian → American rewrites; a word whose rewrite is known is spelled correctly.
+_VARIANTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), repl)
+    for pattern, repl in (
+        (r"our(?=(s|ed|ing|ite|ites|able|ably|ful|less|er|ers|ist|ists)?$)", "or"),  # colour, behaviours
+        (r"([bcdgtv])re(s?)$", r"\1er\2"),  # centre, fibres, metre
+        (r"([bcdgtv])r(ed|ing)$", r"\1er\2"),  # centred, centring
+        (r"is(?=(e|ed|es|er|ers|ing|ation|ations|ational|able)$)", "iz"),  # organise, organisation
+        (r"ys(?=(e|ed|es|er|ers|ing)$)", "yz"),  # analyse, paralysed
+        (r"ogue(?=(s)?$)", "og"),  # catalogue, dialogues
+        (r"mme(?=(s)?$)", "m"),  # programme
+        (r"ll(?=(ed|ing|er|ers|or|ors)$)", "l"),  # travelled, modelling, counsellor
+        (r"ence(?=(s)?$)", "ense"),  # defence, licence
+        (r"(?<=[a-z])ae|^ae", "e"),  # paediatric, aesthetic
+        (r"oe(?=[a-z])", "e"),  # manoeuvre, oestrogen
+        (r"eing$", "ing"),  # ageing
+    )
+)
+
+_CHUNK = re.compile(r"\S+")
+_PART = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_NOT_A_WORD = re.compile(r"[\d&@_`/\\=<>#|~^*+$%]|://")
+_EDGE = "\"'“”‘’«»()[]{}.,;:!?…"
+_SENTENCE_END = re.compile(r"(?:[.!?:;→⇒➔]|\n)[\s\"'“‘(\[]*$")
+_LINE_START = re.compile(r"(?:^|\n)[ \t]*(?:[-*•·▪◦]|\d{1,3}[.)]|[a-z][.)])?[ \t]*[\"'“‘(\[]*$")
+_WORD = re.compile(r"[a-z]+")
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> Mapping[str, int]:
+    """pyspellchecker's English word frequencies, loaded once per process."""
+    from spellchecker import SpellChecker
+
+    return dict(SpellChecker(language="en", distance=1).word_frequency.dictionary)
+
+
+@lru_cache(maxsize=1)
+def confusables() -> Mapping[str, str]:
+    """The shipped list of real words that are usually a slip for another (``data/confusables.txt``)."""
+    text = resources.files("genanki_build").joinpath("data/confusables.txt").read_text("utf-8")
+    pairs = (line.split() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return {typed.lower(): meant.lower() for typed, meant in pairs}
+
+
+def american(word: str) -> set[str]:
+    """The American spellings a British/Canadian ``word`` may stand for (each rule, then all)."""
+    out: set[str] = set()
+    combined = word
+    for pattern, repl in _VARIANTS:
+        new = pattern.sub(repl, word)
+        if new != word:
+            out.add(new)
+        combined = pattern.sub(repl, combined)
+    if combined != word:
+        out.add(combined)
+    return out
+
+
+def _edits1(word: str) -> set[str]:
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = {a + b[1:] for a, b in splits if b}
+    swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    changes = {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    inserts = {a + c + b for a, b in splits for c in _LETTERS}
+    return (deletes | swaps | changes | inserts) - {word}
+
+
+def _stems(word: str) -> set[str]:
+    """``word`` and what it may be built on: ``influencers`` → ``influence``, ``centred`` → …"""
+    out = {word}
+    for suffix in SUFFIXES:
+        if not word.endswith(suffix) or len(word) - len(suffix) < 3:
+            continue
+        stem = word[: -len(suffix)]
+        if suffix[0] in "aeiou":
+            out.update((stem, stem + "e"))  # engag-ing, engage
+        elif suffix[0] in "dr":
+            if stem.endswith("e"):
+                out.add(stem)  # influence-rs, perceive-d
+        else:
+            out.add(stem)
+    return out
+
+
+def _inflection(a: str, b: str) -> bool:
+    return not _stems(a).isdisjoint(_stems(b))
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What to do with one lower-case word."""
+
+    kind: str
+    """``ok``, ``fix`` or ``suspect``."""
+    target: str = ""
+    """The correction (lower case), for ``fix``."""
+    reason: str = ""
+    """Why, for the report."""
+    domain: bool = False
+    """True when the correction is a word the collection itself uses at least :data:`MIN_USES` times."""
+
+
+_OK = Verdict("ok")
+
+
+class _Checker:
+    """Verdicts for one run: the collection's vocabulary, counted once; every word decided once."""
+
+    def __init__(self, vocabulary: Counter[str], fix: Mapping[str, str], keep: frozenset[str]) -> None:
+        self.vocabulary = vocabulary
+        self.fix = fix
+        self.keep = keep
+        self.words = _dictionary()
+        self.domain = frozenset(w for w, n in vocabulary.items() if n >= MIN_USES)
+        self._by_length: dict[int, list[str]] = {}
+        for w in self.domain:
+            self._by_length.setdefault(len(w), []).append(w)
+        self._cache: dict[str, Verdict] = {}
+
+    def known(self, word: str) -> bool:
+        """In the dictionary or the collection's own terms, directly, spelled the British way, or
+        made from a known word with a common prefix or ending."""
+        if word in self.words or word in self.domain or any(v in self.words for v in american(word)):
+            return True
+        if any(self._common(stem) for stem in _stems(word) - {word}):
+            return True
+        return any(
+            word.startswith(prefix)
+            and len(word) - len(prefix) >= MIN_LENGTH
+            and self._plain_known(word[len(prefix) :])
+            for prefix in PREFIXES
+        )
+
+    def _common(self, word: str) -> bool:
+        return self.words.get(word, 0) >= MIN_FREQUENCY or word in self.domain
+
+    def _plain_known(self, word: str) -> bool:
+        return self._common(word) or any(self._common(stem) for stem in _stems(word))
+
+    def uses(self, word: str) -> int:
+        return self.vocabulary.get(word, 0)
+
+    def verdict(self, word: str) -> Verdict:
+        found = self._cache.get(word)
+        if found is None:
+            found = self._cache[word] = self._decide(word)
+        return found
+
+    def _decide(self, word: str) -> Verdict:
+        if word in self.keep:
+            return _OK
+        if word in self.fix:
+            return Verdict("fix", self.fix[word], "deck.toml [typos] fix", domain=True)
+        if self.known(word):
+            return self._confusable(word)
+        candidates = {c for c in _edits1(word) if c in self.words or c in self.domain}
+        candidates = {c for c in candidates if not _inflection(word, c)}
+        if candidates:
+            return self._pick(word, candidates, "edit distance 1")
+        if len(word) >= MIN_LENGTH_DISTANCE_2:
+            near = [
+                w
+                for n in range(len(word) - 2, len(word) + 3)
+                for w in self._by_length.get(n, ())
+                if DamerauLevenshtein.distance(word, w, score_cutoff=2) <= 2 and not _inflection(word, w)
+            ]
+            if len(near) == 1:
+                return Verdict(
+                    "fix",
+                    near[0],
+                    f"edit distance 2, the only close word in this collection (used {self.uses(near[0])}×)",
+                    domain=True,
+                )
+            if near:
+                return Verdict("suspect", reason=f"several close words: {', '.join(sorted(near))}")
+        return Verdict("suspect", reason="not in the dictionary, and no close word")
+
+    def _confusable(self, word: str) -> Verdict:
+        meant = confusables().get(word)
+        if meant is None:
+            return _OK
+        uses, meant_uses = self.uses(word), self.uses(meant)
+        if meant_uses >= MIN_USES and meant_uses >= RATIO * max(uses, 1):
+            reason = (
+                f"“{word}” is a word, but a common slip for “{meant}”, which this collection uses "
+                f"{meant_uses}× against {uses}×"
+            )
+            return Verdict("fix", meant, reason, domain=True)
+        return _OK
+
+    def _pick(self, word: str, candidates: set[str], distance: str) -> Verdict:
+        if len(candidates) > 1:
+            used = {c for c in candidates if c in self.domain}
+            if len(used) != 1:
+                listed = ", ".join(sorted(candidates)[:6])
+                return Verdict("suspect", reason=f"{distance}, several candidates: {listed}")
+            target = next(iter(used))
+            reason = f"{distance}, the only candidate this collection uses ({self.uses(target)}×)"
+            return Verdict("fix", target, reason, domain=True)
+        target = next(iter(candidates))
+        domain = target in self.domain
+        if not domain and self.words.get(target, 0) < MIN_FREQUENCY:
+            return Verdict("suspect", reason=f"{distance}, only a rare candidate: {target}")
+        return Verdict("fix", target, f"dictionary: {distance}, unique candidate", domain=domain)
+
+    def glued(self, word: str) -> str:
+        """``word`` split into two common words, one a linking word (``wordof`` → ``word-of``), or ``""``."""
+        splits = [
+            (word[:i], word[i:])
+            for i in range(2, len(word) - 1)
+            if (word[:i] in LINKING or word[i:] in LINKING)
+            and self.words.get(word[:i], 0) >= MIN_FREQUENCY * 50
+            and self.words.get(word[i:], 0) >= MIN_FREQUENCY * 50
+        ]
+        return "-".join(splits[0]) if len(splits) == 1 else ""
+
+
+def _match_case(original: str, target: str) -> str:
+    if original.isupper():
+        return target.upper()
+    if original[0].isupper():
+        return target[0].upper() + target[1:]
+    return target
+
+
+def _prose(text: str, markup: Markup) -> str:
+    """``text`` with its code, URLs and tags blanked out (offsets kept)."""
+    spans = protected_spans(text, markup)
+    if not spans:
+        return text
+    parts: list[str] = []
+    last = 0
+    for start, end in spans:
+        parts += [text[last:start], " " * (end - start)]
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def _words(text: str, markup: Markup) -> Iterable[tuple[int, str, bool]]:
+    """``(offset, word, in_compound)`` for each checkable word outside code, URLs and tags."""
+    for chunk in _CHUNK.finditer(_prose(text, markup)):
+        start = chunk.start()
+        raw = chunk.group(0)
+        if _NOT_A_WORD.search(raw):
+            continue
+        core = raw.strip(_EDGE)
+        offset = start + raw.index(core) if core else start
+        parts = list(_PART.finditer(core))
+        if not parts or "".join(p.group(0) for p in parts) != core.replace("-", "").replace("–", ""):
+            continue
+        compound = len(parts) > 1
+        for part in parts:
+            word = re.sub(r"['’]s$", "", part.group(0))
+            if "'" in word or "’" in word:
+                continue
+            yield offset + part.start(), word, compound
+
+
+def _sentence_start(text: str, offset: int) -> bool:
+    before = text[max(0, offset - 80) : offset]
+    if offset <= 80 and not text[:offset].strip(" \t\"'“‘([-*•·"):
+        return True
+    return bool(_SENTENCE_END.search(before) or _LINE_START.search(before))
+
+
+def _vocabulary(cards: Iterable[Card]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for card in cards:
+        counts.update(_WORD.findall(_prose(card.front, card.markup).lower()))
+        counts.update(_WORD.findall(_prose(card.back, card.markup).lower()))
+    return counts
+
+
+_Plan = list[tuple[int, str, bool, Verdict, bool]]
+"""Per word: offset, word, inside a hyphenated compound, verdict, may be corrected like a common word."""
+
+#: A card with at least this many checked words, fewer than half of them known, is not English.
+_FOREIGN_MIN_WORDS = 3
+
+
+def _plan(text: str, markup: Markup, checker: _Checker) -> tuple[_Plan, int, int]:
+    """The verdict on each checkable word of ``text``; also how many were checked and how many known."""
+    checked = known = 0
+    plan: _Plan = []
+    for offset, word, compound in _words(text, markup):
+        lower = word.lower()
+        if lower in checker.fix:
+            plan.append((offset, word, compound, checker.verdict(lower), True))
+            continue
+        if not word.isascii() or len(word) < MIN_LENGTH:
+            continue
+        if word.isupper() and len(word) <= ACRONYM_LENGTH:
+            continue
+        if not word.isupper() and any(c.isupper() for c in word[1:]):
+            continue
+        name_like = word[0].isupper() and not word.isupper() and not _sentence_start(text, offset)
+        verdict = checker.verdict(lower)
+        checked += 1
+        known += verdict.kind == "ok"
+        plan.append((offset, word, compound, verdict, not name_like))
+    return plan, checked, known
+
+
+def _apply(
+    text: str, plan: _Plan, checker: _Checker
+) -> tuple[str, list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """``text`` with the planned fixes made; the fixes as (before, after, why), suspects as (word, why)."""
+    edits: list[tuple[int, str, str, str]] = []
+    suspects: list[tuple[str, str]] = []
+    for offset, word, compound, verdict, common in plan:
+        # A capitalized word is fixed only into a word this collection uses: it may be a name.
+        if verdict.kind == "fix" and (verdict.domain or (common and not word[0].isupper())):
+            edits.append((offset, word, _match_case(word, verdict.target), verdict.reason))
+            continue
+        split = checker.glued(word.lower()) if compound and verdict.kind == "suspect" else ""
+        if split:
+            edits.append((offset, word, _match_case(word, split), "glued words in a hyphenated compound"))
+            continue
+        if verdict.kind != "ok" and common:
+            reason = (
+                verdict.reason if verdict.kind == "suspect" else f"maybe {verdict.target}: {verdict.reason}"
+            )
+            suspects.append((word, reason))
+    for offset, before, after, _why in sorted(edits, reverse=True):
+        text = text[:offset] + after + text[offset + len(before) :]
+    return text, [(before, after, why) for _, before, after, why in sorted(edits)], suspects
+
+
+#: Passes at most. A pass's corrections change the vocabulary the next pass counts, so the stage runs
+#: again until nothing changes; that makes it idempotent.
+_MAX_PASSES = 3
+
+
+def _check_card(card: Card, checker: _Checker) -> tuple[str, str, list[Finding], list[Finding]]:
+    # An incomplete card's answer is a placeholder phrase ("Se billede"), not English to correct.
+    sides = (("front", card.front), ("back", "" if "incomplete" in card.flags else card.back))
+    plans = [_plan(text, card.markup, checker) for _, text in sides]
+    checked = sum(p[1] for p in plans)
+    known = sum(p[2] for p in plans)
+    foreign = checked >= _FOREIGN_MIN_WORDS and known * 2 < checked
+    fields: list[str] = []
+    fixes: list[Finding] = []
+    suspects: list[Finding] = []
+    for (side, text), (plan, _, _) in zip(sides, plans, strict=True):
+        if foreign:
+            # Mostly unknown words: another language, or a list of names. Correcting into English
+            # would be wrong more often than right; only the maintainer's own fixes apply.
+            plan = [p for p in plan if p[1].lower() in checker.fix]
+        fixed, changes, doubts = _apply(text, plan, checker)
+        fields.append(fixed)
+        for before, after, why in changes:
+            message = f"{side}: {before} → {after} ({why})"
+            fixes.append(Finding(STAGE, "typo", message, card.source, before, after))
+        for word, why in dict(reversed(doubts)).items():
+            message = f"{side}: “{word}” left as it is ({why})"
+            suspects.append(Finding(STAGE, "suspect", message, card.source, word))
+    back = card.back if "incomplete" in card.flags else fields[1]
+    return fields[0], back, fixes, suspects
+
+
+def fix_typos(cards: tuple[Card, ...], context: Context) -> StageResult:
+    """Every card with unambiguous typos corrected (``typo`` findings) and doubtful words reported
+    (``suspect`` findings). Never changes :attr:`Card.identity`."""
+    config = context.config
+    current = cards
+    fixes: list[list[Finding]] = [[] for _ in cards]
+    suspects: list[list[Finding]] = [[] for _ in cards]
+    for _ in range(_MAX_PASSES):
+        checker = _Checker(_vocabulary(current), config.typo_fix, config.typo_keep)
+        changed = False
+        updated: list[Card] = []
+        for i, card in enumerate(current):
+            front, back, card_fixes, suspects[i] = _check_card(card, checker)
+            if card_fixes:
+                changed = True
+                fixes[i].extend(card_fixes)
+                card = replace(card, front=front, back=back)
+            updated.append(card)
+        current = tuple(updated)
+        if not changed:
+            break
+    out: list[Card] = []
+    findings: list[Finding] = []
+    for card, card_fixes, card_suspects in zip(current, fixes, suspects, strict=True):
+        new = [f for f in (*card_fixes, *card_suspects) if f not in card.findings]
+        if new:
+            findings.extend(new)
+            card = replace(card, findings=(*card.findings, *new))
+        out.append(card)
+    return StageResult(tuple(out), tuple(findings))

@@ -1,0 +1,237 @@
+"""The clean stage: text repair, each change explained, idempotent."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from genanki_build.clean import clean_cards, clean_text
+from genanki_build.model import Card, Markup, SourceRef
+from genanki_build.render import text_to_html
+from genanki_build.stage import Context
+
+
+def _clean(text: str, markup: Markup = Markup.TEXT) -> str:
+    return clean_text(text, markup)[0]
+
+
+def _why(text: str, markup: Markup = Markup.TEXT) -> list[str]:
+    return [why for why, _, _ in clean_text(text, markup)[1]]
+
+
+# --- ftfy ------------------------------------------------------------------------------------------
+
+
+def test_clean_text__mojibake_repaired_and_explained() -> None:
+    # "café" encoded as UTF-8 and read as Windows-1252
+    assert _clean("Le cafÃ© est bon") == "Le café est bon"
+    assert any("ftfy" in why for why in _why("Le cafÃ© est bon"))
+
+
+def test_clean_text__ligatures_undone() -> None:
+    assert _clean("ﬁrm proﬁts and ﬂow") == "firm profits and flow"
+
+
+def test_clean_text__curly_quotes_and_entities_kept() -> None:
+    """Quotes stay curly; an entity stays an entity (render escapes plain text; unescaping here would
+    shrink ``&amp;lt;`` on every run)."""
+    assert _clean("CE’s “value” &amp; more") == "CE’s “value” &amp; more"
+
+
+# --- symbol fonts and arrows -----------------------------------------------------------------------
+
+
+def test_clean_text__wingdings_private_use_arrow_becomes_arrow() -> None:
+    assert _clean("decision making in business \uf0e0 important source") == (
+        "decision making in business → important source"
+    )
+
+
+def test_clean_text__unknown_private_use_removed_and_reported() -> None:
+    text, changes = clean_text("a \ue123 b")
+    assert text == "a b"
+    assert "U+E123 removed" in changes[0][0]
+
+
+def test_clean_text__symbol_font_bullet_becomes_list_item() -> None:
+    assert _clean("\uf0b7 first\n\uf0b7 second") == "- first\n- second"
+
+
+def test_clean_text__lone_wingdings_e_becomes_arrow() -> None:
+    assert _clean("spreading across a larger network è complex network") == (
+        "spreading across a larger network → complex network"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["un café è buono", "Abbè Pierre", "la città è bella", "è at the start", "networks è"],
+)
+def test_clean_text__e_kept_in_words_and_accented_text(text: str) -> None:
+    assert _clean(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("value –> loyalty", "value → loyalty"),
+        ("value–>loyalty", "value→loyalty"),
+        ("value -> loyalty", "value → loyalty"),
+        ("value --> loyalty", "value → loyalty"),
+        ("-> first", "→ first"),
+    ],
+)
+def test_clean_text__typed_arrows_become_arrows(text: str, expected: str) -> None:
+    assert _clean(text) == expected
+
+
+@pytest.mark.parametrize("text", ["ptr->next is a field", "a <-> b", "x<–>y", "x > y - 1"])
+def test_clean_text__arrow_lookalikes_kept(text: str) -> None:
+    assert _clean(text) == text
+
+
+def test_clean_text__markdown_code_untouched() -> None:
+    text = "a -> b and `c -> d`\n\n```\nx   ->   y\n\n\n\nz\n```\nsee https://example.com/a->b"
+    assert _clean(text, Markup.MARKDOWN) == (
+        "a → b and `c -> d`\n\n```\nx   ->   y\n\n\n\nz\n```\nsee https://example.com/a->b"
+    )
+
+
+def test_clean_text__html_only_text_outside_tags_changes() -> None:
+    text = '<a href="http://x.org/a->b" title="a -> b">a -&gt; b</a> <code>c -&gt; d</code>'
+    assert _clean(text, Markup.HTML) == (
+        '<a href="http://x.org/a->b" title="a -> b">a → b</a> <code>c -&gt; d</code>'
+    )
+
+
+def test_clean_text__html_no_break_space_kept() -> None:
+    assert _clean("a\u00a0b", Markup.HTML) == "a\u00a0b"
+
+
+# --- bullets and list labels ------------------------------------------------------------------------
+
+
+def test_clean_text__bullets_become_dash_items() -> None:
+    text = "Why?\n· More complexity\n•More social\n  ▪ Omnichannel\n◦ Seamless"
+    assert _clean(text) == "Why?\n- More complexity\n- More social\n- Omnichannel\n- Seamless"
+
+
+def test_clean_text__bullets_render_as_a_list() -> None:
+    assert "<ul><li>More complexity</li><li>More social</li></ul>" in text_to_html(
+        _clean("Why?\n· More complexity\n· More social")
+    )
+
+
+def test_clean_text__bullet_glued_after_a_sentence_starts_a_line() -> None:
+    assert _clean("Continuous renewal of CE’s.· Seamless relationships\n· Networked") == (
+        "Continuous renewal of CE’s.\n- Seamless relationships\n- Networked"
+    )
+
+
+def test_clean_text__middle_dot_inside_a_line_kept() -> None:
+    assert _clean("kg·m/s² and a · b") == "kg·m/s² and a · b"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Cultural mindsets toward CE’sa. Experiential response",
+            "Cultural mindsets toward CE’s a. Experiential response",
+        ),
+        ("designing CE’sd. Connectivity of touchpoints", "designing CE’s d. Connectivity of touchpoints"),
+        ("the firm'sb. Consistency", "the firm's b. Consistency"),
+    ],
+)
+def test_clean_text__glued_list_label_split(text: str, expected: str) -> None:
+    assert _clean(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "brands (e.g. Something else)",
+        "that is, i.e. The point",
+        "the U.S. Market",
+        "cars, trains, etc. The rest",
+        "CE’s a. Experiential",
+        "it’s a. b",
+        "Jones’sz. Zed",
+    ],
+)
+def test_clean_text__abbreviations_are_not_list_labels(text: str) -> None:
+    assert _clean(text) == text
+
+
+def test_clean_text__markdown_keeps_labels_glued() -> None:
+    """The label rule is for plain text only; Markdown authors wrote what they meant."""
+    assert _clean("CE’sa. Experiential", Markup.MARKDOWN) == "CE’sa. Experiential"
+
+
+# --- whitespace -------------------------------------------------------------------------------------
+
+
+def test_clean_text__whitespace_normalized() -> None:
+    assert _clean("  a   b \t\n\n\n\n c\u00a0d\u200b  \n") == "a b\n\nc d"
+
+
+def test_clean_text__markdown_indentation_kept() -> None:
+    assert _clean("- a\n    - b   c", Markup.MARKDOWN) == "- a\n    - b c"
+
+
+def test_clean_text__clean_text_unchanged() -> None:
+    text = "What is customer engagement (CE)?\n- one\n- two → three"
+    assert clean_text(text) == (text, [])
+
+
+# --- the stage --------------------------------------------------------------------------------------
+
+
+def _card(front: str, back: str, markup: Markup = Markup.TEXT) -> Card:
+    return Card(front, back, SourceRef("f.txt", 3, 4), "test", markup=markup, identity=f"{front}\x1f{back}")
+
+
+def test_clean_cards__every_change_is_a_finding_with_source_and_before_after() -> None:
+    card = _card("a –> b", "· one\n· two")
+    result = clean_cards((card,), Context())
+    (out,) = result.cards
+    assert (out.front, out.back) == ("a → b", "- one\n- two")
+    assert out.identity == card.identity
+    assert [(f.kind, f.where, f.before, f.after) for f in result.findings] == [
+        ("fix", card.source, "a –> b", "a → b"),
+        ("fix", card.source, "· one\n· two", "- one\n- two"),
+    ]
+    assert result.findings[0].message.startswith("front: ")
+    assert out.findings == result.findings
+
+
+def test_clean_cards__clean_cards_pass_through() -> None:
+    card = _card("What is CRM?", "An ongoing process")
+    result = clean_cards((card,), Context())
+    assert result.cards == (card,) and result.findings == ()
+
+
+# --- properties -------------------------------------------------------------------------------------
+
+_PIECES = [
+    *"aAbBsS .\n\t-–><`’'·•▪◦è()&;#/:éÃ©ﬁ\u00a0\u200b\uf0e0\uf0b7\ue000",
+    *["http://x.y/", "e.g. ", "CE’sa. Ex", "```\n", "<b>", "</b>", "&gt;", " -> ", "\n· "],
+]
+_TRICKY = st.lists(st.sampled_from(_PIECES), max_size=30).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.one_of(_TRICKY, st.text(max_size=40)), markup=st.sampled_from(list(Markup)))
+def test_clean_text__idempotent(text: str, markup: Markup) -> None:
+    once = _clean(text, markup)
+    assert _clean(once, markup) == once
+
+
+@settings(max_examples=50, deadline=None)
+@given(front=_TRICKY, back=_TRICKY)
+def test_clean_cards__stage_idempotent(front: str, back: str) -> None:
+    once = clean_cards((_card(front, back),), Context())
+    twice = clean_cards(once.cards, Context())
+    assert twice.cards == once.cards
+    assert twice.findings == ()

@@ -1,0 +1,300 @@
+"""The typos stage: conservative, domain-aware corrections; names, British spelling and code kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from genanki_build import pipeline
+from genanki_build.build import parse_sources, read_sources
+from genanki_build.config import Config
+from genanki_build.model import Card, Markup, SourceRef
+from genanki_build.stage import Context, StageResult
+from genanki_build.typos import american, fix_typos
+
+from .conftest import SOURCE
+
+#: Background cards that give the collection a vocabulary, as a real course would: "customer" and
+#: "relationship" are its everyday words, "touchpoints" its jargon.
+_COURSE = (
+    ("What is customer engagement?", "Customers invest resources in a relationship with a brand."),
+    ("Customer experience", "The customer journey across touchpoints shapes each customer relationship."),
+    ("Customer value", "Customers compare the value of offers; touchpoints matter to every customer."),
+    ("Customer satisfaction", "A satisfied customer stays; customer relationships last."),
+    ("Customer loyalty", "Loyal customers buy again; the customer relationship pays."),
+    ("Why touchpoints?", "Each customer meets the brand at many touchpoints."),
+)
+
+
+def _card(front: str, back: str = "", n: int = 1, markup: Markup = Markup.TEXT) -> Card:
+    return Card(front, back, SourceRef("f.txt", n, n), "test", markup=markup, identity=f"{front}\x1f{back}")
+
+
+def _run(*fronts: str, config: Config | None = None, course: bool = True) -> StageResult:
+    """The stage over cards with ``fronts`` (lines 1, 2, …), plus the course when asked; only the
+    findings on the given fronts are kept."""
+    cards = [_card(f, "", i) for i, f in enumerate(fronts, start=1)]
+    if course:
+        cards += [_card(q, a, 100 + i) for i, (q, a) in enumerate(_COURSE)]
+    result = fix_typos(tuple(cards), Context(config=config or Config()))
+    mine = tuple(f for f in result.findings if f.where and f.where.first < 100)
+    return StageResult(result.cards, mine)
+
+
+def _fixed(text: str, config: Config | None = None, course: bool = True) -> str:
+    return _run(text, config=config, course=course).cards[0].front
+
+
+# --- corrections -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Marketing must enchance outcomes", "Marketing must enhance outcomes"),  # a letter too many
+        ("A meta-analytic framwork for this", "A meta-analytic framework for this"),  # one missing
+        ("What are the benifits of it?", "What are the benefits of it?"),  # one changed
+        ("Customer-percieved value is key", "Customer-perceived value is key"),  # two swapped
+        ("What are the two extreems of it?", "What are the two extremes of it?"),
+        ("Personalized relationsship", "Personalized relationship"),
+        ("It says someting about you", "It says something about you"),
+    ],
+)
+def test_fix_typos__unique_dictionary_candidate_fixed(text: str, expected: str) -> None:
+    assert _fixed(text) == expected
+
+
+def test_fix_typos__case_kept() -> None:
+    assert _fixed("Relationshop and value") == "Relationship and value"
+    assert _fixed("THE RELATIONSHOP MATTERS") == "THE RELATIONSHIP MATTERS"
+
+
+def test_fix_typos__finding_names_the_fix_and_why() -> None:
+    result = _run("Marketing must enchance outcomes")
+    (finding,) = result.findings
+    assert (finding.kind, finding.before, finding.after) == ("typo", "enchance", "enhance")
+    assert finding.where == SourceRef("f.txt", 1, 1)
+    assert "edit distance 1, unique candidate" in finding.message
+    assert result.cards[0].findings == (finding,)
+
+
+def test_fix_typos__confusable_real_word_fixed_when_collection_says_so() -> None:
+    """ "costumer" is an English word; only a collection full of customers makes it a slip."""
+    assert _fixed("What is costumer engagement?") == "What is customer engagement?"
+    assert _fixed("What is Costumer Journey?") == "What is Customer Journey?"
+    assert _fixed("THE COSTUMER JOURNEY") == "THE CUSTOMER JOURNEY"
+
+
+def test_fix_typos__confusable_kept_without_collection_evidence() -> None:
+    assert _fixed("The costumer sewed the gowns", course=False) == "The costumer sewed the gowns"
+
+
+def test_fix_typos__distance_two_only_to_the_collections_words() -> None:
+    assert _fixed("Cognitive effort → Cosutomers activities are required") == (
+        "Cognitive effort → Customers activities are required"
+    )
+    assert _fixed("Cosutomers activities are required", course=False) == "Cosutomers activities are required"
+
+
+def test_fix_typos__glued_linking_word_in_compound() -> None:
+    assert _fixed("It drives wordof-mouth and loyalty") == "It drives word-of-mouth and loyalty"
+    assert _fixed("It is stateof-the-art") == "It is state-of-the-art"
+
+
+def test_fix_typos__glued_words_outside_a_compound_only_suspected() -> None:
+    result = _run("It drives wordof mouth and loyalty")
+    assert result.cards[0].front == "It drives wordof mouth and loyalty"
+    assert [(f.kind, f.before) for f in result.findings] == [("suspect", "wordof")]
+
+
+def test_fix_typos__ambiguous_word_suspected_not_fixed() -> None:
+    result = _run("A customer-centerd firm")
+    assert result.cards[0].front == "A customer-centerd firm"
+    (finding,) = result.findings
+    assert finding.kind == "suspect" and finding.before == "centerd"
+    assert "several candidates" in finding.message
+
+
+def test_fix_typos__ambiguity_settled_by_the_collection() -> None:
+    """Of the dictionary's candidates, only one is a word this course uses."""
+    assert _fixed("How companes market") == "How companes market"
+    with_companies = _run("How companes market", "companies grow", "companies win", "companies fail")
+    assert with_companies.cards[0].front == "How companies market"
+
+
+# --- what is never touched -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "beyond purchasing a product (Harmeling et al., 2017).",
+        "work closely with Walmart, Sobeys, and other large retailers",
+        "e.g. bol.com and postNL delivery service",
+        "Homburg, Jozi&Kuehnl (2017) on the customer",
+        "a customer-centred firm",
+        "how customers influence each other’s brand behaviours",
+        "they must practise marketing by attraction",
+        "the colour and flavour of an organisation that analysed its catalogue and travelled",
+        "influencers and crowdsourcing at every touchpoint",
+        "B2B and web2 markets with CEMS",
+        "visit https://example.com/framwork or mail frmwork@example.com",
+        "the `framwork` variable",
+        "teh cat",
+    ],
+)
+def test_fix_typos__left_alone(text: str) -> None:
+    result = _run(text)
+    assert result.cards[0].front == text
+    assert not [f for f in result.findings if f.kind == "typo"]
+
+
+def test_fix_typos__html_tags_and_code_untouched() -> None:
+    card = _card('<a href="framwork.html">framwork</a> <code>framwork</code>', markup=Markup.HTML)
+    (out,) = fix_typos((card,), Context()).cards
+    assert out.identity == card.identity
+    assert out.front == '<a href="framwork.html">framework</a> <code>framwork</code>'
+
+
+def test_fix_typos__markdown_code_untouched() -> None:
+    card = _card("A framwork: `framwork`\n```\nframwork\n```", markup=Markup.MARKDOWN)
+    (out,) = fix_typos((card,), Context()).cards
+    assert out.front == "A framework: `framwork`\n```\nframwork\n```"
+
+
+def test_fix_typos__word_the_collection_uses_often_is_not_a_typo() -> None:
+    result = _run("omnichanel relationships", "omnichanel retail", "omnichanel service")
+    assert result.cards[0].front == "omnichanel relationships"
+    assert not result.findings
+
+
+def test_fix_typos__mostly_foreign_card_untouched() -> None:
+    text = "Hvad er forskellen mellem kundeoplevelse og kundetilfredshed"
+    assert _fixed(text) == text
+
+
+@pytest.mark.parametrize(
+    ("word", "american_spelling"),
+    [
+        ("centred", "centered"),
+        ("behaviours", "behaviors"),
+        ("organisation", "organization"),
+        ("analyse", "analyze"),
+        ("catalogue", "catalog"),
+        ("travelled", "traveled"),
+        ("defence", "defense"),
+        ("programme", "program"),
+        ("centre", "center"),
+    ],
+)
+def test_american__british_spellings_mapped(word: str, american_spelling: str) -> None:
+    assert american_spelling in american(word)
+
+
+# --- the maintainer's word -------------------------------------------------------------------------
+
+
+def test_fix_typos__deck_toml_fix_always_applied() -> None:
+    config = Config(typo_fix=MappingProxyType({"teh": "the", "kundeoplevelse": "customer experience"}))
+    assert _fixed("teh cat", config=config) == "the cat"
+    (finding,) = _run("teh cat", config=config).findings
+    assert "deck.toml" in finding.message
+
+
+def test_fix_typos__deck_toml_keep_never_corrected() -> None:
+    config = Config(typo_keep=frozenset({"framwork"}))
+    result = _run("A meta-analytic framwork for this", config=config)
+    assert result.cards[0].front == "A meta-analytic framwork for this"
+    assert not result.findings
+
+
+# --- identity and idempotence ----------------------------------------------------------------------
+
+
+def test_fix_typos__identity_never_changes() -> None:
+    result = _run("Marketing must enchance outcomes")
+    assert result.cards[0].front == "Marketing must enhance outcomes"
+    assert result.cards[0].identity == "Marketing must enchance outcomes\x1f"
+
+
+def test_fix_typos__guid_same_with_and_without_fixes() -> None:
+    """Fixing a typo must not change a card's GUID, or students would lose their review history."""
+    parsed = parse_sources(read_sources(SOURCE))
+    context = Context(config=read_sources(SOURCE).config, build_time=1_700_000_000)
+    fixed = pipeline.run(parsed.cards, context)
+    unfixed = pipeline.run(parsed.cards, context, skip=("typos",))
+    assert {c.source: c.guid for c in fixed.cards} == {c.source: c.guid for c in unfixed.cards}
+
+
+_WORDS = st.sampled_from(
+    [
+        "customer", "customers", "Customer", "costumer", "Costumer", "COSTUMER", "enchance",
+        "framwork", "relationsship", "Relationshop", "percieved", "benifits", "wordof-mouth",
+        "centred", "behaviours", "Sobeys", "postNL", "omnichanel", "the", "value", "→", "\n", ".",
+        "companes", "companies", "Cosutomers", "`framwork`", "http://x.org/benifits",
+    ]
+)  # fmt: skip
+_CARD_TEXTS = st.lists(st.lists(_WORDS, min_size=1, max_size=12).map(" ".join), min_size=1, max_size=8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts=_CARD_TEXTS)
+def test_fix_typos__idempotent(texts: list[str]) -> None:
+    cards = tuple(_card(t, t[::-1], i) for i, t in enumerate(texts))
+    once = fix_typos(cards, Context())
+    twice = fix_typos(once.cards, Context())
+    assert [(c.front, c.back) for c in twice.cards] == [(c.front, c.back) for c in once.cards]
+    assert twice.cards == once.cards
+    assert twice.findings == ()
+
+
+# --- the seeds -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed_text() -> str:
+    if not SOURCE.is_dir():
+        pytest.skip("no source/ folder")
+    sources = read_sources(SOURCE)
+    parsed = parse_sources(sources)
+    result = pipeline.run(parsed.cards, Context(config=sources.config, build_time=1_700_000_000))
+    return "\n".join(f"{c.front}\n{c.back}" for c in result.cards)
+
+
+@pytest.mark.parametrize(
+    ("typo", "fix"),
+    [
+        ("costumer", "customer engagement"),
+        ("Costumer", "Customer Journey"),
+        ("Cosutomers", "Customers activities"),
+        ("enchance", "enhance marketing"),
+        ("framwork", "framework"),
+        ("Relationshop", "Relationship"),
+        ("relationsship", "Seamless relationship"),
+        ("percieved", "perceived"),
+        ("benifits", "benefits"),
+        ("extreems", "extremes"),
+        ("wordof-mouth", "word-of-mouth"),
+    ],
+)
+def test_seeds__typo_fixed(seed_text: str, typo: str, fix: str) -> None:
+    assert typo not in seed_text
+    assert fix in seed_text
+
+
+@pytest.mark.parametrize(
+    "word", ["Harmeling", "postNL", "Sobeys", "centred", "behaviours", "practise", "Walmart"]
+)
+def test_seeds__names_and_british_spelling_kept(seed_text: str, word: str) -> None:
+    assert word in seed_text
+
+
+def test_seeds__raw_sources_hold_what_the_seed_tests_expect() -> None:
+    """Guards the seed tests above against a seed edited under them."""
+    raw = "\n".join(p.read_text(encoding="utf-8") for p in sorted(Path(SOURCE).glob("0*.txt")))
+    for word in ("costumer", "Cosutomers", "framwork", "wordof-mouth", "Sobeys", "centred", "postNL"):
+        assert word in raw
