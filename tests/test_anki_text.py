@@ -120,3 +120,9 @@ def test_build__anki_keeps_the_exported_guids(tmp_path: Path, collection: Any) -
     notes = [collection.get_note(n) for n in collection.find_notes("")]
     kinds = {note.guid: collection.models.get(note.mid)["type"] for note in notes}
     assert kinds == {"k9#Lm2!xQ": 1, "Zt6&pW0@eR": 0}  # 1 = cloze model, 0 = standard
+
+
+def test_parse__columns_header_names_the_tags_column() -> None:
+    text = "#separator:comma\n#html:false\n#columns:Front,Back,Tags\nsun,Sonne,astro nature\n"
+    (card,) = _parse(text).cards
+    assert (card.front, card.back, card.tags) == ("sun", "Sonne", ("astro", "nature"))

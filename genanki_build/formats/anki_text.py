@@ -5,7 +5,8 @@ Two generations:
 - Since Anki 2.1.55 the file opens with ``#key:value`` header lines: ``#separator:`` (``tab``,
   ``comma``, ``semicolon``, ``pipe``, ``space``, ``colon`` or a literal character), ``#html:``
   (``true``/``false``), ``#tags column:``, ``#deck column:``, ``#notetype column:``, ``#guid column:``
-  (1-based), and ``#tags:``, ``#deck:``, ``#notetype:``, ``#columns:`` for the whole file.
+  (1-based), and ``#tags:``, ``#deck:``, ``#notetype:`` for the whole file; ``#columns:`` names the
+  columns, and a column named Tags, Deck, Notetype or GUID is read as such.
 - Older exports have no header: tab-separated, two or more columns, fields HTML-escaped
   (``&lt;``, ``<br />``).
 
@@ -95,6 +96,10 @@ def _legacy_rows(text: str) -> list[Row]:
         return []
 
 
+def _named_column(names: Sequence[str], key: str) -> int | None:
+    return names.index(key) if key in names else None
+
+
 def detect(text: str) -> float:
     """Near-certain with Anki's headers; for an old export, consistent tab columns with HTML."""
     head = text.split("\n", 12)[:12]
@@ -152,11 +157,12 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
     else:
         has_html = any(_HTML.search(f) for r in rows for f in r.fields)
         markup = Markup.HTML if has_html else Markup.TEXT
+    # ``#columns:`` names the columns; a "Tags", "Deck", "Notetype" or "GUID" column counts as the
+    # matching ``#… column:`` header when that header is absent.
+    names = [n.strip().lower().replace(" ", "") for n in headers.values.get("columns", "").split(sep)]
     meta = {
-        "guid": headers.column("guid"),
-        "notetype": headers.column("notetype"),
-        "deck": headers.column("deck"),
-        "tags": headers.column("tags"),
+        key: headers.column(key) if headers.column(key) is not None else _named_column(names, key)
+        for key in ("guid", "notetype", "deck", "tags")
     }
     meta_cols = {c for c in meta.values() if c is not None}
     file_tags = tuple(headers.values.get("tags", "").split())
