@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from genanki_build import lock, pipeline
+from genanki_build.cache import ParseCache, Progress, parse_all
 from genanki_build.config import CONFIG_NAME, Config, load_config
 from genanki_build.decode import decode
 from genanki_build.errors import BuildError
@@ -257,14 +258,25 @@ def parse_file(source: SourceFile, config: Config, registry: Registry) -> tuple[
     return result, report
 
 
-def parse_sources(sources: Sources, registry: Registry | None = None) -> ParsedSources:
-    """Parse every file of ``sources``."""
+def parse_sources(
+    sources: Sources,
+    registry: Registry | None = None,
+    *,
+    cache_in: Path | None = None,
+    progress: Progress | None = None,
+) -> ParsedSources:
+    """Parse every file of ``sources``; with ``cache_in`` (the output folder), reuse and keep
+    results in its ``.cache`` and parse misses on all cores (see :mod:`genanki_build.cache`)."""
+    custom = registry is not None
     registry = registry or default_registry()
+    cache = ParseCache(cache_in, sources.config, registry.names()) if cache_in is not None else None
     cards: list[Card] = []
     findings: list[Finding] = list(sources.findings)
     reports: list[FileReport] = []
-    for source in sources.files:
-        result, report = parse_file(source, sources.config, registry)
+    parsed = parse_all(
+        sources.files, sources.config, registry, cache=cache, progress=progress, pool=False if custom else None
+    )
+    for result, report in parsed:
         cards.extend(result.cards)
         findings.extend(result.findings)
         reports.append(report)
@@ -295,9 +307,10 @@ def compile_cards(
     *,
     skip: tuple[str, ...] = (),
     timings: dict[str, float] | None = None,
+    progress: Progress | None = None,
 ) -> tuple[tuple[Card, ...], tuple[Card, ...], tuple[Finding, ...]]:
     """Run the pipeline; return (packaged cards, excluded cards, stage findings)."""
-    result = pipeline.run(parsed.cards, context, skip=skip, timings=timings)
+    result = pipeline.run(parsed.cards, context, skip=skip, timings=timings, progress=progress)
     kept = tuple(c for c in result.cards if "excluded" not in c.flags)
     excluded = tuple(c for c in result.cards if "excluded" in c.flags)
     return kept, excluded, result.findings
@@ -314,6 +327,7 @@ def build(
     allow_field_change: bool = False,
     against: Path | None = None,
     write_ledger: bool = True,
+    progress: Progress | None = None,
 ) -> BuildResult:
     """Build ``source_dir`` into ``out_dir``: the package, ``cards.jsonl`` and the report.
 
@@ -325,6 +339,10 @@ def build(
     outputs are in place, and only when ``write_ledger``. ``allow_field_change`` lets a note type's
     fields change (refused otherwise); ``against`` names the previous release's package, and the
     notes added, changed and removed since then go to ``CHANGES.md``.
+
+    Parse results are kept in ``<out_dir>/.cache`` (safe to delete). ``progress(phase, done,
+    total)`` is called as the build advances (phases: ``parse``, each stage's name, ``package``,
+    ``report``), for a progress bar; the library itself never prints.
     """
     with lock.output_lock(out_dir, wait=lock.WAIT_SECONDS if lock_wait is None else lock_wait):
         lock.recover(out_dir)
@@ -339,6 +357,7 @@ def build(
                 timestamp=timestamp,
                 allow_field_change=allow_field_change,
                 against=against,
+                progress=progress,
             )
         except BaseException:
             staged.discard()
@@ -364,6 +383,7 @@ def _build(
     timestamp: int | None = None,
     allow_field_change: bool = False,
     against: Path | None = None,
+    progress: Progress | None = None,
 ) -> BuildResult:
     from genanki_build import diff, export, ledger, report
     from genanki_build.media import flat_name
@@ -375,7 +395,7 @@ def _build(
     sources = read_sources(source_dir)
     timings["read"] = time.perf_counter() - started
     started = time.perf_counter()
-    parsed = parse_sources(sources)
+    parsed = parse_sources(sources, cache_in=out_dir, progress=progress)
     timings["parse"] = time.perf_counter() - started
     config = sources.config
     now = build_time() if timestamp is None else timestamp
@@ -388,7 +408,10 @@ def _build(
         include_incomplete=include_incomplete or config.include_incomplete,
         media=frozenset(sources.media),
     )
-    kept, excluded, stage_findings = compile_cards(parsed, context, skip=skip, timings=timings)
+    kept, excluded, stage_findings = compile_cards(
+        parsed, context, skip=skip, timings=timings, progress=progress
+    )
+    started = time.perf_counter()
     stamped = ledger.update(
         kept,
         previous,
@@ -398,6 +421,9 @@ def _build(
         allow_field_change=allow_field_change,
     )
     kept, stage_findings = stamped.cards, stage_findings + stamped.findings
+    timings["ledger"] = time.perf_counter() - started
+    if progress is not None:
+        progress("package", 0, 1)
     # The package's own dates follow the content, so a rebuild with no change gives the same bytes.
     content_time = max([c.mtime for c in kept] + list(stamped.notetype_mtimes.values()), default=now)
     started = time.perf_counter()
@@ -429,9 +455,13 @@ def _build(
         out_dir / "report.json",
         out_dir / "report.html",
     )
+    if progress is not None:
+        progress("report", 0, 1)
+    started = time.perf_counter()
     staged.write_text(jsonl, export.to_jsonl(kept))
     staged.write_text(report_json, report.to_json(result))
     staged.write_text(report_html, report.to_html(result))
+    timings["report"] = time.perf_counter() - started
     outputs: tuple[Path, ...] = (apkg, jsonl, report_json, report_html)
     if previous_release is not None:
         changes = out_dir / "CHANGES.md"

@@ -6,8 +6,11 @@ code 1; usage mistakes exit 2 (click's own handling). No traceback for a user's 
 
 from __future__ import annotations
 
+import sys
+import time
 from collections import Counter
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -89,6 +92,7 @@ def build(
     failed = False
     for folder in folders:
         out = out_dir if len(folders) == 1 else out_dir / folder.name
+        bar = ProgressLine()
         try:
             result = run_build(
                 folder,
@@ -97,11 +101,14 @@ def build(
                 skip=skip,
                 against=against,
                 allow_field_change=allow_field_change,
+                progress=bar,
             )
         except PipelineError as exc:
             raise click.UsageError(str(exc)) from None
         except BuildError as exc:
             raise _fail(exc) from None
+        finally:
+            bar.close()
         _summary(result)
         if strict and result.warnings:
             failed = True
@@ -111,6 +118,47 @@ def build(
                 click.echo(f"  {where}{finding.message}", err=True)
     if failed:
         raise click.exceptions.Exit(1)
+
+
+class ProgressLine:
+    """A one-line progress bar on stderr for a build's ``progress`` callback.
+
+    It shows only when stderr is a terminal and the build has run for :attr:`delay` seconds, so
+    short builds, pipes and CI logs never see it; :meth:`close` erases it.
+    """
+
+    delay = 2.0
+    """Seconds before the bar first appears."""
+    width = 30
+    """Characters in the bar."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream: TextIO = stream if stream is not None else sys.stderr
+        self.enabled = self.stream.isatty()
+        self.started = time.monotonic()
+        self.shown = False
+        self._last = 0.0
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        # Redraw at most ten times a second, but always at the end of a phase.
+        if now - self.started < self.delay or (now - self._last < 0.1 and done < total):
+            return
+        self._last = now
+        filled = round(self.width * done / total) if total else self.width
+        bar = "#" * filled + "-" * (self.width - filled)
+        self.stream.write(f"\r{phase:<14.14} [{bar}] {done}/{total}\x1b[K")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        """Erase the bar, if it was shown."""
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = False
 
 
 def _summary(result) -> None:  # type: ignore[no-untyped-def]

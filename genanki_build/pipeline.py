@@ -6,7 +6,7 @@ by name (``run(..., skip={"typos"})``), or insert one with :func:`with_stage`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from genanki_build import clean, cloze, dedupe, guard, ids, incomplete, lectures, media, render, typos
 from genanki_build.model import Card, Finding
@@ -55,8 +55,11 @@ def run(
     skip: Iterable[str] = (),
     stages: Sequence[tuple[str, Stage]] = STAGES,
     timings: dict[str, float] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> StageResult:
-    """Run ``cards`` through every stage not in ``skip``; return the final cards and all findings."""
+    """Run ``cards`` through every stage not in ``skip``; return the final cards and all findings.
+
+    ``progress(name, i, n)`` is called before the ``i``-th of ``n`` stages runs."""
     import time
 
     skip = set(skip)
@@ -68,9 +71,11 @@ def run(
         )
     current = tuple(cards)
     findings: list[Finding] = []
-    for name, stage in stages:
+    for i, (name, stage) in enumerate(stages):
         if name in skip:
             continue
+        if progress is not None:
+            progress(name, i, len(stages))
         started = time.perf_counter()
         result = stage(current, context)
         if timings is not None:

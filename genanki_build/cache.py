@@ -1,0 +1,272 @@
+"""The parse cache, and parsing many files on all cores.
+
+Parsing is a pure function of a file's bytes, its path, ``deck.toml`` and the code that parses, so
+its result can be kept between builds. :class:`ParseCache` keeps one entry per source file under
+``<out>/.cache/parse/``, named by a hash of everything the result depends on:
+
+- the file's path and the SHA-256 of its bytes;
+- the whole ``deck.toml`` as parsed (any change re-parses every file, which is rare and safe);
+- the names of the registered input formats, in order;
+- the genanki-build version and a fingerprint of its own source code, so an upgrade (or an edit
+  while developing) never reads a stale entry.
+
+An entry is written atomically (a temporary file renamed into place). One that cannot be read
+(truncated, corrupted, from another Python) counts as a miss and is replaced. Entries no build used
+are pruned after each build. Deleting ``.cache`` is always safe: the next build parses everything.
+
+:func:`parse_all` parses the files the cache does not have, in a pool of worker processes when there
+are at least :data:`POOL_MIN_FILES` of them holding at least :data:`POOL_MIN_BYTES` bytes (below that,
+starting the workers costs more than it saves), and returns results in the order of the files.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import dataclasses
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from genanki_build import __version__
+
+if TYPE_CHECKING:
+    from genanki_build.build import FileReport, SourceFile
+    from genanki_build.config import Config
+    from genanki_build.formats.base import Registry
+    from genanki_build.model import ParseResult
+
+#: The cache folder, inside the output folder.
+CACHE_DIR = ".cache"
+#: Bumped when the layout of an entry changes.
+_LAYOUT = 1
+#: Use worker processes only for at least this many files to parse ...
+POOL_MIN_FILES = 16
+#: ... holding at least this many bytes together.
+POOL_MIN_BYTES = 2_000_000
+#: Worker processes, at most.
+POOL_MAX_WORKERS = 2
+
+Parsed = tuple["ParseResult", "FileReport"]
+#: ``progress(phase, done, total)``: how many of ``total`` units of ``phase`` are done.
+Progress = Callable[[str, int, int], None]
+
+
+def _reduce_mappingproxy(proxy: MappingProxyType[Any, Any]) -> tuple[Any, tuple[dict[Any, Any]]]:
+    return MappingProxyType, (dict(proxy),)
+
+
+# Config holds read-only mappings; teach pickle to send them to worker processes as plain dicts.
+copyreg.pickle(MappingProxyType, _reduce_mappingproxy)
+
+
+#: The code a parse result depends on, relative to the package: edit one and its entries are stale.
+#: (Formats import only each other, the model and the errors; a format that starts importing another
+#: module of the package must add it here.)
+PARSE_CODE = ("formats", "build.py", "cache.py", "config.py", "decode.py", "errors.py", "model.py")
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """A hash of the version and of the parsing code's source: an upgrade, or an edit while
+    developing, invalidates the cache."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(__version__.encode())
+    for name in PARSE_CODE:
+        root = package / name
+        for path in sorted(root.rglob("*.py")) if root.is_dir() else [root]:
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` as plain, ordered data: sets and mappings sorted (their ``repr`` order varies
+    from one process to the next with string hashing)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [
+            type(value).__name__,
+            *(_canonical(getattr(value, f.name)) for f in dataclasses.fields(value)),
+        ]
+    if isinstance(value, Mapping):
+        return sorted(([repr(k), _canonical(v)] for k, v in value.items()), key=repr)
+    if isinstance(value, set | frozenset):
+        return sorted(repr(_canonical(v)) for v in value)
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    return repr(value)
+
+
+def _config_key(config: Config, registry_names: Sequence[str]) -> str:
+    settings = repr(_canonical(config))
+    digest = hashlib.sha256(f"{_LAYOUT}\x1f{code_fingerprint()}\x1f{settings}".encode())
+    digest.update("\x1f".join(registry_names).encode())
+    return digest.hexdigest()
+
+
+class ParseCache:
+    """Parse results kept between builds, by file content and everything else they depend on."""
+
+    def __init__(self, out_dir: Path, config: Config, registry_names: Sequence[str]) -> None:
+        self.folder = out_dir / CACHE_DIR / "parse"
+        self._config_key = _config_key(config, registry_names)
+        self._used: set[str] = set()
+        self.hits = 0
+        self.misses = 0
+
+    def key(self, source: SourceFile) -> str:
+        """The entry name for one file."""
+        digest = hashlib.sha256(self._config_key.encode())
+        digest.update(source.path.encode("utf-8", "surrogateescape"))
+        digest.update(b"\x00")
+        digest.update(hashlib.sha256(source.data).digest())
+        return digest.hexdigest()
+
+    def get(self, source: SourceFile) -> Parsed | None:
+        """The cached result for ``source``, or None (a missing or unreadable entry is a miss)."""
+        from genanki_build.build import FileReport
+        from genanki_build.model import ParseResult
+
+        name = self.key(source)
+        self._used.add(name)
+        path = self.folder / name
+        try:
+            with open(path, "rb") as fh:
+                value = pickle.load(fh)
+        except FileNotFoundError:
+            self.misses += 1
+            return None
+        except Exception:
+            # Truncated, corrupted or written by an incompatible version: parse again.
+            self.misses += 1
+            path.unlink(missing_ok=True)
+            return None
+        if (
+            not isinstance(value, tuple)
+            or len(value) != 2
+            or not isinstance(value[0], ParseResult)
+            or not isinstance(value[1], FileReport)
+        ):
+            self.misses += 1
+            path.unlink(missing_ok=True)
+            return None
+        self.hits += 1
+        return value[0], value[1]
+
+    def put(self, source: SourceFile, value: Parsed) -> None:
+        """Keep ``value`` for ``source``; a cache that cannot be written is silently skipped."""
+        name = self.key(source)
+        self._used.add(name)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{name[:16]}.", suffix=".tmp", dir=self.folder)
+        except OSError:
+            return
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.folder / name)
+        except OSError:
+            Path(tmp).unlink(missing_ok=True)
+
+    def prune(self) -> int:
+        """Delete entries (and stray temporaries) this build did not use; how many were deleted."""
+        deleted = 0
+        try:
+            names = os.listdir(self.folder)
+        except OSError:
+            return 0
+        for name in names:
+            if name not in self._used:
+                try:
+                    os.unlink(self.folder / name)
+                    deleted += 1
+                except OSError:
+                    pass
+        return deleted
+
+
+# State of a worker process, set once by _init_worker.
+_worker_config: Config | None = None
+_worker_registry: Registry | None = None
+
+
+def _init_worker(config: Config, registry: Registry) -> None:
+    global _worker_config, _worker_registry
+    _worker_config, _worker_registry = config, registry
+
+
+def _parse_in_worker(source: SourceFile) -> Parsed:
+    from genanki_build.build import parse_file
+
+    assert _worker_config is not None and _worker_registry is not None
+    return parse_file(source, _worker_config, _worker_registry)
+
+
+def _use_pool(todo: Sequence[SourceFile]) -> bool:
+    return (
+        len(todo) >= POOL_MIN_FILES
+        and sum(len(s.data) for s in todo) >= POOL_MIN_BYTES
+        and (os.cpu_count() or 1) > 1
+    )
+
+
+def _parse_many(
+    todo: Sequence[SourceFile], config: Config, registry: Registry, pool: bool
+) -> Iterator[Parsed]:
+    from genanki_build.build import parse_file
+
+    if not pool:
+        for source in todo:
+            yield parse_file(source, config, registry)
+        return
+    workers = min(POOL_MAX_WORKERS, os.cpu_count() or 1)
+    # Big chunks keep pickling overhead down; map() keeps the files' order.
+    chunk = max(1, len(todo) // (workers * 8))
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(config, registry)) as ex:
+        yield from ex.map(_parse_in_worker, todo, chunksize=chunk)
+
+
+def parse_all(
+    files: Sequence[SourceFile],
+    config: Config,
+    registry: Registry,
+    *,
+    cache: ParseCache | None = None,
+    progress: Progress | None = None,
+    pool: bool | None = None,
+) -> list[Parsed]:
+    """Every file parsed (from ``cache`` where it can be), in the order of ``files``.
+
+    ``pool`` forces worker processes on or off; by default they are used for many large misses.
+    Workers parse exactly as this process would: results are identical either way.
+    """
+    results: list[Parsed | None] = [None] * len(files)
+    todo: list[int] = []
+    for i, source in enumerate(files):
+        hit = cache.get(source) if cache is not None else None
+        if hit is None:
+            todo.append(i)
+        else:
+            results[i] = hit
+    done = len(files) - len(todo)
+    if progress is not None:
+        progress("parse", done, len(files))
+    missing = [files[i] for i in todo]
+    use_pool = _use_pool(missing) if pool is None else pool
+    for i, value in zip(todo, _parse_many(missing, config, registry, use_pool), strict=True):
+        results[i] = value
+        if cache is not None:
+            cache.put(files[i], value)
+        done += 1
+        if progress is not None:
+            progress("parse", done, len(files))
+    if cache is not None:
+        cache.prune()
+    return [r for r in results if r is not None]

@@ -1,0 +1,156 @@
+"""The parse cache: hits, misses, invalidation, corruption, deletion, and the worker pool."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from genanki_build.build import build, parse_file, read_sources
+from genanki_build.cache import CACHE_DIR, ParseCache, parse_all
+from genanki_build.formats import default_registry
+from tests.conftest import write_tree
+
+QUIZLET = """L2: Pricing Basics Flashcards
+What is a price ceiling?
+The highest price a seller may legally charge.
+What is a price floor?
+The lowest price a seller may legally charge.
+"""
+
+BRAINSCAPE = """L3: Channels Flashcards
+
+1
+Q
+
+What is a distribution channel?
+
+A
+
+The route a product takes from maker to buyer.
+
+How well did you know this?
+1
+Not at all
+2
+3
+4
+5
+Perfectly
+"""
+
+ANKI = "#separator:tab\n#html:false\nWhat is a margin?\tPrice minus cost.\nWhat is a markup?\tMargin over cost.\n"
+
+
+def _tree(tmp_path: Path) -> Path:
+    return write_tree(
+        tmp_path / "src",
+        {"a/quizlet.txt": QUIZLET, "b/brainscape.txt": BRAINSCAPE, "c/L5_Margins.txt": ANKI},
+        deck_toml='[collection]\nname = "Test"\n',
+    )
+
+
+def _parse(src: Path, out: Path, names: list[str] | None = None) -> tuple[ParseCache, list[object]]:
+    sources = read_sources(src)
+    registry = default_registry()
+    cache = ParseCache(out, sources.config, names if names is not None else registry.names())
+    return cache, list(parse_all(sources.files, sources.config, registry, cache=cache, pool=False))
+
+
+def test_parse_cache__second_parse_hits_every_file(tmp_path: Path) -> None:
+    src, out = _tree(tmp_path), tmp_path / "out"
+    first, fresh = _parse(src, out)
+    assert (first.hits, first.misses) == (0, 3)
+    second, cached = _parse(src, out)
+    assert (second.hits, second.misses) == (3, 0)
+    assert cached == fresh
+
+
+def test_parse_cache__changed_file_is_parsed_again(tmp_path: Path) -> None:
+    src, out = _tree(tmp_path), tmp_path / "out"
+    _parse(src, out)
+    (src / "a" / "quizlet.txt").write_text(QUIZLET.replace("legally", "lawfully"), encoding="utf-8")
+    cache, results = _parse(src, out)
+    assert (cache.hits, cache.misses) == (2, 1)
+    fronts_backs = [(c.front, c.back) for r in results for c in r[0].cards]  # type: ignore[index]
+    assert ("What is a price floor?", "The lowest price a seller may lawfully charge.") in fronts_backs
+
+
+def test_parse_cache__renamed_file_is_parsed_again(tmp_path: Path) -> None:
+    """Cards carry their file's path, so the same bytes under a new name must not reuse the entry."""
+    src, out = _tree(tmp_path), tmp_path / "out"
+    _parse(src, out)
+    (src / "a" / "quizlet.txt").rename(src / "a" / "pricing.txt")
+    cache, results = _parse(src, out)
+    assert cache.misses == 1
+    files = {c.source.file for r in results for c in r[0].cards}  # type: ignore[index]
+    assert "a/pricing.txt" in files and "a/quizlet.txt" not in files
+
+
+def test_parse_cache__deck_toml_change_invalidates_every_entry(tmp_path: Path) -> None:
+    src, out = _tree(tmp_path), tmp_path / "out"
+    _parse(src, out)
+    (src / "deck.toml").write_text('[collection]\nname = "Test"\n[parse]\nnoise = ["Click to flip"]\n')
+    cache, _ = _parse(src, out)
+    assert (cache.hits, cache.misses) == (0, 3)
+
+
+def test_parse_cache__other_format_registry_invalidates(tmp_path: Path) -> None:
+    src, out = _tree(tmp_path), tmp_path / "out"
+    _parse(src, out)
+    cache, _ = _parse(src, out, names=[*default_registry().names(), "another-format"])
+    assert (cache.hits, cache.misses) == (0, 3)
+
+
+def test_parse_cache__corrupted_entries_are_ignored_and_replaced(tmp_path: Path) -> None:
+    src, out = _tree(tmp_path), tmp_path / "out"
+    _, fresh = _parse(src, out)
+    entries = sorted((out / CACHE_DIR / "parse").iterdir())
+    assert len(entries) == 3
+    entries[0].write_bytes(b"not a pickle")
+    entries[1].write_bytes(entries[1].read_bytes()[:20])  # truncated
+    entries[2].write_bytes(b"\x80\x05K\x01.")  # a valid pickle of the wrong thing (the int 1)
+    cache, results = _parse(src, out)
+    assert (cache.hits, cache.misses) == (0, 3)
+    assert results == fresh
+    again, _ = _parse(src, out)
+    assert again.hits == 3
+
+
+def test_parse_cache__unused_entries_are_pruned(tmp_path: Path) -> None:
+    src, out = _tree(tmp_path), tmp_path / "out"
+    _parse(src, out)
+    (src / "b" / "brainscape.txt").unlink()
+    _parse(src, out)
+    assert len(list((out / CACHE_DIR / "parse").iterdir())) == 2
+
+
+def test_parse_cache__deleting_it_is_safe(tmp_path: Path) -> None:
+    src = _tree(tmp_path)
+    build(src, tmp_path / "a", timestamp=1_700_000_000, write_ledger=False)
+    assert (tmp_path / "a" / CACHE_DIR / "parse").is_dir()
+    build(src, tmp_path / "a", timestamp=1_700_000_000, write_ledger=False)  # from the cache
+    cached = {n: (tmp_path / "a" / n).read_bytes() for n in ("cards.jsonl", "Test.apkg")}
+    shutil.rmtree(tmp_path / "a" / CACHE_DIR)
+    build(src, tmp_path / "a", timestamp=1_700_000_000, write_ledger=False)
+    for name, data in cached.items():
+        assert (tmp_path / "a" / name).read_bytes() == data, name
+
+
+def test_parse_all__pool_gives_the_same_results_in_order(tmp_path: Path) -> None:
+    files = {f"f{i:02d}/quizlet.txt": QUIZLET.replace("price", f"price {i}") for i in range(6)}
+    src = write_tree(tmp_path / "src", files, deck_toml='[collection]\nname = "Test"\n')
+    sources = read_sources(src)
+    registry = default_registry()
+    pooled = parse_all(sources.files, sources.config, registry, pool=True)
+    serial = [parse_file(s, sources.config, registry) for s in sources.files]
+    assert pooled == serial
+
+
+def test_parse_all__reports_progress_per_file(tmp_path: Path) -> None:
+    src = _tree(tmp_path)
+    sources = read_sources(src)
+    calls: list[tuple[str, int, int]] = []
+    parse_all(
+        sources.files, sources.config, default_registry(), progress=lambda *a: calls.append(a), pool=False
+    )
+    assert calls == [("parse", 0, 3), ("parse", 1, 3), ("parse", 2, 3), ("parse", 3, 3)]
