@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from genanki_build.formats import ParseOptions, default_registry, markdown
 from genanki_build.formats import _markdown_common as md
@@ -13,6 +15,7 @@ from genanki_build.render import to_html
 from tests.accounting import assert_all_lines_accounted
 
 OPTIONS = ParseOptions()
+_MINE = ["markdown", "obsidian", "obsidian-to-anki", "logseq", "qa-lines"]
 
 
 def _parse(text: str) -> ParseResult:
@@ -142,3 +145,50 @@ def test_readme__markdown_cards_example_parses_as_documented() -> None:
     assert result.cards[3].back == "```python\ncount = len(ribosomes)\n```"
     assert result.cards[4].back == "Membranes"
     assert [f.message for f in result.findings if f.kind == "skipped"][-1] == "prose between cards"
+
+
+_PIECES = [
+    "",
+    "# Deck",
+    "## Question?",
+    "Q: a question",
+    "A: an answer",
+    "Multiple answers:",
+    "\t- item",
+    "- bullet #card",
+    "\t- child",
+    "-",
+    "?",
+    "??",
+    '<br class="f">',
+    "term::definition",
+    "term ::@:: definition",
+    "a ==cloze== line",
+    "{{c1::x}} y",
+    "```",
+    "```python",
+    "~~~",
+    "---",
+    "deck: x",
+    "<!--SR:!2024-01-01,1,250-->",
+    "<!--ID: 1-->",
+    "START",
+    "Basic",
+    "Back: b",
+    "END",
+    "TARGET DECK",
+    "title:: Page",
+    "  indented text",
+    "plain prose line.",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=30), st.sampled_from(_MINE))
+def test_parse__any_mix_of_markup_accounts_for_every_line(pieces: list[str], name: str) -> None:
+    """Whatever the lines, no family parser crashes or loses a line."""
+    text = "\n".join(pieces)
+    fmt = default_registry().get(name)
+    result = fmt.parse(text, "x.md", OPTIONS)
+    assert_all_lines_accounted(text, "x.md", result, cards_may_share_lines=name == "logseq")
+    assert all(c.front.strip() for c in result.cards)

@@ -80,3 +80,16 @@ def test_parse__heading_names_the_lecture() -> None:
     result = _parse("# Chemistry\n\n## Acids\n\nA::B\n")
     assert result.cards[0].title == "Chemistry"
     assert result.title == "Chemistry"
+
+
+def test_parse__recurring_question_gets_its_heading_as_context() -> None:
+    text = "# Notes\n\n## Fruit\n\n- first ::@:: apple\n\n## Vegetables\n\n- first ::@:: carrot\n- last ::@:: leek\n"
+    result = _parse(text)
+    assert [c.front for c in result.cards] == ["Fruit › first", "Vegetables › first", "last"]
+    assert sum(1 for f in result.findings if f.kind == "fix" and "context" in f.message) == 2
+
+
+def test_parse__recurring_question_with_the_same_answer_left_alone() -> None:
+    """Two equal cards are a duplicate for the dedupe stage, not an ambiguity."""
+    result = _parse("## A\n\nx::y\n\n## B\n\nx::y\n")
+    assert [c.front for c in result.cards] == ["x", "x"]

@@ -1,5 +1,5 @@
 """Pieces the Markdown-family formats share: front matter, code fences, blocks, comments, links,
-cloze markup and ``Q:``/``A:`` cards.
+cloze markup, and the :class:`Collector` that makes their cards and findings.
 
 Everything here works on a file's physical lines (``text.split("\\n")``) by 0-based index; the
 format modules turn indexes into 1-based :class:`~genanki_build.model.SourceRef` lines.
@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from genanki_build.formats._lines import skipped
-from genanki_build.model import Card, Finding, Markup, NoteType, SourceRef
+from genanki_build.model import Card, Finding, Markup, NoteType, ParseResult, SourceRef
 
 # --- front matter -------------------------------------------------------------------------------
 
@@ -275,146 +275,89 @@ def highlights_to_cloze(text: str) -> tuple[str, int]:
     return "".join(parts), count
 
 
-# --- Q: / A: cards ------------------------------------------------------------------------------
+class Collector:
+    """The lines of one file being parsed, and the cards and findings made from them so far.
 
-_QUESTION = re.compile(r"^\s*Q:(?:[ \t]+|$)(?P<rest>.*)$")
-_ANSWER = re.compile(r"^\s*(?:A|Multiple answers|Answers?):(?:[ \t]+|$)(?P<rest>.*)$", re.IGNORECASE)
-
-
-def is_question_line(line: str) -> bool:
-    """True for a ``Q:`` line."""
-    return bool(_QUESTION.match(line))
-
-
-def is_answer_line(line: str) -> bool:
-    """True for an ``A:`` (or ``Multiple answers:``) line."""
-    return bool(_ANSWER.match(line))
-
-
-@dataclass(frozen=True, slots=True)
-class QACard:
-    """One ``Q:``/``A:`` card found in a file's lines."""
-
-    first: int
-    """Index of the ``Q:`` line."""
-    last: int
-    """Index of the card's last non-blank line."""
-    question: str
-    """The question, labels removed, continuation lines dedented."""
-    answer: str
-    """The answer; empty when the question has none."""
-
-
-def _continues(lines: Sequence[str], i: int, mask: Sequence[bool], after_blank: bool) -> bool:
-    line = lines[i]
-    if mask[i]:
-        return True
-    if is_question_line(line) or heading(line):
-        return False
-    if not after_blank:
-        return True
-    return line[:1] in (" ", "\t") or is_list_item(line)
-
-
-def _label_text(first: str, rest: list[str]) -> str:
-    body = textwrap.dedent("\n".join(rest)).strip("\n")
-    text = first.strip()
-    if text and body:
-        return f"{text}\n{body}".rstrip()
-    return (text or body).rstrip()
-
-
-def read_qa(lines: Sequence[str], start: int, end: int, mask: Sequence[bool]) -> QACard:
-    """The card whose ``Q:`` line is ``lines[start]``.
-
-    The question runs to the ``A:`` line; the answer runs on to the next ``Q:`` line or heading, or
-    to a blank line followed by a line that is neither indented nor a list item. Blank lines may
-    sit between question and answer. A question with no ``A:`` line gets an empty answer.
+    Each Markdown-family parser subclasses it, so skipping a line and making a card work the same
+    way in every one of them.
     """
-    q_match = _QUESTION.match(lines[start])
-    assert q_match is not None
-    q_rest: list[str] = []
-    a_first = ""
-    a_rest: list[str] = []
-    in_answer = False
-    last = start
-    blank = False
-    i = start + 1
-    while i < end:
-        line = lines[i]
-        if not line.strip() and not mask[i]:
-            blank = True
-            i += 1
-            continue
-        if not in_answer and not mask[i] and (a_match := _ANSWER.match(line)):
-            in_answer, a_first, blank, last = True, a_match.group("rest"), False, i
-            i += 1
-            continue
-        if not _continues(lines, i, mask, blank):
-            break
-        target = a_rest if in_answer else q_rest
-        if blank and target:
-            target.append("")
-        target.append(line)
-        blank = False
-        last = i
-        i += 1
-    question = _label_text(q_match.group("rest"), q_rest)
-    answer = _label_text(a_first, a_rest) if in_answer else ""
-    return QACard(start, last, question, answer)
 
+    def __init__(self, stage: str, text: str, source: str, *, fences: bool = True) -> None:
+        self.stage = stage
+        """The format's name."""
+        self.source = source
+        """The file, relative to the source folder."""
+        self.lines = text.split("\n")
+        """Physical lines, 0-based."""
+        self.mask = fence_mask(self.lines) if fences else [False] * len(self.lines)
+        """Which lines sit in a fenced code block."""
+        self.cards: list[Card] = []
+        self.findings: list[Finding] = []
+        self.title = ""
+        """The lecture title for the cards made next."""
+        self.tags: tuple[str, ...] = ()
+        """Tags for the cards made next."""
 
-def skip_lines(
-    stage: str, source: str, lines: Sequence[str], indexes: Sequence[int], reason: str
-) -> list[Finding]:
-    """``skipped`` findings for the non-blank lines among ``indexes`` (0-based)."""
-    return [skipped(stage, source, i + 1, lines[i], reason) for i in indexes if lines[i].strip()]
+    def where(self, span: tuple[int, int]) -> SourceRef:
+        """The source reference for ``lines[span[0]..span[1]]`` (0-based, inclusive)."""
+        return SourceRef(self.source, span[0] + 1, span[1] + 1)
 
+    def skip(self, indexes: Iterable[int], reason: str) -> None:
+        """Report the non-blank lines among ``indexes`` as skipped: comment-only lines and code
+        fences with their own reason, the others with ``reason``."""
+        for i in indexes:
+            line = self.lines[i]
+            if not line.strip():
+                continue
+            if only_comments(line):
+                why = comment_reason(line)
+            elif self.mask[i]:
+                why = "code block between cards"
+            else:
+                why = reason
+            self.findings.append(skipped(self.stage, self.source, i + 1, line, why))
 
-@dataclass(frozen=True, slots=True)
-class Made:
-    """A card built by :func:`make_card`, with the findings that explain its clean-up."""
+    def note(self, kind: str, message: str, span: tuple[int, int]) -> None:
+        """Add a finding about ``span`` that is not a skipped line (``info``, ``fix``)."""
+        self.findings.append(Finding(self.stage, kind, message, self.where(span)))
 
-    card: Card
-    """The card."""
-    findings: tuple[Finding, ...] = ()
-    """A ``fix`` finding per changed side."""
+    def add(
+        self,
+        span: tuple[int, int],
+        front: str,
+        back: str,
+        *,
+        cloze: bool = False,
+        tags: tuple[str, ...] | None = None,
+    ) -> Card:
+        """Make a Markdown card from ``span``: both sides cleaned by :func:`clean_field`, each
+        change reported as a ``fix``; with ``cloze``, ``==x==`` in the front becomes ``{{cN::x}}``."""
+        where = self.where(span)
+        sides: list[str] = []
+        for side, raw in (("front", front), ("back", back)):
+            cleaned = clean_field(raw)
+            text, changes = cleaned.text, list(cleaned.changes)
+            if cloze and side == "front":
+                text, n = highlights_to_cloze(text)
+                if n:
+                    changes.append(f"turned {_count(n, '==highlight==')} into cloze deletions")
+            if changes:
+                message = f"{side}: " + "; ".join(changes)
+                self.findings.append(Finding(self.stage, "fix", message, where, raw, text))
+            sides.append(text)
+        card = Card(
+            front=sides[0],
+            back=sides[1],
+            source=where,
+            format=self.stage,
+            note_type=NoteType.CLOZE if cloze else NoteType.BASIC,
+            markup=Markup.MARKDOWN,
+            title=self.title,
+            tags=self.tags if tags is None else tags,
+        )
+        self.cards.append(card)
+        return card
 
-
-def make_card(
-    stage: str,
-    source: str,
-    span: tuple[int, int],
-    front: str,
-    back: str,
-    *,
-    cloze: bool = False,
-    title: str = "",
-    tags: tuple[str, ...] = (),
-) -> Made:
-    """A Markdown card for ``lines[span[0]..span[1]]`` (0-based, inclusive): both sides cleaned by
-    :func:`clean_field`; with ``cloze``, ``==x==`` in the front becomes ``{{cN::x}}``."""
-    where = SourceRef(source, span[0] + 1, span[1] + 1)
-    findings: list[Finding] = []
-    sides: list[str] = []
-    for side, raw in (("front", front), ("back", back)):
-        cleaned = clean_field(raw)
-        text, changes = cleaned.text, list(cleaned.changes)
-        if cloze and side == "front":
-            text, n = highlights_to_cloze(text)
-            if n:
-                changes.append(f"turned {_count(n, '==highlight==')} into cloze deletions")
-        if changes:
-            findings.append(Finding(stage, "fix", f"{side}: " + "; ".join(changes), where, raw, text))
-        sides.append(text)
-    card = Card(
-        front=sides[0],
-        back=sides[1],
-        source=where,
-        format=stage,
-        note_type=NoteType.CLOZE if cloze else NoteType.BASIC,
-        markup=Markup.MARKDOWN,
-        title=title,
-        tags=tags,
-    )
-    return Made(card, tuple(findings))
+    def result(self, title: str) -> ParseResult:
+        """Everything collected, as the format's result."""
+        return ParseResult(tuple(self.cards), tuple(self.findings), title)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from genanki_build.formats import _markdown_common as md
 from genanki_build.formats.base import Format, ParseOptions
-from genanki_build.model import Card, Finding, ParseResult
+from genanki_build.model import Finding, ParseResult
 
 NAME = "logseq"
 _CARD_TAG = re.compile(r"(?<![\w#])#(?:card|\[\[card\]\])(?![\w/-])", re.IGNORECASE)
@@ -128,16 +128,9 @@ def _answer(children: Sequence[_Block]) -> str:
     return "\n".join(_as_list(kept))
 
 
-class _Parser:
+class _Parser(md.Collector):
     def __init__(self, text: str, source: str) -> None:
-        self.lines = text.split("\n")
-        self.source = source
-        self.cards: list[Card] = []
-        self.findings: list[Finding] = []
-        self.title = ""
-
-    def skip(self, indexes: Sequence[int], reason: str) -> None:
-        self.findings.extend(md.skip_lines(NAME, self.source, self.lines, indexes, reason))
+        super().__init__(NAME, text, source, fences=False)
 
     def run(self) -> ParseResult:
         lines = self.lines
@@ -154,7 +147,7 @@ class _Parser:
         self.skip(loose, "text outside the outline")
         for block in roots:
             self._visit(block)
-        return ParseResult(tuple(self.cards), tuple(self.findings), self.title)
+        return self.result(self.title)
 
     def _visit(self, block: _Block) -> None:
         text = "\n".join(block.text)
@@ -177,16 +170,12 @@ class _Parser:
         if not front or (not back and not cloze):
             self.skip(block.all_lines(), "#card block without a question or an answer")
             return
-        made = md.make_card(NAME, self.source, span, front, back, cloze=cloze, title=self.title)
-        self.cards.append(made.card)
-        self.findings.extend(made.findings)
+        card = self.add(span, front, back, cloze=cloze)
         if block.properties:
-            where = made.card.source
             removed = "\n".join(self.lines[i] for i in sorted(block.properties))
-            msg = (
-                f"removed {len(block.properties)} block propert{'y' if len(block.properties) == 1 else 'ies'}"
-            )
-            self.findings.append(Finding(NAME, "fix", msg, where, removed, ""))
+            n = len(block.properties)
+            msg = f"removed {n} block propert{'y' if n == 1 else 'ies'}"
+            self.findings.append(Finding(NAME, "fix", msg, card.source, removed, ""))
         # A #card block nested in the answer is a card of its own as well.
         for child in block.children:
             self._nested(child)

@@ -19,8 +19,9 @@ import re
 from collections.abc import Sequence
 
 from genanki_build.formats import _markdown_common as md
+from genanki_build.formats import _qa
 from genanki_build.formats.base import Format, ParseOptions
-from genanki_build.model import Card, Finding, ParseResult
+from genanki_build.model import ParseResult
 
 NAME = "markdown"
 _QUESTIONISH = re.compile(r"\?\s*$")
@@ -53,8 +54,8 @@ def detect(text: str) -> float:
     if not body_lines or any("\t" in ln.strip() for ln in body_lines[:20]):
         return 0.0
     question_heads = sum(1 for _, level, t in heads if level >= 2 and _QUESTIONISH.search(t))
-    qa = sum(1 for ln in body_lines if md.is_question_line(ln))
-    answers = sum(1 for ln in body_lines if md.is_answer_line(ln))
+    qa = sum(1 for ln in body_lines if _qa.is_question_line(ln))
+    answers = sum(1 for ln in body_lines if _qa.is_answer_line(ln))
     clozes = sum(1 for block in md.blocks(lines, fm.size, len(lines), mask) if _is_cloze(lines, block))
     score = 0.0
     if question_heads >= 2 or (question_heads and heads[0][1] == 1):
@@ -78,32 +79,11 @@ def _is_cloze(lines: Sequence[str], block: Sequence[int]) -> bool:
     return md.has_cloze("\n".join(lines[i] for i in block))
 
 
-class _Parser:
+class _Parser(md.Collector):
     """One pass over a file's lines."""
 
     def __init__(self, text: str, source: str) -> None:
-        self.lines = text.split("\n")
-        self.source = source
-        self.mask = md.fence_mask(self.lines)
-        self.cards: list[Card] = []
-        self.findings: list[Finding] = []
-        self.title = ""
-        self.tags: tuple[str, ...] = ()
-
-    def skip(self, indexes: Sequence[int], reason: str) -> None:
-        for i in indexes:
-            line = self.lines[i]
-            if not line.strip():
-                continue
-            why = md.comment_reason(line) if md.only_comments(line) else reason
-            self.findings.extend(md.skip_lines(NAME, self.source, self.lines, [i], why))
-
-    def add(self, span: tuple[int, int], front: str, back: str, *, cloze: bool = False) -> None:
-        made = md.make_card(
-            NAME, self.source, span, front, back, cloze=cloze, title=self.title, tags=self.tags
-        )
-        self.cards.append(made.card)
-        self.findings.extend(made.findings)
+        super().__init__(NAME, text, source)
 
     def run(self) -> ParseResult:
         fm = md.front_matter(self.lines)
@@ -144,7 +124,7 @@ class _Parser:
             self.add((i, last), text, md.joined(self.lines, body))
             i = end
         first_h1 = next((t for _, level, t in heads if level == 1), "")
-        return ParseResult(tuple(self.cards), tuple(self.findings), file_title or first_h1)
+        return self.result(file_title or first_h1)
 
     def _section_end(self, heads: list[tuple[int, int, str]], k: int) -> int:
         level = heads[k][1]
@@ -155,7 +135,7 @@ class _Parser:
         body = md.blocks(self.lines, start, end, self.mask)
         if not body:
             return True
-        if any(md.is_question_line(self.lines[b[0]]) for b in body):
+        if any(_qa.is_question_line(self.lines[b[0]]) for b in body):
             return True
         return all(_is_cloze(self.lines, b) for b in body)
 
@@ -167,8 +147,8 @@ class _Parser:
             if not lines[i].strip() and not self.mask[i]:
                 i += 1
                 continue
-            if not self.mask[i] and md.is_question_line(lines[i]):
-                qa = md.read_qa(lines, i, end, self.mask)
+            if not self.mask[i] and _qa.is_question_line(lines[i]):
+                qa = _qa.read_qa(lines, i, end, self.mask)
                 if qa.answer:
                     self.add((qa.first, qa.last), qa.question, qa.answer)
                 else:
@@ -176,12 +156,10 @@ class _Parser:
                 i = qa.last + 1
                 continue
             block = self._block(i, end)
-            if not self.mask[i] and md.is_answer_line(lines[i]):
+            if not self.mask[i] and _qa.is_answer_line(lines[i]):
                 self.skip(block, "answer without a question")
             elif _is_cloze(lines, block):
                 self.add((block[0], block[-1]), md.joined(lines, block), context, cloze=True)
-            elif self.mask[i]:
-                self.skip(block, "code block between cards")
             else:
                 self.skip(block, "prose between cards")
             i = block[-1] + 1
@@ -190,7 +168,7 @@ class _Parser:
         """The paragraph starting at ``start``: up to a blank line outside a fence or a ``Q:`` line."""
         out = [start]
         for j in range(start + 1, end):
-            if not self.mask[j] and (not self.lines[j].strip() or md.is_question_line(self.lines[j])):
+            if not self.mask[j] and (not self.lines[j].strip() or _qa.is_question_line(self.lines[j])):
                 break
             out.append(j)
         return out

@@ -20,11 +20,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from genanki_build.formats import _markdown_common as md
 from genanki_build.formats.base import Format, ParseOptions
-from genanki_build.model import Card, Finding, ParseResult, SourceRef
+from genanki_build.model import Card, Finding, NoteType, ParseResult
 
 NAME = "obsidian"
 #: The plugin's default separators: inline, inline reversed, multi-line, multi-line reversed.
@@ -37,6 +37,7 @@ _TAG_LINE = re.compile(r"^<[A-Za-z][\w-]*(?:\s+[^<>]*)?/?>$")
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+(?:\[[ xX]\]\s+)?")
 _TAGS_ONLY = re.compile(r"^\s*(?:#[\w/-]+\s*)+$")
 _PROPERTY = re.compile(r"^\s*(?:-\s+)?[a-z][\w-]*::\s")
+_WORDS = re.compile(r"[\W_]+")
 _CLOZE_START = re.compile(r"\{\{c\d+::")
 
 
@@ -115,55 +116,71 @@ def detect(text: str) -> float:
     return 0.35 if evidence else 0.0
 
 
-class _Parser:
+class _Parser(md.Collector):
     def __init__(self, text: str, source: str, options: ParseOptions) -> None:
-        self.lines = text.split("\n")
-        self.source = source
-        self.mask = md.fence_mask(self.lines)
+        super().__init__(NAME, text, source)
         self.seps = separators(self.lines, self.mask, options)
         self.inline = self.seps.inline_pattern()
-        self.cards: list[Card] = []
-        self.findings: list[Finding] = []
-        self.title = ""
+        self.headings: list[tuple[int, str]] = []
+        self.contexts: list[str] = []
+        """For each card, the innermost heading (below the note's title) above it."""
 
-    def skip(self, indexes: Sequence[int], reason: str) -> None:
-        for i in indexes:
-            line = self.lines[i]
-            if not line.strip():
+    def add(
+        self,
+        span: tuple[int, int],
+        front: str,
+        back: str,
+        *,
+        cloze: bool = False,
+        tags: tuple[str, ...] | None = None,
+    ) -> Card:
+        card = super().add(span, front, back, cloze=cloze, tags=tags)
+        self.contexts.append(next((t for level, t in reversed(self.headings) if level >= 2), ""))
+        return card
+
+    def _add_context(self) -> None:
+        """Like the plugin's context breadcrumbs: a question that recurs in the note with another
+        answer is prefixed by its heading, so the cards can be told apart."""
+        groups: dict[str, list[int]] = {}
+        for k, card in enumerate(self.cards):
+            if card.note_type is NoteType.BASIC:
+                groups.setdefault(_WORDS.sub("", card.front.lower()), []).append(k)
+        for members in groups.values():
+            if len({self.cards[k].back for k in members}) < 2:
                 continue
-            if md.only_comments(line):
-                why = md.comment_reason(line)
-            elif self.mask[i]:
-                why = "code block between cards"
-            else:
-                why = reason
-            self.findings.extend(md.skip_lines(NAME, self.source, self.lines, [i], why))
-
-    def add(self, span: tuple[int, int], front: str, back: str, *, cloze: bool = False) -> None:
-        made = md.make_card(NAME, self.source, span, front, back, cloze=cloze, title=self.title)
-        self.cards.append(made.card)
-        self.findings.extend(made.findings)
+            for k in members:
+                card, context = self.cards[k], self.contexts[k]
+                if not context:
+                    continue
+                front = f"{context} › {card.front}"
+                self.cards[k] = replace(card, front=front)
+                msg = "the question recurs in this note with another answer; its heading added as context"
+                self.findings.append(Finding(NAME, "fix", msg, card.source, card.front, front))
 
     def reversed_note(self, span: tuple[int, int], sep: str) -> None:
-        where = SourceRef(self.source, span[0] + 1, span[1] + 1)
-        msg = f"'{sep}' asks for a reversed pair; made one Basic card (set reverse = true in deck.toml for both directions)"
-        self.findings.append(Finding(NAME, "info", msg, where))
+        msg = (
+            f"'{sep}' asks for a reversed pair; made one Basic card "
+            "(set reverse = true in deck.toml for both directions)"
+        )
+        self.note("info", msg, span)
 
     def run(self) -> ParseResult:
         fm = md.front_matter(self.lines)
         self.skip(range(fm.size), "front matter (note properties)")
         for block in md.blocks(self.lines, fm.size, len(self.lines), self.mask):
             self._block(block)
-        first_title = next((c.title for c in self.cards if c.title), "")
-        return ParseResult(tuple(self.cards), tuple(self.findings), first_title)
+        self._add_context()
+        return self.result(next((c.title for c in self.cards if c.title), ""))
 
     def _block(self, block: list[int]) -> None:
         lines = self.lines
         first = lines[block[0]]
         found = None if self.mask[block[0]] else md.heading(first)
         if found and len(block) == 1:
-            if found[0] == 1:
-                self.title = found[1]
+            level, text = found
+            if level == 1:
+                self.title = text
+            self.headings = [*(h for h in self.headings if h[0] < level), (level, text)]
             self.skip(block, "heading")
             return
         if _TAGS_ONLY.match("\n".join(lines[i] for i in block)):

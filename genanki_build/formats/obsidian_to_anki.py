@@ -21,11 +21,10 @@ lines are stripped. ``TARGET_DECK`` names the lecture (a deck path's parts joine
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from genanki_build.formats import _markdown_common as md
 from genanki_build.formats.base import Format, ParseOptions
-from genanki_build.model import Card, Finding, ParseResult, SourceRef
+from genanki_build.model import ParseResult
 
 NAME = "obsidian-to-anki"
 _START = re.compile(r"^\s*START(?:_CARD|_NOTE)?\s*$")
@@ -58,20 +57,9 @@ def _deck_title(deck: str) -> str:
     return " – ".join(part.strip() for part in deck.split("::") if part.strip())
 
 
-class _Parser:
+class _Parser(md.Collector):
     def __init__(self, text: str, source: str) -> None:
-        self.lines = text.split("\n")
-        self.source = source
-        self.cards: list[Card] = []
-        self.findings: list[Finding] = []
-        self.title = ""
-        self.file_tags: tuple[str, ...] = ()
-
-    def skip(self, indexes: Sequence[int], reason: str) -> None:
-        for i in indexes:
-            line = self.lines[i]
-            why = md.comment_reason(line) if md.only_comments(line) else reason
-            self.findings.extend(md.skip_lines(NAME, self.source, self.lines, [i], why))
+        super().__init__(NAME, text, source, fences=False)
 
     def run(self) -> ParseResult:
         lines = self.lines
@@ -102,14 +90,14 @@ class _Parser:
                 taken = [i]
                 if not value and i + 1 < len(lines):
                     value, taken = lines[i + 1].strip(), [i, i + 1]
-                self.file_tags = md.as_tags(value)
+                self.tags = md.as_tags(value)
                 self.skip(taken, "file tags")
                 i = taken[-1] + 1
                 continue
             if line.strip():
                 self.skip([i], "divider" if _DIVIDER.match(line) else "text outside START/END blocks")
             i += 1
-        return ParseResult(tuple(self.cards), tuple(self.findings), self.title)
+        return self.result(self.title)
 
     def _note(self, start: int, end: int) -> None:
         """One ``START`` … ``END`` block, ``lines[start]`` and ``lines[end]`` being the markers."""
@@ -143,12 +131,8 @@ class _Parser:
             self.skip(range(start, end + 1), f"{note_type} note without a question or an answer")
             return
         if not cloze and not md.has_cloze(front) and note_type.lower() not in {"basic", "cloze"}:
-            msg = f"note type '{note_type}' made as a Basic card from its first two fields"
-            self.findings.append(Finding(NAME, "info", msg, SourceRef(self.source, start + 1, end + 1)))
-        tag_set = tuple(sorted({*self.file_tags, *tags}))
-        made = md.make_card(NAME, self.source, span, front, back, cloze=cloze, title=self.title, tags=tag_set)
-        self.cards.append(made.card)
-        self.findings.extend(made.findings)
+            self.note("info", f"note type '{note_type}' made as a Basic card from its first two fields", span)
+        self.add(span, front, back, cloze=cloze, tags=tuple(sorted({*self.tags, *tags})))
 
 
 def parse(text: str, source: str, options: ParseOptions) -> ParseResult:

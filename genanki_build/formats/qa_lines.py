@@ -18,8 +18,9 @@ The text is plain, not Markdown: the render stage keeps its ``- `` lists as list
 from __future__ import annotations
 
 from genanki_build.formats import _markdown_common as md
+from genanki_build.formats import _qa
 from genanki_build.formats.base import Format, ParseOptions
-from genanki_build.model import Card, Finding, Markup, ParseResult, SourceRef
+from genanki_build.model import Card, Markup, ParseResult
 
 NAME = "qa-lines"
 
@@ -27,8 +28,8 @@ NAME = "qa-lines"
 def detect(text: str) -> float:
     """High when ``Q:`` and answer lines make up most of the text and no Markdown structure shows."""
     lines = [ln for ln in text.split("\n") if ln.strip()]
-    questions = sum(1 for ln in lines if md.is_question_line(ln))
-    answers = sum(1 for ln in lines if md.is_answer_line(ln))
+    questions = sum(1 for ln in lines if _qa.is_question_line(ln))
+    answers = sum(1 for ln in lines if _qa.is_answer_line(ln))
     if questions < 2 or answers < questions * 0.8:
         return 0.0
     markdownish = sum(1 for ln in lines if md.heading(ln) or ln.startswith("```"))
@@ -42,33 +43,28 @@ def detect(text: str) -> float:
 
 def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
     """One Basic card per ``Q:``; unlabelled lines and unanswered questions reported."""
-    lines = text.split("\n")
-    mask = [False] * len(lines)
-    cards: list[Card] = []
-    findings: list[Finding] = []
+    found = md.Collector(NAME, text, source, fences=False)
+    lines = found.lines
     i = 0
     while i < len(lines):
         line = lines[i]
         if not line.strip():
             i += 1
             continue
-        if md.is_question_line(line):
-            qa = md.read_qa(lines, i, len(lines), mask)
+        if _qa.is_question_line(line):
+            qa = _qa.read_qa(lines, i, len(lines), found.mask)
             if qa.answer:
-                where = SourceRef(source, qa.first + 1, qa.last + 1)
-                cards.append(Card(qa.question, qa.answer, where, NAME, markup=Markup.TEXT))
+                where = found.where((qa.first, qa.last))
+                found.cards.append(Card(qa.question, qa.answer, where, NAME, markup=Markup.TEXT))
             else:
-                findings.extend(
-                    md.skip_lines(
-                        NAME, source, lines, range(qa.first, qa.last + 1), "question without an answer"
-                    )
-                )
+                found.skip(range(qa.first, qa.last + 1), "question without an answer")
             i = qa.last + 1
             continue
-        reason = "answer without a question" if md.is_answer_line(line) else "not part of a Q:/A: card"
-        findings.extend(md.skip_lines(NAME, source, lines, [i], reason))
+        found.skip(
+            [i], "answer without a question" if _qa.is_answer_line(line) else "not part of a Q:/A: card"
+        )
         i += 1
-    return ParseResult(tuple(cards), tuple(findings))
+    return found.result("")
 
 
 FORMAT = Format(NAME, "Plain 'Q:' / 'A:' blocks (exam banks), with 'Multiple answers:' lists.", detect, parse)
