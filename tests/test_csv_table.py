@@ -79,8 +79,19 @@ def test_parse__broken_quote_falls_back_and_names_the_line() -> None:
         ("last", "one"),
     ]
     warnings = [(f.where.first if f.where else 0, f.message) for f in result.findings if f.kind == "warning"]
-    assert warnings[0][0] == 3 and "line by line" in warnings[0][1]
-    assert (3, "unbalanced quote; the field runs to the end of the line") in warnings
+    assert warnings[0][0] == 3 and "strict CSV parsing failed" in warnings[0][1]
+    assert (3, "broken quoting; read as this line alone, the open quote running to its end") in warnings
+
+
+def test_parse__good_multiline_rows_survive_a_broken_one() -> None:
+    text = 'Front,Back\n"two\nlines",ok\nx,"y"z"\n"again\ntwo",fine\n'
+    result = _parse(text)
+    assert [(c.front, c.back, c.source.first, c.source.last) for c in result.cards] == [
+        ("two\nlines", "ok", 2, 3),
+        ("x", 'yz"', 4, 4),
+        ("again\ntwo", "fine", 5, 6),
+    ]
+    assert [f.where.first for f in result.findings if f.kind == "warning" and f.where] == [4, 4]
 
 
 def test_parse__header_promising_missing_columns_warns() -> None:

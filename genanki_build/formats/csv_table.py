@@ -13,9 +13,10 @@
   Any other extra column is appended to the back, one line per column (``Name: value`` when the
   header names it), with one ``info`` finding per file.
 - Strict parsing first (Python's :mod:`csv`, ``strict=True``). When quoting is broken (an
-  unterminated quote, a row with the wrong number of columns), the file is read again line by
-  line, each physical line one row, and every doubtful line is reported as a ``warning`` with
-  its ``file:line``.
+  unterminated quote, a stray quote), the broken record is read as its first physical line alone
+  and strict parsing resumes on the next line, so one bad quote does not swallow the rest of the
+  file; a ``warning`` names the file and each such line. A row with the wrong number of columns
+  is used as well as it can be (extra cells joined into the last column) with a ``warning``.
 """
 
 from __future__ import annotations
@@ -95,11 +96,8 @@ def separator_option(options: ParseOptions) -> str:
     return _SEPARATOR_NAMES.get(raw.strip().lower(), raw) if raw.strip() else raw
 
 
-def read_rows(text: str, delimiter: str, *, first_line: int = 1, strict: bool = True) -> list[Row]:
-    """Every non-empty record of ``text`` (which starts at physical line ``first_line``).
-
-    Raises :class:`csv.Error` on broken quoting when ``strict``; the message names the line.
-    """
+def _read(text: str, delimiter: str, first_line: int, strict: bool) -> tuple[list[Row], CsvError | None]:
+    """The records of ``text`` up to the first broken one, and the error there (None at the end)."""
     physical = text.split("\n")
     reader = csv.reader(
         io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True, strict=strict
@@ -116,7 +114,18 @@ def read_rows(text: str, delimiter: str, *, first_line: int = 1, strict: bool = 
                 start += 1
             rows.append(Row(start + first_line, end - 1 + first_line, tuple(fields)))
     except csv.Error as exc:
-        raise CsvError(consumed + first_line, str(exc)) from None
+        return rows, CsvError(consumed + first_line, str(exc))
+    return rows, None
+
+
+def read_rows(text: str, delimiter: str, *, first_line: int = 1, strict: bool = True) -> list[Row]:
+    """Every non-empty record of ``text`` (which starts at physical line ``first_line``).
+
+    Raises :class:`CsvError` on broken quoting when ``strict``; it names the record's first line.
+    """
+    rows, error = _read(text, delimiter, first_line, strict)
+    if error is not None:
+        raise error
     return rows
 
 
@@ -129,15 +138,25 @@ class CsvError(csv.Error):
         """1-based line where the record that failed starts."""
 
 
-def _tolerant_rows(text: str, delimiter: str, first_line: int = 1) -> list[Row]:
-    """One row per non-blank physical line; quotes never span lines."""
+def _tolerant_rows(text: str, delimiter: str) -> tuple[list[Row], set[int]]:
+    """Rows read strictly where possible; a record whose quoting breaks is read as its first
+    physical line alone (quotes not spanning lines), and strict reading resumes on the next line.
+    Returns the rows and the numbers of the lines read alone."""
+    physical = text.split("\n")
     rows: list[Row] = []
-    for offset, line in enumerate(text.split("\n")):
-        if not line.strip():
-            continue
+    alone: set[int] = set()
+    start = 1
+    while start <= len(physical):
+        part, error = _read("\n".join(physical[start - 1 :]), delimiter, start, True)
+        rows.extend(part)
+        if error is None:
+            break
+        line = physical[error.line - 1]
         fields = next(csv.reader([line], delimiter=delimiter, quotechar='"', doublequote=True), [])
-        rows.append(Row(first_line + offset, first_line + offset, tuple(fields)))
-    return rows
+        rows.append(Row(error.line, error.line, tuple(fields)))
+        alone.add(error.line)
+        start = error.line + 1
+    return rows, alone
 
 
 def _unbalanced(line: str) -> bool:
@@ -281,28 +300,20 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
     delimiter = forced or sniff_delimiter(text)[0]
     findings: list[Finding] = []
     lines = text.split("\n")
-    tolerant = False
+    alone: set[int] = set()
     try:
         rows = read_rows(text, delimiter)
-        body = rows[1:] if rows and header_kind(rows[0].fields) else rows
-        widths = Counter(len(r.fields) for r in body)
-        if len(widths) > 1:
-            modal = widths.most_common(1)[0][0]
-            bad = next(r for r in body if len(r.fields) != modal)
-            raise CsvError(bad.first, f"{len(bad.fields)} columns where the table has {modal}")
-    except csv.Error as exc:
-        at = exc.line if isinstance(exc, CsvError) else 1
+    except CsvError as exc:
         findings.append(
             Finding(
                 NAME,
                 "warning",
-                f"strict CSV parsing failed ({exc}); read the file line by line instead — "
+                f"strict CSV parsing failed ({exc}); the broken lines were read one at a time — "
                 "check the quoting of the lines reported",
-                SourceRef(source, at, at),
+                SourceRef(source, exc.line, exc.line),
             )
         )
-        rows = _tolerant_rows(text, delimiter)
-        tolerant = True
+        rows, alone = _tolerant_rows(text, delimiter)
     if not rows:
         return ParseResult((), tuple(findings))
     kind = header_kind(rows[0].fields, rows[1:])
@@ -364,7 +375,7 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
         )
     cards: list[Card] = []
     for row in data:
-        line = lines[row.first - 1] if tolerant else ""
+        line = lines[row.first - 1] if row.first in alone else ""
         card, row_findings = _card(row, layout, keep, width, source, delimiter, line=line)
         findings.extend(row_findings)
         if card is not None:
@@ -375,19 +386,23 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
 def _card(
     row: Row, layout: _Layout, keep: Sequence[int], width: int, source: str, delimiter: str, *, line: str
 ) -> tuple[Card | None, list[Finding]]:
-    """The card for one data row; ``line`` is the row's physical line in tolerant mode, else empty."""
-    tolerant = bool(line)
+    """The card for one data row; ``line`` is the row's physical line when its quoting broke."""
     findings: list[Finding] = []
     fields = list(row.fields)
     where = SourceRef(source, row.first, row.last)
     raw = line or delimiter.join(fields)
-    if tolerant and _unbalanced(line):
+    if line:
         findings.append(
             Finding(
-                NAME, "warning", "unbalanced quote; the field runs to the end of the line", where, before=raw
+                NAME,
+                "warning",
+                "broken quoting; read as this line alone"
+                + (", the open quote running to its end" if _unbalanced(line) else ""),
+                where,
+                before=raw,
             )
         )
-    if tolerant and len(fields) != width:
+    if len(fields) != width:
         if len(fields) > width >= 2:
             # Unquoted delimiters inside the last column: keep them as text.
             fields = [*fields[: width - 1], delimiter.join(fields[width - 1 :])]
