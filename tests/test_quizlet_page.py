@@ -271,3 +271,50 @@ def test_parse__a_long_page_stays_fast() -> None:
     result = _parse(text)
     assert time.perf_counter() - started < 5
     assert len(result.cards) == 600
+
+
+def test_parse__lower_case_vocabulary_pairs_lines() -> None:
+    """All-lower-case terms and translations once ran together into one card: case told nothing."""
+    text = _page("la casa", "the house", "el perro", "the dog", "comer", "to eat", "la mesa", "the table")
+    assert _pairs(text) == [
+        ("la casa", "the house"),
+        ("el perro", "the dog"),
+        ("comer", "to eat"),
+        ("la mesa", "the table"),
+    ]
+
+
+def test_parse__a_question_translated_into_a_question_is_one_card() -> None:
+    text = _page(
+        "I am tired.", "Ich bin müde.", "Where is the station?", "Wo ist der Bahnhof?", "I like coffee.",
+        "Ich mag Kaffee.",
+    )  # fmt: skip
+    assert _pairs(text) == [
+        ("I am tired.", "Ich bin müde."),
+        ("Where is the station?", "Wo ist der Bahnhof?"),
+        ("I like coffee.", "Ich mag Kaffee."),
+    ]
+
+
+def test_parse__fill_in_the_blank_line_is_a_question() -> None:
+    text = _page(
+        "Mitochondria",
+        "The organelle that makes most of the cell's ATP.",
+        "The ____ is the control centre of the cell.",
+        "nucleus",
+    )
+    assert _pairs(text)[1] == ("The ____ is the control centre of the cell.", "nucleus")
+
+
+def test_parse__page_sections_below_the_cards_are_furniture() -> None:
+    text = _page(
+        "Mitosis", "cell division", "Osmosis", "diffusion of water", "Students also viewed",
+        "Biology Unit 2", "42 terms", "Other sets by this creator",
+    )  # fmt: skip
+    result = _parse(text)
+    assert [(c.front, c.back) for c in result.cards] == [
+        ("Mitosis", "cell division"),
+        ("Osmosis", "diffusion of water"),
+    ]
+    furniture = [f for f in result.findings if f.message.startswith("page furniture")]
+    assert [f.where.first for f in furniture if f.where] == [6, 7, 8, 9]

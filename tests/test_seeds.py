@@ -6,12 +6,15 @@ answer's first line, answer's last line)`` per card. Every line is also accounte
 
 from __future__ import annotations
 
+import dataclasses
+import random
 from pathlib import Path
 
 import pytest
 
 from genanki_build.decode import decode
 from genanki_build.formats import ParseOptions, default_registry
+from genanki_build.formats import quizlet_page as qp
 from genanki_build.model import Card, ParseResult
 from tests.accounting import assert_all_lines_accounted
 from tests.conftest import SOURCE
@@ -222,3 +225,21 @@ def test_seed_003__prose_makes_no_cards_and_says_what_to_do() -> None:
     assert name in message
     assert "prose" in message
     assert "{{c1::" in message and "Markdown" in message
+
+
+def test_seeds__quizlet_splits_do_not_hinge_on_exact_weights() -> None:
+    """The cues must carry the decision: every weight moved by up to 15% keeps every seed's split."""
+    rng = random.Random(7)
+    parsed = []
+    for prefix in SPLITS:
+        _, lines, _ = qp._content(decode(_seed(prefix).read_bytes()).text, ParseOptions())
+        parsed.append((prefix, lines, qp.segment(lines)))
+    for _ in range(15):
+        weights = qp.Weights(
+            **{
+                f.name: getattr(qp.WEIGHTS, f.name) * rng.uniform(0.85, 1.15)
+                for f in dataclasses.fields(qp.Weights)
+            }
+        )
+        for prefix, lines, cuts in parsed:
+            assert qp.segment(lines, weights) == cuts, prefix

@@ -14,10 +14,12 @@ particular set. Each cue has a weight in :class:`Weights`; positive favours the 
 A line as the **first line of a question**
     ``question_mark`` it ends in "?"; ``question_opening`` it opens with an interrogative
     (What, Why, How, …), an instruction (Describe, Explain, Define, List, …) or a prompt phrase
-    ("Definition of", "Example(s) of", "Types of", "Difference between", …); ``label`` it is a
+    ("Definition of", "Example(s) of", "Types of", "Difference between", …) or holds a blank to
+    fill in ("___"); ``label`` it is a
     short phrase without a closing full stop (a topic label such as "- Strategic directions");
-    ``statement_as_question`` it is a sentence closed by a full stop; ``long_question`` it is
-    long (over 25 words) or holds several sentences; ``leans_back`` it leans on the line above
+    ``statement_as_question`` it is a sentence closed by a full stop; ``key_value_question`` it
+    reads "Key: value of two words or more" (how answers read); ``long_question`` it is
+    long (over 25 words, or over 12 in several sentences); ``leans_back`` it leans on the line above
     (starts with a connective such as "But", "Thus", "In turn", or a pronoun such as "It",
     "They", "Such"); ``dangling_question`` it is a short question about "it"/"they" whose
     antecedent is on the line above ("How do they decide?"); ``lower_question`` it starts in
@@ -29,10 +31,10 @@ A line **continuing a question**
     starts with an arrow; a lower-case start alone does not count here, since definitions often
     start that way); ``refers_back`` a short question about "it"/"they" after a statement (its
     antecedent); ``question_after_question`` the line above already asked a question, or this
-    line opens a new one.
+    line opens a new one; ``statement_as_question`` as above.
 A line as the **first line of an answer**
     ``question_in_answer`` / ``opening_in_answer`` it reads as a question (ends in "?", opens
-    with an interrogative or prompt phrase); ``connective_answer_start`` it opens with a
+    with an interrogative or prompt phrase), unless the question ends in "?" too (a translation); ``connective_answer_start`` it opens with a
     connective that needs a sentence before it; ``answer_shape`` it is a sentence or long;
     ``lower_answer`` it starts in lower case (definitions often do); ``term_repeated`` it
     repeats the term the question asks about ("Definition of X" → "X: …", "What is X?" → "X");
@@ -53,12 +55,13 @@ A line **continuing an answer**
     list).
 
 The word lists (:data:`INTERROGATIVES`, :data:`INSTRUCTIONS`, :data:`PROMPT_OPENINGS`,
-:data:`CONNECTIVES`, :data:`ANAPHORS`, :data:`OPEN_ENDINGS`) are module constants; the weights can
+:data:`CONNECTIVES`, :data:`ANAPHORS`, :data:`BACK_REFERENCES`, :data:`OPEN_ENDINGS`) are module constants; the weights can
 be changed by passing another :class:`Weights` to :func:`segment`.
 
 Every line is kept verbatim (stripped of surrounding spaces) and joined with ``\\n``, so lists
-stay lists. The title and lines matching the configured page-noise patterns are reported as
-skipped.
+stay lists. The title, lines matching the configured page-noise patterns, and everything from the
+first heading of the page's own sections below the cards (:data:`PAGE_END`, e.g. "Students also
+viewed") are reported as skipped.
 """
 
 from __future__ import annotations
@@ -112,6 +115,9 @@ CONNECTIVES = (
 ANAPHORS = frozenset(
     {"it", "its", "they", "their", "them", "this", "these", "those", "such", "he", "she", "his", "her"}
 )
+#: Words that make a short question lean on the line above ("How do they decide?",
+#: "What can be given instead?").
+BACK_REFERENCES = ANAPHORS | {"instead"}
 #: Last words that leave a sentence open.
 OPEN_ENDINGS = frozenset({
     "a", "an", "the", "and", "or", "of", "to", "with", "for", "in", "on", "by", "from", "that",
@@ -141,6 +147,7 @@ class Weights:
     question_opening: float = 1.5
     label: float = 0.5
     statement_as_question: float = -1.5
+    key_value_question: float = -1.0
     long_question: float = -1.0
     leans_back: float = -2.0
     dangling_question: float = -3.0
@@ -156,15 +163,16 @@ class Weights:
     answer_shape: float = 0.5
     lower_answer: float = 0.5
     term_repeated: float = 2.0
+    mirror: float = 1.0
     only_term: float = -2.0
     extra_answer_line: float = -0.8
     continues: float = 1.5
-    list_continues: float = 1.5
+    list_continues: float = 2.0
     parallel: float = 1.0
     after_term: float = 1.5
     parallel_split: float = -1.0
     split_sentence: float = -1.5
-    cut_list: float = -1.5
+    cut_list: float = -2.0
 
 
 WEIGHTS = Weights()
@@ -212,11 +220,15 @@ class _Line:
             (self.first in INSTRUCTIONS and (not marker or self.ends_q))
             or (self.first in INTERROGATIVES and self.ends_q)
             or bool(PROMPT_OPENINGS.match(self.body))
+            or "__" in self.body
         )
         self.asks_about_antecedent = (
-            self.ends_q and len(self.words) <= 8 and any(w in ANAPHORS for w in self.words[1:])
+            self.ends_q and len(self.words) <= 8 and any(w in BACK_REFERENCES for w in self.words[1:])
         )
         self.sentences = 1 + len(_SENTENCE_BREAK.findall(text))
+        # "Side effects: nausea and headache": a key and its value, which is how answers read.
+        _, colon, value = self.body.partition(":")
+        self.key_value = bool(colon) and len(_WORD.findall(value)) >= 2 and not self.ends_q
 
     @property
     def leans_back(self) -> bool:
@@ -224,7 +236,7 @@ class _Line:
 
     @property
     def is_label(self) -> bool:
-        return len(self.words) <= 12 and not self.ends_stop and not self.lower
+        return len(self.words) <= 12 and not self.ends_stop and not self.lower and not self.key_value
 
     @cached_property
     def term(self) -> str:
@@ -253,15 +265,15 @@ class _Line:
 
 def _question_first(line: _Line, w: Weights) -> float:
     s = 0.0
-    if line.ends_q:
-        s += w.question_mark
     if line.opens:
         s += w.question_opening
     if line.is_label:
         s += w.label
     if line.ends_stop and not line.opens and not line.ends_q:
         s += w.statement_as_question
-    if len(line.words) > 25 or (line.sentences > 1 and not line.ends_q):
+    elif line.key_value and not line.opens:
+        s += w.key_value_question
+    if len(line.words) > 25 or (line.sentences > 1 and len(line.words) > 12 and not line.ends_q):
         s += w.long_question
     if line.asks_about_antecedent:
         s += w.dangling_question
@@ -289,14 +301,18 @@ def _question_next(prev: _Line, line: _Line, w: Weights) -> float:
         s += w.refers_back
     if prev.ends_q or (line.opens and not line.asks_about_antecedent):
         s += w.question_after_question
+    if line.ends_stop and not line.opens:
+        s += w.statement_as_question
     return s
 
 
 def _answer_first(question: _Line, line: _Line, w: Weights) -> float:
     s = 0.0
-    if line.ends_q:
+    # A question answering a question is a translation of it ("¿Dónde está …?" → "Where is …?").
+    translation = question.ends_q and line.ends_q
+    if line.ends_q and not translation:
         s += w.question_in_answer
-    if line.opens:
+    if line.opens and not translation:
         s += w.opening_in_answer
     if line.connective:
         s += w.connective_answer_start
@@ -308,9 +324,19 @@ def _answer_first(question: _Line, line: _Line, w: Weights) -> float:
         s += w.term_repeated
     if _parallel(question, line):
         s += w.parallel_split
+    elif _mirror(question, line):
+        s += w.mirror
     if question.bullet and question.bullet == line.bullet:
         s += w.parallel_split
     return s
+
+
+def _mirror(question: _Line, answer: _Line) -> bool:
+    """Two short sentences of like length and like ending: a phrase and its translation."""
+    ends = {question.text.rstrip(_CLOSERS)[-1:], answer.text.rstrip(_CLOSERS)[-1:]}
+    short = 0 < len(question.words) <= 12 and 0 < len(answer.words) <= 12
+    ratio = len(answer.text) / max(1, len(question.text))
+    return len(ends) == 1 and ends <= {".", "!"} and short and 0.5 <= ratio <= 2.0
 
 
 def _parallel(a: _Line, b: _Line) -> bool:
@@ -320,7 +346,23 @@ def _parallel(a: _Line, b: _Line) -> bool:
 def _next_in_list(prev: _Line, line: _Line) -> bool:
     if line.letter and prev.letter:
         return ord(line.letter) == ord(prev.letter) + 1
-    return bool(line.number_item and prev.number_item == line.number_item - 1)
+    return line.number_item > 1 and prev.number_item == line.number_item - 1
+
+
+def _continues_list(prev: _Line, line: _Line, markers: set[str]) -> bool:
+    """Whether ``line`` is a further item of a list that ``prev`` or an earlier line opened.
+
+    Bullets count when they follow a bullet of the same marker or a line ending in ":", or, further
+    apart, when they head an explanation ("- Term:") like an earlier item of the same marker."""
+    if _next_in_list(prev, line):
+        return True
+    if not line.bullet:
+        return False
+    return (
+        prev.bullet == line.bullet
+        or prev.text.endswith(":")
+        or (line.bullet in markers and line.text.endswith(":"))
+    )
 
 
 def _answer_next(prev: _Line, line: _Line, markers: set[str], after_term: bool, w: Weights) -> float:
@@ -331,7 +373,7 @@ def _answer_next(prev: _Line, line: _Line, markers: set[str], after_term: bool, 
         s += w.opening_in_answer
     if _runs_on(prev, line) or line.leans_back:
         s += w.continues
-    if (line.bullet and (line.bullet in markers or prev.text.endswith(":"))) or _next_in_list(prev, line):
+    if _continues_list(prev, line, markers):
         s += w.list_continues
     if _parallel(prev, line):
         s += w.parallel
@@ -347,7 +389,7 @@ def _card_end(last: _Line, nxt: _Line | None, markers: set[str], w: Weights) -> 
     s = 0.0
     if last.ends_open or nxt.starts_arrow or (nxt.lower and not nxt.letter):
         s += w.split_sentence
-    if (nxt.bullet and nxt.bullet in markers) or _next_in_list(last, nxt):
+    if _continues_list(last, nxt, markers):
         s += w.cut_list
     if _parallel(last, nxt):
         s += w.parallel_split
@@ -375,9 +417,12 @@ def segment(lines: list[_Line], w: Weights = WEIGHTS) -> list[_Cut]:
         q_score = 0.0
         for mid in range(i + 1, min(i + MAX_QUESTION_LINES, n - 1) + 1):
             q_line = lines[mid - 1]
-            q_score += (
-                _question_first(q_line, w) if mid == i + 1 else _question_next(lines[mid - 2], q_line, w)
-            )
+            if mid == i + 1:
+                q_score += _question_first(q_line, w)
+            else:
+                q_score += _question_next(lines[mid - 2], q_line, w)
+            # The question mark counts where the question ends: on the span's last line.
+            q_total = best[i] + q_score + (w.question_mark if q_line.ends_q else 0.0)
             a_score = 0.0
             term_line = False
             markers: set[str] = set()
@@ -391,7 +436,7 @@ def segment(lines: list[_Line], w: Weights = WEIGHTS) -> list[_Cut]:
                     a_score += _answer_next(lines[end - 2], line, markers, after_term, w)
                 if line.bullet:
                     markers.add(line.bullet)
-                total = best[i] + q_score + a_score
+                total = q_total + a_score
                 if end == mid + 1 and term_line and len(line.words) <= 8 and ":" not in line.text:
                     total += w.only_term
                 total += _card_end(line, lines[end] if end < n else None, markers, w)
@@ -409,20 +454,52 @@ def segment(lines: list[_Line], w: Weights = WEIGHTS) -> list[_Cut]:
     return cuts[::-1]
 
 
+LOWER_CASE_SHARE = 0.6
+"""When more lines than this start in lower case (a vocabulary list), case tells nothing."""
+
+
+def _calibrate(lines: list[_Line]) -> None:
+    """Switch off the lower-case cues in a file where most lines start in lower case."""
+    lower = sum(ln.lower for ln in lines if not ln.letter)
+    if lower > LOWER_CASE_SHARE * max(1, len(lines)):
+        for line in lines:
+            line.lower = False
+
+
+#: Headings of the sections a set page shows below its cards; from the first one on, a copy holds
+#: page furniture, not cards. Matched whole and case-insensitively.
+PAGE_END: tuple[str, ...] = (
+    r"students also viewed",
+    r"other sets by this creator",
+    r"(?:recommended )?textbook solutions",
+    r"verified questions?",
+    r"sets (?:found )?in the same folder",
+    r"this set is often (?:in folders|saved) with.*",
+)
+
+
 def _content(text: str, options: ParseOptions) -> tuple[str, list[_Line], list[tuple[int, str, str]]]:
     """The title, the content lines, and the lines to skip with their reasons."""
     noise = compile_noise(options.noise)
+    page_end = compile_noise(PAGE_END)
     title = ""
     lines: list[_Line] = []
     skip: list[tuple[int, str, str]] = []
+    footer = ""
     for number, raw in nonblank(text):
-        if not lines and not title and not skip and TITLE.search(raw) and len(raw) <= 300:
+        if footer:
+            skip.append((number, raw, f"page furniture below the cards (after {footer!r})"))
+        elif not lines and not title and not skip and TITLE.search(raw) and len(raw) <= 300:
             title = raw.strip()
             skip.append((number, raw, "title"))
+        elif len(lines) >= 2 and page_end.match(raw):
+            footer = raw.strip()
+            skip.append((number, raw, "page furniture below the cards"))
         elif noise.match(raw):
             skip.append((number, raw, "page noise"))
         else:
             lines.append(_Line(number, raw))
+    _calibrate(lines)
     return title, lines, skip
 
 
