@@ -21,6 +21,7 @@ Modification times are stamped after the pipeline, from the final fields (see
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -28,7 +29,8 @@ from dataclasses import dataclass, replace
 import genanki
 from rapidfuzz import fuzz, process, utils
 
-from genanki_build.model import Card, Finding, SourceRef
+from genanki_build.ledger import plain_text
+from genanki_build.model import Card, Finding, Markup, SourceRef
 from genanki_build.render import to_html
 from genanki_build.stage import Context, LedgerEntry, StageResult
 
@@ -44,6 +46,9 @@ ANCHOR_MIN_CHARS = 12
 CANDIDATES = 5
 #: Above this many card x entry pairs in one block, only exact fronts or backs are candidates.
 MAX_PAIRS = 4_000_000
+
+# A line the renderer would turn into a list item (see genanki_build.render).
+_LISTISH = re.compile(r"^\s*(?:[-•·▪◦*\u2022]|\d{1,3}[.)])\s", re.MULTILINE)
 
 
 def derive_guid(namespace: str, identity: str, salt: int = 0) -> str:
@@ -66,14 +71,16 @@ def _side(file: str, front: str, back: str) -> _Side:
     return _Side(file, front, back, utils.default_process(front), utils.default_process(back))
 
 
-def _card_side(card: Card) -> _Side:
-    from genanki_build.ledger import plain_text
+def _plain(text: str, markup: Markup) -> str:
+    """The field as the ledger will hold it once rendered: plain text, white space collapsed."""
+    if markup is Markup.TEXT and not _LISTISH.search(text):
+        # Rendering plain text only escapes it and turns line breaks into <br>: skip the round trip.
+        return " ".join(text.split())
+    return plain_text(to_html(text, markup))
 
-    return _side(
-        card.source.file,
-        plain_text(to_html(card.front, card.markup)),
-        plain_text(to_html(card.back, card.markup)),
-    )
+
+def _card_side(card: Card) -> _Side:
+    return _side(card.source.file, _plain(card.front, card.markup), _plain(card.back, card.markup))
 
 
 def similarity(a: _Side, b: _Side) -> float:
@@ -110,18 +117,19 @@ def _pairs(
     backs = [side.back_key for _, side in entries]
     out: list[tuple[float, int, str]] = []
     for index, side in cards:
-        candidates = set(by_front.get(side.front_key, ())) | set(by_back.get(side.back_key, ()))
-        if fuzzy:
+        # Entries sharing an exact side come from dict lookups; only when none of them is good
+        # enough is the (costlier) fuzzy search run.
+        exact = set(by_front.get(side.front_key, ())) | set(by_back.get(side.back_key, ()))
+        scored = [(similarity(side, entries[j][1]), j) for j in sorted(exact)]
+        if fuzzy and not any(score >= cutoff for score, _ in scored):
+            found: set[int] = set()
             for query, choices in ((side.front_key, fronts), (side.back_key, backs)):
                 hits = process.extract(
                     query, choices, scorer=fuzz.ratio, processor=None, limit=CANDIDATES, score_cutoff=40
                 )
-                candidates.update(j for _, _, j in hits)
-        for j in candidates:
-            entry, other = entries[j]
-            score = similarity(side, other)
-            if score >= cutoff:
-                out.append((score, index, entry.guid))
+                found.update(j for _, _, j in hits)
+            scored += [(similarity(side, entries[j][1]), j) for j in sorted(found - exact)]
+        out += [(score, index, entries[j][0].guid) for score, j in scored if score >= cutoff]
     return out
 
 

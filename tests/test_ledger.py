@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from genanki_build import ledger
 from genanki_build.config import Config
 from genanki_build.errors import BuildError
-from genanki_build.ids import assign_ids, match
+from genanki_build.ids import _plain, assign_ids, match
 from genanki_build.model import Card, Markup, SourceRef
 from genanki_build.notetypes import note_types
-from genanki_build.render import render_cards
+from genanki_build.render import render_cards, to_html
 from genanki_build.stage import Context, LedgerEntry
 
 T1, T2 = 1_700_000_000, 1_700_086_400
@@ -226,3 +226,10 @@ def test_ids__guids_do_not_depend_on_card_order(order: list[int]) -> None:
 def test_context__ledger_is_read_only() -> None:
     v1 = built(DECK)
     assert isinstance(v1.ledger.by_guid(), MappingProxyType)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab <>&;-*•1.)\n\t#x"))))
+def test_ids__plain_text_fast_path_equals_rendering(text: str) -> None:
+    """The ids stage skips rendering plain text without lists; it must see what the ledger will hold."""
+    assert _plain(text, Markup.TEXT) == ledger.plain_text(to_html(text, Markup.TEXT))
