@@ -126,3 +126,12 @@ def test_parse__columns_header_names_the_tags_column() -> None:
     text = "#separator:comma\n#html:false\n#columns:Front,Back,Tags\nsun,Sonne,astro nature\n"
     (card,) = _parse(text).cards
     assert (card.front, card.back, card.tags) == ("sun", "Sonne", ("astro", "nature"))
+
+
+def test_parse__broken_quote_costs_one_line() -> None:
+    """A stray opening quote used to swallow every later note into one field."""
+    text = '#separator:tab\n#html:false\nfine\tone\n"broken\ttwo\nnext\tthree\nlast\tfour\n'
+    result = _parse(text)
+    # Line 4 alone is one quoted field running to the line's end: a note without a back, reported.
+    assert [(c.front, c.back) for c in result.cards] == [("fine", "one"), ("next", "three"), ("last", "four")]
+    assert [f.where.first for f in result.findings if f.kind == "warning" and f.where] == [4]

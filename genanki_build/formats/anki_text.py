@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from genanki_build.formats._lines import skipped
 from genanki_build.formats.base import Format, ParseOptions
-from genanki_build.formats.csv_table import Row, read_rows
+from genanki_build.formats.csv_table import CsvError, Row, read_rows, tolerant_rows
 from genanki_build.model import Card, Finding, Markup, NoteType, ParseResult, SourceRef
 
 NAME = "anki-text"
@@ -141,16 +141,19 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
     body = "\n".join(lines[headers.lines :])
     try:
         rows = read_rows(body, sep, first_line=headers.lines + 1)
-    except csv.Error as exc:
-        findings.append(
+    except CsvError:
+        rows, alone = tolerant_rows(body, sep, first_line=headers.lines + 1)
+        findings.extend(
             Finding(
                 NAME,
                 "warning",
-                f"broken quoting ({exc}); read leniently — check the quotes near that line",
-                SourceRef(source, headers.lines + 1, max(headers.lines + 1, len(lines))),
+                "broken quoting (a quote that does not close properly); read as this line alone "
+                "— check its quotes",
+                SourceRef(source, n, n),
+                before=lines[n - 1],
             )
+            for n in sorted(alone)
         )
-        rows = read_rows(body, sep, first_line=headers.lines + 1, strict=False)
     html_flag = headers.values.get("html", "").lower()
     if html_flag:
         markup = Markup.HTML if html_flag == "true" else Markup.TEXT

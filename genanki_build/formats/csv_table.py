@@ -138,20 +138,20 @@ class CsvError(csv.Error):
         """1-based line where the record that failed starts."""
 
 
-def _tolerant_rows(text: str, delimiter: str) -> tuple[list[Row], set[int]]:
+def tolerant_rows(text: str, delimiter: str, *, first_line: int = 1) -> tuple[list[Row], set[int]]:
     """Rows read strictly where possible; a record whose quoting breaks is read as its first
     physical line alone (quotes not spanning lines), and strict reading resumes on the next line.
     Returns the rows and the numbers of the lines read alone."""
     physical = text.split("\n")
     rows: list[Row] = []
     alone: set[int] = set()
-    start = 1
-    while start <= len(physical):
-        part, error = _read("\n".join(physical[start - 1 :]), delimiter, start, True)
+    start = first_line
+    while start < first_line + len(physical):
+        part, error = _read("\n".join(physical[start - first_line :]), delimiter, start, True)
         rows.extend(part)
         if error is None:
             break
-        line = physical[error.line - 1]
+        line = physical[error.line - first_line]
         fields = next(csv.reader([line], delimiter=delimiter, quotechar='"', doublequote=True), [])
         rows.append(Row(error.line, error.line, tuple(fields)))
         alone.add(error.line)
@@ -313,7 +313,7 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
                 SourceRef(source, exc.line, exc.line),
             )
         )
-        rows, alone = _tolerant_rows(text, delimiter)
+        rows, alone = tolerant_rows(text, delimiter)
     if not rows:
         return ParseResult((), tuple(findings))
     kind = header_kind(rows[0].fields, rows[1:])
