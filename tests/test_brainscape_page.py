@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from genanki_build.formats import ParseOptions
 from genanki_build.formats import brainscape_page as bp
 from genanki_build.model import ParseResult
@@ -82,3 +85,31 @@ def test_parse__lines_before_the_first_block_are_title_or_reported() -> None:
         ("title", "Biology Flashcards"),
         ("outside any Q/A block", "Shared by a student"),
     ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.booleans(),
+            st.lists(
+                st.sampled_from(["What is X?", "· item", "1. step", "", "text"]), min_size=0, max_size=4
+            ),
+            st.lists(st.sampled_from(["answer", "· item", "  2. step", "", "5", "Not at all"]), max_size=5),
+            st.booleans(),
+        ),
+        max_size=6,
+    )
+)
+def test_parse__every_line_is_accounted_for(
+    blocks: list[tuple[bool, list[str], list[str], bool]],
+) -> None:
+    parts = ["Deck Flashcards"]
+    for n, (numbered, question, answer, widget) in enumerate(blocks, start=1):
+        parts += ([str(n)] if numbered else []) + ["Q", *question, "A", *answer]
+        parts += WIDGET.splitlines() if widget else []
+    text = "\n".join(parts) + "\n"
+    result = _parse(text)
+    for card in result.cards:
+        assert card.front.strip() and card.back.strip()
+        assert "\n\n" not in card.back

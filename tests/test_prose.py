@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from genanki_build.decode import decode
 from genanki_build.formats import ParseOptions, default_registry, prose
 from tests.accounting import assert_all_lines_accounted
 
@@ -50,3 +53,10 @@ def test_parse__no_cards_every_line_reported_and_one_note_with_advice() -> None:
     assert "{{c1::" in note.message and "==" in note.message and "## Question" in note.message
     assert (note.where.first, note.where.last) == (1, 4) if note.where else False
     assert [f.where.first for f in result.findings if f.kind == "skipped" and f.where] == [1, 3, 4]
+
+
+def test_detect__no_corpus_export_reads_as_prose(corpus: Path) -> None:
+    """Card files with prose between the cards (Obsidian notes) are still not prose."""
+    for path in sorted(corpus.iterdir()):
+        if path.suffix in {".txt", ".md", ".csv", ".tsv"} and path.name != "README.md":
+            assert prose.detect(decode(path.read_bytes()).text) < 0.3, path.name

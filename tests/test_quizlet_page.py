@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from genanki_build.decode import decode
 from genanki_build.formats import ParseOptions, default_registry
 from genanki_build.formats import quizlet_page as qp
 from genanki_build.model import ParseResult
@@ -318,3 +320,11 @@ def test_parse__page_sections_below_the_cards_are_furniture() -> None:
     ]
     furniture = [f for f in result.findings if f.message.startswith("page furniture")]
     assert [f.where.first for f in furniture if f.where] == [6, 7, 8, 9]
+
+
+def test_detect__no_corpus_export_reads_as_a_page_copy(corpus: Path) -> None:
+    """The corpus holds other people's exports in every other format; none is a page copy."""
+    for path in sorted(corpus.iterdir()):
+        if path.suffix in {".txt", ".md", ".csv", ".tsv"} and path.name != "README.md":
+            text = decode(path.read_bytes()).text
+            assert qp.detect(text) <= 0.1, path.name
