@@ -252,9 +252,9 @@ def _note_types(
                         "ledger",
                         "warning",
                         f"{change} (allowed by --allow-field-change). Students who import this "
-                        "release keep their notes of this type as they were: Anki cannot update a "
-                        "note whose note type's fields changed, so it adds a second copy of the "
-                        "note type for them and their earlier notes stop receiving edits",
+                        f"release get a second note type, '{spec.name}+', for the new notes only; "
+                        "Anki skips every note they already have (it reports them as conflicting), "
+                        "so those keep their old text and receive no edit from now on",
                     )
                 )
         if old.fingerprint == spec.fingerprint and old.fields == spec.fields:

@@ -8,12 +8,13 @@ and every review kept.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from genanki_build import notetypes
+from genanki_build import notetypes, package
 from genanki_build.build import build
 from genanki_build.check import import_into
 from genanki_build.errors import BuildError
@@ -228,3 +229,38 @@ def test_rebuild__field_change_refused_without_flag(tmp_path: Path) -> None:
     result = build(src, tmp_path / "v2", timestamp=V2_TIME, allow_field_change=True)
     warnings = [f.message for f in result.warnings if f.kind == "warning" and f.stage == "ledger"]
     assert len(warnings) == 1 and "Add Reverse" in warnings[0]
+
+
+def test_rebuild__allowed_field_change_forks_as_reported(
+    tmp_path: Path, collection: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What --allow-field-change tells the maintainer is what a student's Anki then does."""
+    src = write_tree(tmp_path / "src", {"l1.txt": brainscape("L1 Basics", L1)}, DECK_TOML)
+    build(src, tmp_path / "v1", timestamp=V1_TIME)
+    import_into(collection, tmp_path / "v1" / "History.apkg")
+    stock = notetypes.note_types
+
+    def renamed(collection_name: str) -> dict[str, notetypes.NoteTypeSpec]:
+        specs = stock(collection_name)
+        basic = specs["basic"]
+        templates = tuple(
+            replace(t, front=t.front.replace("Add Reverse", "Reversed")) for t in basic.templates
+        )
+        specs["basic"] = replace(basic, fields=("Front", "Back", "Reversed"), templates=templates)
+        return specs
+
+    monkeypatch.setattr(notetypes, "note_types", renamed)
+    monkeypatch.setattr(package, "note_types", renamed)
+    edited = [
+        (L1[0][0], "An edited answer."),
+        *L1[1:],
+        ("What is a brand new card?", "One added with the change."),
+    ]
+    write_tree(src, {"l1.txt": brainscape("L1 Basics", edited)})
+    result = build(src, tmp_path / "v2", timestamp=V2_TIME, allow_field_change=True)
+    (warning,) = [f.message for f in result.warnings if f.stage == "ledger"]
+    assert "'History Basic+'" in warning and "conflicting" in warning
+    log = import_into(collection, tmp_path / "v2" / "History.apkg").log
+    assert len(log.new) == 1 and len(log.conflicting) == len(L1) and not log.updated
+    names = {m.name for m in collection.models.all_names_and_ids()}
+    assert {"History Basic", "History Basic+"} <= names
