@@ -57,3 +57,9 @@ def test_parse__card_without_children_is_skipped() -> None:
 def test_parse__space_indented_outline() -> None:
     result = _parse("- Q? #card\n  - first\n    - deeper\n  - second\n")
     assert result.cards[0].back == "- first\n  - deeper\n- second"
+
+
+def test_parse__continuation_lines_keep_code_indentation() -> None:
+    text = "- Show a loop #card\n\t- ```python\n\t  for x in xs:\n\t      print(x)\n\t  ```\n"
+    result = _parse(text)
+    assert result.cards[0].back == "```python\nfor x in xs:\n    print(x)\n```"

@@ -192,3 +192,21 @@ def test_parse__any_mix_of_markup_accounts_for_every_line(pieces: list[str], nam
     result = fmt.parse(text, "x.md", OPTIONS)
     assert_all_lines_accounted(text, "x.md", result, cards_may_share_lines=name == "logseq")
     assert all(c.front.strip() for c in result.cards)
+
+
+@pytest.mark.parametrize("label", ["Q:", "**Q:**", "**Q**:", "__Q:__"])
+def test_parse__question_labels_may_be_bold(label: str) -> None:
+    answer_label = label.replace("Q", "A")
+    result = _parse(f"{label} What is 2+2?\n{answer_label} 4\n")
+    assert [(c.front, c.back) for c in result.cards] == [("What is 2+2?", "4")]
+
+
+def test_detect__article_with_long_sections_is_not_a_card_set() -> None:
+    paragraph = "This sentence is part of a long article about cells and their parts. " * 12
+    text = f"# Cells\n\n## Introduction\n\n{paragraph}\n\n{paragraph}\n\n## History\n\n{paragraph}\n"
+    assert markdown.detect(text) < 0.2
+
+
+def test_detect__term_headings_with_short_definitions_are_cards() -> None:
+    text = "## Osmosis\n\nWater crossing a membrane.\n\n## Diffusion\n\nParticles spreading out.\n"
+    assert default_registry().sniff(text)[0].name == "markdown"

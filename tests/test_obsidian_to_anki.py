@@ -51,3 +51,9 @@ def test_parse__basic_note_without_back_is_skipped() -> None:
     result = _parse("START\nBasic\nOnly a question\nEND\n")
     assert result.cards == ()
     assert {f.message for f in result.findings} == {"Basic note without a question or an answer"}
+
+
+def test_parse__inline_note() -> None:
+    result = _parse("STARTI [Basic] Capital of Peru? Back: Lima ENDI\n")
+    assert [(c.front, c.back, c.source.first) for c in result.cards] == [("Capital of Peru?", "Lima", 1)]
+    assert obsidian_to_anki.detect("STARTI [Basic] Capital of Peru? Back: Lima ENDI\n") > 0.5

@@ -9,8 +9,12 @@ from dataclasses import dataclass
 
 from genanki_build.formats._markdown_common import heading, is_list_item
 
-_QUESTION = re.compile(r"^\s*Q:(?:[ \t]+|$)(?P<rest>.*)$")
-_ANSWER = re.compile(r"^\s*(?:A|Multiple answers|Answers?):(?:[ \t]+|$)(?P<rest>.*)$", re.IGNORECASE)
+# A label may be set in bold ("**Q:**", "**Q**:"), as Markdown notes often do.
+_BOLD = r"(?:\*\*|__)?"
+_QUESTION = re.compile(rf"^\s*{_BOLD}Q{_BOLD}:{_BOLD}(?:[ \t]+|$)(?P<rest>.*)$")
+_ANSWER = re.compile(
+    rf"^\s*{_BOLD}(?:A|Multiple answers|Answers?){_BOLD}:{_BOLD}(?:[ \t]+|$)(?P<rest>.*)$", re.IGNORECASE
+)
 
 
 def is_question_line(line: str) -> bool:

@@ -40,6 +40,8 @@ class _Block:
     """The bullet's text and its continuation lines (properties removed)."""
     lines: list[int]
     """Indexes of the bullet line and its continuation lines."""
+    indent: str = ""
+    """The whitespace before the bullet."""
     properties: list[int] = field(default_factory=list)
     """Indexes of its property lines."""
     children: list[_Block] = field(default_factory=list)
@@ -88,7 +90,8 @@ def _outline(lines: Sequence[str], start: int) -> tuple[list[_Block], list[int]]
             continue
         bullet = _BULLET.match(line)
         if bullet:
-            block = _Block(i, _depth(bullet.group("indent")), [bullet.group("text") or ""], [i])
+            indent = bullet.group("indent")
+            block = _Block(i, _depth(indent), [bullet.group("text") or ""], [i], indent)
             while stack and stack[-1].depth >= block.depth:
                 stack.pop()
             (stack[-1].children if stack else roots).append(block)
@@ -97,7 +100,11 @@ def _outline(lines: Sequence[str], start: int) -> tuple[list[_Block], list[int]]
             if _PROPERTY.match(line):
                 stack[-1].properties.append(i)
             else:
-                stack[-1].text.append(line.strip())
+                # Continuation lines sit two spaces past their bullet; keep any further indent
+                # (code in a fence).
+                prefix = stack[-1].indent + "  "
+                rest = line[len(prefix) :] if line.startswith(prefix) else line.lstrip()
+                stack[-1].text.append(rest.rstrip())
                 stack[-1].lines.append(i)
         else:
             loose.append(i)

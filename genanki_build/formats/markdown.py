@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -60,7 +61,7 @@ def detect(text: str) -> float:
     score = 0.0
     if question_heads >= 2 or (question_heads and heads[0][1] == 1):
         score = 0.8
-    elif sum(1 for _, level, _ in heads if level >= 2) >= 2:
+    elif sum(1 for _, level, _ in heads if level >= 2) >= 2 and _short_sections(lines, heads):
         score = 0.45
     if qa >= 1 and answers >= qa * 0.8:
         score = max(score, 0.7 if heads or fm.size else 0.5)
@@ -71,6 +72,18 @@ def detect(text: str) -> float:
     if "<!--SR:" in text:
         score = min(score, 0.4)
     return round(score, 3)
+
+
+#: Median characters under a heading above which the headings look like an article's sections
+#: rather than terms with their definitions.
+MAX_SECTION_CHARS = 600
+
+
+def _short_sections(lines: Sequence[str], heads: list[tuple[int, int, str]]) -> bool:
+    """True when the text under a typical heading is short enough to be a card's answer."""
+    starts = [i for i, _, _ in heads] + [len(lines)]
+    sizes = sorted(sum(len(ln.strip()) for ln in lines[a + 1 : b]) for a, b in itertools.pairwise(starts))
+    return sizes[len(sizes) // 2] <= MAX_SECTION_CHARS
 
 
 def _is_cloze(lines: Sequence[str], block: Sequence[int]) -> bool:

@@ -15,7 +15,8 @@ The line after ``START`` names the note type: a type whose name holds ``Cloze`` 
 (its ``Extra:`` or ``Back Extra:`` field is the extra text); any other type makes a Basic card from
 its first field and its ``Back:`` field. ``Tags:`` lines tag the card; the plugin's ``<!--ID: …-->``
 lines are stripped. ``TARGET_DECK`` names the lecture (a deck path's parts joined with " – ");
-``FILE TAGS`` tags every card. Dividers and text between blocks are reported as skipped.
+``FILE TAGS`` tags every card. One-line notes ``STARTI [Basic] question Back: answer ENDI`` are read
+too. Dividers and text between blocks are reported as skipped.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ _END = re.compile(r"^\s*END(?:_CARD|_NOTE)?\s*$")
 _TARGET = re.compile(r"^\s*TARGET[ _]DECK\s*:?\s*(?P<deck>.*)$")
 _FILE_TAGS = re.compile(r"^\s*FILE[ _]TAGS\s*:?\s*(?P<tags>.*)$")
 _FIELD = re.compile(r"^(?P<name>Back|Extra|Back Extra|Tags)\s*:\s?(?P<rest>.*)$", re.IGNORECASE)
+_INLINE = re.compile(r"^\s*STARTI\s*\[(?P<type>[^\]]+)\]\s*(?P<body>.*?)\s*ENDI\s*$")
+_INLINE_BACK = re.compile(r"\s(?:Back|Extra|Back Extra):\s*", re.IGNORECASE)
 _DIVIDER = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,})\s*$")
 
 
@@ -40,6 +43,9 @@ def detect(text: str) -> float:
     lines = text.split("\n")
     starts = [i for i, ln in enumerate(lines) if _START.match(ln)]
     ends = sum(1 for ln in lines if _END.match(ln))
+    inline = sum(1 for ln in lines if _INLINE.match(ln))
+    if inline and not starts:
+        return 0.9
     if not starts or ends < len(starts) * 0.8:
         return 0.0
     typed = sum(1 for i in starts if next((ln for ln in lines[i + 1 :] if ln.strip()), "").strip())
@@ -75,6 +81,13 @@ class _Parser(md.Collector):
                     break
                 self._note(i, end)
                 i = end + 1
+                continue
+            if (inline := _INLINE.match(line)) is not None:
+                front, _, back = _INLINE_BACK.sub("\x1f", " " + inline.group("body"), count=1).partition(
+                    "\x1f"
+                )
+                self._card((i, i), inline.group("type").strip(), front.strip(), back.strip(), ())
+                i += 1
                 continue
             if (target := _TARGET.match(line)) is not None:
                 deck = target.group("deck").strip()
@@ -122,15 +135,18 @@ class _Parser(md.Collector):
                 fields[current] = [match.group("rest")]
             else:
                 fields[current].append(lines[j])
-        cloze = "cloze" in note_type.lower()
-        front = _field_text(fields["front"])
         back_key = next((k for k in ("back", "extra", "back extra") if k in fields), "")
         back = _field_text(fields[back_key]) if back_key else ""
-        span = (start, end)
+        self._card((start, end), note_type, _field_text(fields["front"]), back, tuple(tags))
+
+    def _card(
+        self, span: tuple[int, int], note_type: str, front: str, back: str, tags: tuple[str, ...]
+    ) -> None:
+        cloze = "cloze" in note_type.lower()
         if not md.strip_comments(front).strip() or (not cloze and not md.strip_comments(back).strip()):
-            self.skip(range(start, end + 1), f"{note_type} note without a question or an answer")
+            self.skip(range(span[0], span[1] + 1), f"{note_type} note without a question or an answer")
             return
-        if not cloze and not md.has_cloze(front) and note_type.lower() not in {"basic", "cloze"}:
+        if not cloze and note_type.lower() != "basic":
             self.note("info", f"note type '{note_type}' made as a Basic card from its first two fields", span)
         self.add(span, front, back, cloze=cloze, tags=tuple(sorted({*self.tags, *tags})))
 
