@@ -106,7 +106,8 @@ class Card:
     findings: tuple[Finding, ...] = ()
     """What the stages changed or doubted on this card."""
     mtime: int = 0
-    """Seconds since the epoch when the content last changed; set by the ids stage."""
+    """Seconds since the epoch when the content last changed: the note's Anki modification time.
+    Set after the pipeline from the ledger (:func:`genanki_build.ledger.update`)."""
     media: tuple[str, ...] = ()
     """Media files the card refers to, relative to the source folder."""
 
