@@ -18,13 +18,13 @@ A line as the **first line of a question**
     fill in ("___"); ``label`` it is a
     short phrase without a closing full stop (a topic label such as "- Strategic directions");
     ``statement_as_question`` it is a sentence closed by a full stop; ``key_value_question`` it
-    reads "Key: value of two words or more" (how answers read); ``long_question`` it is
+    reads "Key: value" or "Key = value" with a value of two words or more (how answers read);
+    ``long_question`` it is
     long (over 25 words, or over 12 in several sentences); ``leans_back`` it leans on the line above
     (starts with a connective such as "But", "Thus", "In turn", or a pronoun such as "It",
     "They", "Such"); ``dangling_question`` it is a short question about "it"/"they" whose
     antecedent is on the line above ("How do they decide?"); ``lower_question`` it starts in
-    lower case; ``arrow_question`` it starts with an arrow (➔, →, ->); ``cut_list`` it is the
-    second or later item of a lettered or numbered list.
+    lower case; ``arrow_question`` it starts with an arrow (➔, →, ->).
 A line **continuing a question**
     ``extra_question_line`` the base cost of a multi-line question; ``runs_on`` the sentence runs
     on (the line above ends open: "…", ",", ":", an arrow, "a", "the", "of" …, or this line
@@ -44,11 +44,12 @@ A line **continuing an answer**
     a lower-case start counts) or the line opens with a connective or pronoun;
     ``list_continues`` a bullet whose marker already opened a line of this answer, the next
     letter or number of a lettered or numbered list, or a bullet after a line ending in ":";
-    ``parallel`` it opens with the same word as the line above ("If …", "If …"); ``after_term``
+    ``parallel`` it is built like the line above (the same first word: "If …", "If …"; or the
+    same "Key: value" / "Key = value" shape at a like length); ``after_term``
     the line above only repeated the term; ``question_in_answer`` and ``opening_in_answer`` as
     above.
 **Between** two lines
-    ``parallel_split`` parallel statements (same first word, or the same bullet) put on the two
+    ``parallel_split`` parallel statements (as above, or the same bullet) put on the two
     sides of one card or into two cards; ``split_sentence`` a card ends inside a running
     sentence or at an arrow; ``cut_list`` a card ends while the list in its answer goes on (the
     next line carries a bullet marker used in that answer, or the next letter or number of its
@@ -227,8 +228,9 @@ class _Line:
         )
         self.sentences = 1 + len(_SENTENCE_BREAK.findall(text))
         # "Side effects: nausea and headache": a key and its value, which is how answers read.
-        _, colon, value = self.body.partition(":")
-        self.key_value = bool(colon) and len(_WORD.findall(value)) >= 2 and not self.ends_q
+        key = re.match(r"([^:=]*)([:=])(.*)$", self.body)
+        self.separator = key.group(2) if key and len(_WORD.findall(key.group(3))) >= 2 else ""
+        self.key_value = bool(self.separator) and not self.ends_q
 
     @property
     def leans_back(self) -> bool:
@@ -283,8 +285,6 @@ def _question_first(line: _Line, w: Weights) -> float:
         s += w.lower_question
     if line.starts_arrow:
         s += w.arrow_question
-    if line.letter not in ("", "a") or line.number_item > 1:
-        s += w.cut_list
     return s
 
 
@@ -340,7 +340,13 @@ def _mirror(question: _Line, answer: _Line) -> bool:
 
 
 def _parallel(a: _Line, b: _Line) -> bool:
-    return bool(a.first) and a.first == b.first and not a.ends_q and not b.ends_q and not a.opens
+    """Two statements built alike: the same first word, or the same "key: value" shape."""
+    if a.ends_q or b.ends_q or a.opens:
+        return False
+    if a.first and a.first == b.first:
+        return True
+    ratio = len(b.text) / max(1, len(a.text))
+    return a.key_value and b.key_value and a.separator == b.separator and 0.5 <= ratio <= 2.0
 
 
 def _next_in_list(prev: _Line, line: _Line) -> bool:
