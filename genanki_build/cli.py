@@ -176,6 +176,13 @@ def _summary(result) -> None:  # type: ignore[no-untyped-def]
         f"{kinds.get('warning', 0) + kinds.get('error', 0)} warnings",
     ]
     click.echo("  " + ", ".join(parts))
+    history = [f for f in result.findings if f.kind == "ledger" and f.stage == "ids"]
+    if history:
+        kept = sum(1 for f in history if f.after)
+        click.echo(
+            f"  history: {kept} edited note(s) kept their GUID, {len(history) - kept} removed "
+            "(see the report's 'Identity and history')"
+        )
     for finding in result.findings:
         if finding.kind in {"warning", "error"}:
             click.echo(f"  warning: {finding.message}", err=True)

@@ -210,6 +210,8 @@ def assign_ids(cards: tuple[Card, ...], context: Context) -> StageResult:
                         f"edited card keeps its GUID (similarity {scores[i]:.0f}{moved}): "
                         f"{_short(old.front)!r} -> {_short(_card_side(card).front)!r}",
                         card.source,
+                        before=f"{old.front}\n{old.back}",
+                        after=f"{card.front}\n{card.back}",
                     )
                 )
             out.append(replace(card, guid=guid))
@@ -232,6 +234,7 @@ def assign_ids(cards: tuple[Card, ...], context: Context) -> StageResult:
                     f"removed since the last build: {_short(entry.front)!r} (GUID {entry.guid}); "
                     "students keep their copy until they delete it",
                     SourceRef(entry.file, entry.first, entry.last),
+                    before=f"{entry.front}\n{entry.back}",
                 )
             )
     return StageResult(tuple(out), tuple(findings))
