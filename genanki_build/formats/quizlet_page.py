@@ -132,6 +132,7 @@ _LETTERED = re.compile(r"^\(?([A-Za-z])[.)]\s+")
 _NUMBERED = re.compile(r"^\(?(\d{1,2})[.)]\s+")
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 _CLOSERS = "\"'”’)]»"
+_KEY_VALUE = re.compile(r"([^:=]*)([:=])(.*)$")
 _SENTENCE_BREAK = re.compile(r"[.!?][\"”’)]?\s+[A-Z“\"(]")
 _TERM_PREFIX = re.compile(
     r"^(?:(?:what|who)\s+(?:is|are|was|were)(?:\s+(?:an?|the))?|define|definitions?\s+of|"
@@ -228,7 +229,7 @@ class _Line:
         )
         self.sentences = 1 + len(_SENTENCE_BREAK.findall(text))
         # "Side effects: nausea and headache": a key and its value, which is how answers read.
-        key = re.match(r"([^:=]*)([:=])(.*)$", self.body)
+        key = _KEY_VALUE.match(self.body)
         self.separator = key.group(2) if key and len(_WORD.findall(key.group(3))) >= 2 else ""
         self.key_value = bool(self.separator) and not self.ends_q
 
