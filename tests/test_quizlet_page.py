@@ -328,3 +328,13 @@ def test_detect__no_corpus_export_reads_as_a_page_copy(corpus: Path) -> None:
         if path.suffix in {".txt", ".md", ".csv", ".tsv"} and path.name != "README.md":
             text = decode(path.read_bytes()).text
             assert qp.detect(text) <= 0.1, path.name
+
+
+def test_detect__untitled_page_with_paragraph_answers_is_still_a_page() -> None:
+    paragraph = "Cells divide to grow and to repair tissue, and the process is tightly controlled. " * 5
+    lines = []
+    for term in ("Mitosis", "What is meiosis?", "Cytokinesis", "Why do cells divide?"):
+        lines += [term, paragraph.strip()]
+    text = "\n".join(lines) + "\n"
+    assert qp.detect(text) >= 0.3
+    assert default_registry().sniff(text)[0].name == "quizlet-page"

@@ -71,6 +71,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import pairwise
 
 from rapidfuzz import fuzz
 
@@ -578,9 +579,10 @@ def detect(text: str) -> float:
     share = asking / count
     if titled:
         return 0.85 if share >= 0.1 else 0.6
-    # Without a title: questions or labels on roughly every other line, and few long paragraphs.
-    long_lines = sum(len(ln) > 400 for ln in body) / count
-    if 0.25 <= share <= 0.75 and long_lines < 0.3 and count >= 4:
+    # Without a title: questions or labels on roughly every other line, and long paragraphs, if
+    # any, between short lines rather than one after another (as in an article).
+    long_runs = sum(len(a) > 300 and len(b) > 300 for a, b in pairwise(body)) / (count - 1)
+    if 0.25 <= share <= 0.75 and long_runs < 0.2 and count >= 4:
         return 0.45
     return 0.1 if share >= 0.15 else 0.02
 
