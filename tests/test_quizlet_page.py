@@ -338,3 +338,21 @@ def test_detect__untitled_page_with_paragraph_answers_is_still_a_page() -> None:
     text = "\n".join(lines) + "\n"
     assert qp.detect(text) >= 0.3
     assert default_registry().sniff(text)[0].name == "quizlet-page"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a context sentence before a self-contained question reads as the end of the answer above",
+)
+def test_parse__context_sentence_without_a_pronoun_joins_its_question() -> None:
+    text = _page(
+        "Oligopoly",
+        "a market dominated by a few large firms",
+        "Two firms choose output at the same time.",
+        "What is the Nash equilibrium called in this model?",
+        "the Cournot equilibrium",
+    )
+    assert _pairs(text)[1] == (
+        "Two firms choose output at the same time.\nWhat is the Nash equilibrium called in this model?",
+        "the Cournot equilibrium",
+    )

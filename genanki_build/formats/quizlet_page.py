@@ -63,6 +63,9 @@ Every line is kept verbatim (stripped of surrounding spaces) and joined with ``\
 stay lists. The title, lines matching the configured page-noise patterns, and everything from the
 first heading of the page's own sections below the cards (:data:`PAGE_END`, e.g. "Students also
 viewed") are reported as skipped.
+
+Known limit: a context sentence before a question that does not point back to it (no "it",
+"they", "this" …) is read as the end of the answer above; nothing in the text tells them apart.
 """
 
 from __future__ import annotations
