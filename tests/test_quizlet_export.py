@@ -125,3 +125,17 @@ def test_detect__comma_export_with_commas_in_definitions() -> None:
     fmt, score = default_registry().sniff(text)
     assert (fmt.name, score >= 0.2) == ("quizlet-export", True)
     assert _cards(text)[2] == ("cherry", "a small, round, red fruit")
+
+
+def test_parse__custom_card_separator_keeps_line_breaks_in_definitions() -> None:
+    text = (
+        "mitosis\tdivision into two\nidentical cells$$\nmeiosis\tdivision into four\ngametes$$\n"
+        "osmosis\twater through a membrane$$\n"
+    )
+    result = parse(text, "set.txt", ParseOptions())
+    assert_all_lines_accounted(text, "set.txt", result)
+    assert [(c.front, c.back, c.source.first, c.source.last) for c in result.cards] == [
+        ("mitosis", "division into two\nidentical cells", 1, 2),
+        ("meiosis", "division into four\ngametes", 3, 4),
+        ("osmosis", "water through a membrane", 5, 5),
+    ]

@@ -34,7 +34,7 @@ from genanki_build.model import Card, Finding, ParseResult, SourceRef
 NAME = "quizlet-export"
 
 #: Characters a custom separator is made of (runs of them are candidates).
-SEPARATOR_CHARS = "-/*|~=+,;>#\\–—→"
+SEPARATOR_CHARS = "-/*|~=+,;>#$@\\–—→"
 #: Candidates never sniffed (set them in ``deck.toml`` to use them anyway).
 EXCLUDED_SEPARATORS: frozenset[str] = frozenset({":", "::", ":::", "_", "__", "___", "____", "."})
 #: Term separators that are the CSV format's business unless nothing better fits.
@@ -87,8 +87,8 @@ def _split(record: str, term_sep: str) -> tuple[str, str, float] | None:
     if len(parts) < 2:
         return None
     term, definition = parts[0].strip(), term_sep.join(parts[1:]).strip()
-    if not term or not definition:
-        return None
+    if not term or not definition or "\n" in term:
+        return None  # a term is one line; only definitions may span several
     if len(parts) == 2:
         return term, definition, 1.0
     # Runs of the separator's own characters ("/" in "/////") leave empty parts: no credit.
@@ -99,8 +99,9 @@ def _score_pair(text: str, card_sep: str, term_sep: str) -> Sniffed | None:
     records = _records(text, card_sep)
     if not records:
         return None
-    if card_sep != "\n" and any("\n" in r.strip() for r in records):
-        # A custom card separator must account for the line breaks too.
+    if len(card_sep) < 2 and card_sep != "\n" and any("\n" in r.strip() for r in records):
+        # A one-character card separator (``;``) must account for the line breaks too; a longer
+        # custom one (``$$``) is how Quizlet users keep line breaks inside definitions.
         return None
     good = [s for s in (_split(r, term_sep) for r in records) if s is not None]
     terms = [t for t, _, _ in good]
