@@ -139,3 +139,10 @@ def test_parse__custom_card_separator_keeps_line_breaks_in_definitions() -> None
         ("meiosis", "division into four\ngametes", 3, 4),
         ("osmosis", "water through a membrane", 5, 5),
     ]
+
+
+def test_detect__not_blocks_between_divider_lines() -> None:
+    """Regression: multi-line records split by ``--------`` once scored 0.9 on a comment's ``-->``."""
+    block = "START\nBasic\nWhat is stress?\nBack: force per area\n<!--ID: {n}-->\nEND\n--------\n"
+    text = "".join(block.format(n=n) for n in range(6))
+    assert detect(text) < 0.2
