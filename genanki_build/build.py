@@ -5,9 +5,12 @@ I/O lives here and in the writers it calls; parsing and every pipeline stage are
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -316,6 +319,20 @@ def compile_cards(
     return kept, excluded, result.findings
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector. Cards hold no reference cycles and are freed by
+    reference counting; the collector's passes over hundreds of thousands of live cards only cost
+    time (a 20,000-card build took twice as long with it on)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build(
     source_dir: Path,
     out_dir: Path,
@@ -344,7 +361,8 @@ def build(
     total)`` is called as the build advances (phases: ``parse``, each stage's name, ``package``,
     ``report``), for a progress bar; the library itself never prints.
     """
-    with lock.output_lock(out_dir, wait=lock.WAIT_SECONDS if lock_wait is None else lock_wait):
+    wait = lock.WAIT_SECONDS if lock_wait is None else lock_wait
+    with _collector_paused(), lock.output_lock(out_dir, wait=wait):
         lock.recover(out_dir)
         staged = lock.Staged(out_dir)
         try:

@@ -165,7 +165,8 @@ def write_package(
         try:
             with zipfile.ZipFile(tmp_apkg, "w", compression=zipfile.ZIP_DEFLATED) as zf:
                 with open(db_path, "rb") as db:
-                    zf.writestr(_zip_info("collection.anki2", timestamp), db.read(), compresslevel=9)
+                    # Level 6: a third of level 9's time for a package about 1% larger.
+                    zf.writestr(_zip_info("collection.anki2", timestamp), db.read(), compresslevel=6)
                 names = sorted(media)
                 index = {str(i): name for i, name in enumerate(names)}
                 zf.writestr(_zip_info("media", timestamp), json.dumps(index, sort_keys=True))
