@@ -135,3 +135,43 @@ def test_parse__broken_quote_costs_one_line() -> None:
     # Line 4 alone is one quoted field running to the line's end: a note without a back, reported.
     assert [(c.front, c.back) for c in result.cards] == [("fine", "one"), ("next", "three"), ("last", "four")]
     assert [f.where.first for f in result.findings if f.kind == "warning" and f.where] == [4]
+
+
+@pytest.mark.parametrize("tab", [True, False])
+def test_parse__reads_back_this_projects_own_export(tab: bool) -> None:
+    """Round trip: ``genanki-build export --format tsv`` read again keeps GUIDs, types, tags, decks."""
+    from genanki_build.export import to_table
+    from genanki_build.model import Card, SourceRef
+
+    where = SourceRef("x.md", 1, 1)
+    cards = [
+        Card(
+            "What is <b>ATP</b>?",
+            "energy, 'currency'\tof cells",
+            where,
+            "markdown",
+            guid="g1",
+            deck="Bio::Cells",
+            tags=("exam", "lecture::L01"),
+            flags=frozenset({"reverse"}),
+        ),
+        Card(
+            'The "powerhouse" is the {{c1::mitochondrion}}',
+            "",
+            where,
+            "markdown",
+            note_type=NoteType.CLOZE,
+            guid="g,2",
+            deck="Bio::Cells",
+        ),
+        Card("Line one\nline two", "answer", where, "markdown", guid='g"3', deck="Bio::Plants"),
+    ]
+    table = to_table(cards, {"basic": "Bio Basic", "cloze": "Bio Cloze"}, tab=tab, reverse=True)
+    result = _parse(table)
+    assert [
+        (c.front, c.back, c.note_type, c.guid, c.guid_given, c.tags, c.title, c.markup) for c in result.cards
+    ] == [
+        (c.front, c.back, c.note_type, c.guid, True, c.tags, c.deck.split("::")[-1], Markup.HTML)
+        for c in cards
+    ]
+    assert [c.flags for c in result.cards] == [frozenset({"reverse"}), frozenset(), frozenset()]

@@ -17,7 +17,8 @@ Fields may be quoted and span lines, with ``""`` for a quote inside (read with :
   (the ids stage assigns one) and a ``warning`` says so.
 - A note whose notetype name contains "cloze", or whose first field holds ``{{cN::…}}``, stays a
   Cloze note: first field = text, second = extra. Hints (``{{c1::x::hint}}``) are kept as written.
-- Other notes: first field = front, second = back; further fields are appended to the back.
+- Other notes: first field = front, second = back; further fields are appended to the back,
+  except an "Add Reverse" switch (:data:`REVERSE_SWITCH`), which flags the card ``reverse``.
 - The deck column's last ``::`` component becomes the card's title (the lectures stage uses it);
   the tags column gives the card's tags.
 - Markup is HTML when ``#html:true``, or, in an old export, when fields hold entities or tags.
@@ -57,6 +58,9 @@ KNOWN_HEADERS = frozenset(
 _SEPARATORS = {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " ", "colon": ":"}
 _HTML = re.compile(r"&(?:lt|gt|amp|nbsp|quot|#\d+);|<br\s*/?>|</?(?:div|b|i|u|span|ul|ol|li|p|img)\b", re.I)
 _CLOZE = re.compile(r"\{\{c\d+::")
+#: Values of a Basic note's third or later field that switch on its reversed card ("Add Reverse")
+#: rather than hold text; such a field is not appended to the back, the card is flagged ``reverse``.
+REVERSE_SWITCH: frozenset[str] = frozenset({"y", "yes", "x", "1", "true"})
 _SAMPLE_LINES = 200
 
 
@@ -186,8 +190,12 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
         rest = [f.strip() for f in fields[1:]]
         notetype = cell(meta["notetype"]) or file_notetype
         cloze = "cloze" in notetype.lower() or bool(_CLOZE.search(front))
+        # A Basic note's third field may be the "Add Reverse" switch of Anki's optional-reversed
+        # note type (and of this project's own export): a switch value is not text for the back.
+        reverse = not cloze and any(f.lower() in REVERSE_SWITCH for f in rest[1:])
+        extras = [f for f in rest[1:] if f and not (not cloze and f.lower() in REVERSE_SWITCH)]
         joiner = "<br><br>" if markup is Markup.HTML else "\n\n"
-        back = joiner.join(f for f in rest if f)
+        back = joiner.join(f for f in rest[:1] + extras if f)
         if not front or (not back and not cloze):
             reason = "note with an empty first field" if not front else "note with an empty back"
             findings.extend(
@@ -225,6 +233,7 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
                 tags=tuple(sorted(tags)),
                 guid=guid,
                 guid_given=given,
+                flags=frozenset({"reverse"}) if reverse else frozenset(),
             )
         )
     return ParseResult(tuple(cards), tuple(findings))
