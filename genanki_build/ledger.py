@@ -297,6 +297,7 @@ def update(
     old = previous.by_guid()
     stamped: list[Card] = []
     entries: list[LedgerEntry] = []
+    recorded: set[str] = set()
     for card in cards:
         fp = fingerprint(card, reverse=reverse)
         before = old.get(card.guid)
@@ -307,6 +308,9 @@ def update(
         else:
             mtime = card.mtime or build_time
         stamped.append(replace(card, mtime=mtime))
+        if not card.guid or card.guid in recorded:
+            continue  # no GUID (the ids stage skipped) or one already recorded: nothing to remember
+        recorded.add(card.guid)
         entries.append(
             LedgerEntry(
                 guid=card.guid,

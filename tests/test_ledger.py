@@ -233,3 +233,10 @@ def test_context__ledger_is_read_only() -> None:
 def test_ids__plain_text_fast_path_equals_rendering(text: str) -> None:
     """The ids stage skips rendering plain text without lists; it must see what the ledger will hold."""
     assert _plain(text, Markup.TEXT) == ledger.plain_text(to_html(text, Markup.TEXT))
+
+
+def test_ledger__cards_without_or_sharing_a_guid_leave_a_readable_ledger() -> None:
+    """With the ids stage skipped every GUID was empty, and the ledger written could not be read back."""
+    cards = [replace(c, guid="") for c in DECK] + [replace(DECK[0], guid="g"), replace(DECK[1], guid="g")]
+    stamped = ledger.update(cards, ledger.Ledger(), SPECS, build_time=T1)
+    assert [e.guid for e in ledger.loads(ledger.dumps(stamped.ledger)).cards] == ["g"]
