@@ -95,3 +95,17 @@ def test_decode__utf8_round_trips(text: str) -> None:
 @given(_TEXTS)
 def test_decode__utf16_bom_round_trips(text: str) -> None:
     assert decode(text.encode("utf-16")).text == text
+
+
+def test_parse_file__report_names_the_encoding_and_the_damage() -> None:
+    from genanki_build.build import SourceFile, parse_file
+    from genanki_build.config import Config
+    from genanki_build.formats import default_registry
+
+    data = "über---over\nnaïve---innocent\nfaçade---front\n".encode() + b"caf\xe9---coffee shop\n"
+    result, report = parse_file(SourceFile("words.txt", data), Config(), default_registry())
+    assert report.encoding == "utf-8 (1 invalid byte replaced)"
+    assert report.format == "quizlet-export"
+    assert [c.front for c in result.cards] == ["über", "naïve", "façade", "caf\ufffd"]
+    latin = "über---over\nnaïve---innocent\n".encode("cp1252")
+    assert parse_file(SourceFile("latin.txt", latin), Config(), default_registry())[1].encoding == "cp1252"
