@@ -32,8 +32,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from genanki_build.formats._lines import skipped
+from genanki_build.formats._rows import CsvError, Row, read_rows, tolerant_rows
 from genanki_build.formats.base import Format, ParseOptions
-from genanki_build.formats.csv_table import CsvError, Row, read_rows, tolerant_rows
 from genanki_build.model import Card, Finding, Markup, NoteType, ParseResult, SourceRef
 
 NAME = "anki-text"
