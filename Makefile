@@ -5,12 +5,13 @@ BIN    := $(VENV)/bin
 SOURCE ?= source
 OUT    ?= output
 
-.PHONY: decks test lint lint-workflows release check clean help
+.PHONY: decks test lint lint-workflows release check bench clean help
 
 help:
 	@echo "make decks    build every export under $(SOURCE)/ into $(OUT)/"
 	@echo "make test     lint, type-check and run the whole test suite"
 	@echo "make release  build, check every package, write CHANGES.md and SHA256SUMS"
+	@echo "make bench    time builds of 10,000 and 100,000 generated cards against genanki alone"
 
 # The virtualenv is (re)made whenever pyproject.toml changes.
 $(BIN)/genanki-build: pyproject.toml
@@ -39,6 +40,10 @@ test: lint
 
 check: $(BIN)/genanki-build
 	$(BIN)/genanki-build check $(OUT)/*.apkg
+
+# Not a test: prints build/floor ratios, per-stage times and peak memory (BENCH="--quick" for a short run).
+bench: $(BIN)/genanki-build
+	$(BIN)/python -m benchmarks.run $(BENCH)
 
 # Release notes go to $(OUT)/CHANGES.md: pass the last release's package to list the notes added,
 # changed and removed since (make release PREVIOUS=path/to/Last.apkg); without it, a first release.

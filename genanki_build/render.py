@@ -128,6 +128,8 @@ def _list_open(kind: str, start: str) -> str:
 
 def text_to_html(text: str) -> str:
     """Plain text to HTML: escaped, with lists and line breaks."""
+    if "\n" not in text and not _BULLET.match(text) and not _NUMBERED.match(text):
+        return html.escape(text.strip(), quote=False)  # one plain line: most fields
     parts: list[str] = []
     open_list = ""
     for line in text.split("\n"):
