@@ -146,3 +146,12 @@ def test_detect__not_blocks_between_divider_lines() -> None:
     block = "START\nBasic\nWhat is stress?\nBack: force per area\n<!--ID: {n}-->\nEND\n--------\n"
     text = "".join(block.format(n=n) for n in range(6))
     assert detect(text) < 0.2
+
+
+def test_parse__lines_above_a_term_in_one_record_are_reported() -> None:
+    text = "Spanish animals\nperro\tdog$$gato\tcat$$pez\tfish"
+    result = parse(text, "set.txt", ParseOptions(extra={"separator": "tab", "card_separator": "$$"}))
+    assert_all_lines_accounted(text, "set.txt", result, cards_may_share_lines=True)
+    assert [(c.front, c.back) for c in result.cards] == [("perro", "dog"), ("gato", "cat"), ("pez", "fish")]
+    assert result.cards[0].source.first == 2
+    assert [(f.kind, f.where.first if f.where else 0) for f in result.findings] == [("skipped", 1)]

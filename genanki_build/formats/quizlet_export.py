@@ -14,9 +14,10 @@ the literal string) to skip sniffing.
 Candidates in :data:`EXCLUDED_SEPARATORS` (and any containing ``::``) are never sniffed: they belong
 to other formats (Obsidian's ``question::answer``, ``Q:``/``A:`` notes, fill-in blanks ``____``).
 
-With a newline card separator, a line without the term separator right after a card continues that
-card's definition (Quizlet writes a definition's line breaks as they are); elsewhere it is reported.
-Spaces around the separators are trimmed.
+A term is always one line. With a newline card separator, a line without the term separator right
+after a card continues that card's definition (Quizlet writes a definition's line breaks as they
+are); elsewhere it is reported. A custom card separator of two or more characters (``$$``) may
+enclose definitions that span lines. Spaces around the separators are trimmed.
 """
 
 from __future__ import annotations
@@ -189,6 +190,13 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
         first, last = line_of(start), line_of(max(start, end - 1))
         where = SourceRef(source, first, last)
         term, sep, definition = record.partition(term_sep)
+        if sep and "\n" in term.strip():
+            # A term is one line: lines above it in the same record belong to no card.
+            head, _, term = term.rpartition("\n")
+            above = first + head.count("\n")
+            findings.extend(_skip_lines(lines, source, first, above, "no term/definition separator"))
+            first = above + 1
+            where = SourceRef(source, first, last)
         term, definition = term.strip(), definition.strip()
         if not sep:
             if card_sep == "\n" and cards and previous_end_line == first - 1:
