@@ -48,6 +48,9 @@ MEDIA_SUFFIXES = frozenset(
 )
 #: Below this score no format is trusted; the file is reported as unrecognised.
 MIN_SCORE = 0.2
+#: A card longer than this (front and back, in characters) is not a flashcard but a parse gone
+#: wrong or a pasted document; it is reported instead of packaged, and kept out of every stage.
+MAX_CARD_CHARS = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +155,7 @@ def read_sources(root: Path) -> Sources:
     media: list[str] = []
     findings: list[Finding] = []
     seen_dirs: set[tuple[int, int]] = set()
+    root_real = root.resolve()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         st = os.stat(dirpath)
         if (st.st_dev, st.st_ino) in seen_dirs:
@@ -168,7 +172,16 @@ def read_sources(root: Path) -> Sources:
                 continue
             full = Path(dirpath) / name
             rel = full.relative_to(root).as_posix()
+            if not full.is_file():
+                # A FIFO would block the read for ever; a broken link has nothing to read.
+                msg = f"{rel}: not a regular file (a broken link, a pipe or a device); skipped"
+                findings.append(Finding("read", "warning", msg, SourceRef(rel, 0, 0)))
+                continue
             if _is_media(name):
+                if not full.resolve().is_relative_to(root_real):
+                    msg = f"{rel}: links outside the source folder; media is read only from inside it"
+                    findings.append(Finding("read", "warning", msg, SourceRef(rel, 0, 0)))
+                    continue
                 media.append(rel)
                 continue
             try:
@@ -203,6 +216,27 @@ def _with_identity(result: ParseResult) -> ParseResult:
     return replace(result, cards=cards)
 
 
+def _without_oversize(result: ParseResult) -> ParseResult:
+    """``result`` without cards over :data:`MAX_CARD_CHARS`, each reported with its lines."""
+    big = [c for c in result.cards if len(c.front) + len(c.back) > MAX_CARD_CHARS]
+    if not big:
+        return result
+    findings = list(result.findings)
+    for card in big:
+        size = len(card.front) + len(card.back)
+        msg = (
+            f"a card of {size:,} characters (over {MAX_CARD_CHARS:,}) is not a flashcard; "
+            "left out — split the text into cards, or check the file's format"
+        )
+        findings.append(Finding("read", "warning", msg, card.source))
+        findings.extend(
+            Finding("read", "skipped", "part of an over-long card", SourceRef(card.source.file, n, n))
+            for n in range(card.source.first, card.source.last + 1)
+        )
+    kept = tuple(c for c in result.cards if len(c.front) + len(c.back) <= MAX_CARD_CHARS)
+    return replace(result, cards=kept, findings=tuple(findings))
+
+
 def parse_file(source: SourceFile, config: Config, registry: Registry) -> tuple[ParseResult, FileReport]:
     """Decode and parse one file. Never raises for bad content: problems become findings."""
     override = config.override(source.path)
@@ -223,7 +257,7 @@ def parse_file(source: SourceFile, config: Config, registry: Registry) -> tuple[
     damage: tuple[Finding, ...] = ()
     if decoded.replaced:
         msg = (
-            f"{source.path}: read as {decoded.encoding}; damaged characters show as \ufffd — "
+            f"{source.path}: read as {decoded.encoding}; undecodable bytes show as \ufffd — "
             "save the file again as UTF-8 from the program that made it"
         )
         damage = (Finding("read", "warning", msg, SourceRef(source.path, 0, 0)),)
@@ -253,7 +287,7 @@ def parse_file(source: SourceFile, config: Config, registry: Registry) -> tuple[
         finding = Finding("read", "error", msg, SourceRef(source.path, 1, max(1, text.count(chr(10)) + 1)))
         report = FileReport(source.path, decoded.encoding, fmt.name, score, 0, lines, lines, "parser failed")
         return ParseResult((), (finding,)), report
-    result = replace(result, findings=damage + result.findings)
+    result = _without_oversize(replace(result, findings=damage + result.findings))
     skipped = len({(f.where.file, f.where.first) for f in result.findings if f.kind == "skipped" and f.where})
     report = FileReport(
         source.path, decoded.encoding, fmt.name, round(score, 3), len(result.cards), lines, skipped

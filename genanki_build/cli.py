@@ -16,6 +16,7 @@ import click
 
 from genanki_build import __version__
 from genanki_build.errors import BuildError
+from genanki_build.model import Finding
 
 HELP = """Turn flashcard exports (Quizlet, Brainscape, Anki, CSV, Markdown) into clean Anki packages.
 
@@ -114,8 +115,7 @@ def build(
             failed = True
             click.echo(f"--strict: {len(result.warnings)} warning(s):", err=True)
             for finding in result.warnings:
-                where = f"{finding.where}: " if finding.where else ""
-                click.echo(f"  {where}{finding.message}", err=True)
+                click.echo(f"  {_located(finding)}", err=True)
     if failed:
         raise click.exceptions.Exit(1)
 
@@ -161,6 +161,14 @@ class ProgressLine:
             self.shown = False
 
 
+def _located(finding: Finding) -> str:
+    """The finding's message, led by its ``file:line`` unless the message already names the file."""
+    where = finding.where
+    if where is None or finding.message.startswith(f"{where.file}:"):
+        return finding.message
+    return f"{where if where.first else where.file}: {finding.message}"
+
+
 def _summary(result) -> None:  # type: ignore[no-untyped-def]
     per_deck = Counter(c.deck for c in result.cards)
     click.echo(f"{result.config.name}: {len(result.cards)} notes in {len(per_deck)} decks")
@@ -185,7 +193,7 @@ def _summary(result) -> None:  # type: ignore[no-untyped-def]
         )
     for finding in result.findings:
         if finding.kind in {"warning", "error"}:
-            click.echo(f"  warning: {finding.message}", err=True)
+            click.echo(f"  {finding.kind}: {_located(finding)}", err=True)
     paths = {p.suffix: p for p in result.outputs}
     if ".apkg" in paths:
         click.echo(f"  package: {paths['.apkg']}")
