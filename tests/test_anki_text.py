@@ -175,3 +175,22 @@ def test_parse__reads_back_this_projects_own_export(tab: bool) -> None:
         for c in cards
     ]
     assert [c.flags for c in result.cards] == [frozenset({"reverse"}), frozenset(), frozenset()]
+
+
+def test_parse__legacy_last_column_of_tag_lists_is_tags() -> None:
+    text = (
+        "ls\tlist files\tshell unix::basics\ncd\tchange directory\t\npwd\tprint <b>working</b> dir\tshell\n"
+    )
+    result = _parse(text)
+    assert [(c.back, c.tags) for c in result.cards] == [
+        ("list files", ("shell", "unix::basics")),
+        ("change directory", ()),
+        ("print <b>working</b> dir", ("shell",)),
+    ]
+
+
+def test_parse__legacy_third_column_of_text_is_not_tags() -> None:
+    text = "ls\tlist files\tcommon on every system\ncd\tchange directory\tmoves you\n"
+    result = _parse(text)
+    assert [c.tags for c in result.cards] == [(), ()]
+    assert result.cards[0].back.endswith("common on every system")

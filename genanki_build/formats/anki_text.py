@@ -8,7 +8,8 @@ Two generations:
   (1-based), and ``#tags:``, ``#deck:``, ``#notetype:`` for the whole file; ``#columns:`` names the
   columns, and a column named Tags, Deck, Notetype or GUID is read as such.
 - Older exports have no header: tab-separated, two or more columns, fields HTML-escaped
-  (``&lt;``, ``<br />``).
+  (``&lt;``, ``<br />``); with three or more columns, a last column holding only tag lists is read
+  as the tags.
 
 Fields may be quoted and span lines, with ``""`` for a quote inside (read with :mod:`csv`).
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -58,6 +60,7 @@ KNOWN_HEADERS = frozenset(
 _SEPARATORS = {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " ", "colon": ":"}
 _HTML = re.compile(r"&(?:lt|gt|amp|nbsp|quot|#\d+);|<br\s*/?>|</?(?:div|b|i|u|span|ul|ol|li|p|img)\b", re.I)
 _CLOZE = re.compile(r"\{\{c\d+::")
+_TAG_LIST = re.compile(r"^(?:[^\s<>&\"]+(?:\s+[^\s<>&\"]+)*)?$")
 #: Values of a Basic note's third or later field that switch on its reversed card ("Add Reverse")
 #: rather than hold text; such a field is not appended to the back, the card is flagged ``reverse``.
 REVERSE_SWITCH: frozenset[str] = frozenset({"y", "yes", "x", "1", "true"})
@@ -98,6 +101,22 @@ def _legacy_rows(text: str) -> list[Row]:
         return read_rows(sample, "\t", strict=False)
     except csv.Error:
         return []
+
+
+def _legacy_tags_column(rows: Sequence[Row]) -> int | None:
+    """The last column of an old header-less export with three or more columns, when every value
+    in it is a short tag list (``::`` allowed) and one tag recurs in many of them: Anki put the
+    tags there when asked to include them."""
+    widths = {len(r.fields) for r in rows}
+    if len(widths) != 1 or (width := widths.pop()) < 3:
+        return None
+    values = [r.fields[-1].strip() for r in rows]
+    filled = [v for v in values if v]
+    if not filled or not all(_TAG_LIST.match(v) and len(v.split()) <= 4 for v in values):
+        return None
+    # Tags are shared between notes; words of a text column rarely are.
+    top = Counter(t for v in filled for t in set(v.split())).most_common(1)[0][1]
+    return width - 1 if top >= max(2, 0.3 * len(filled)) else None
 
 
 def _named_column(names: Sequence[str], key: str) -> int | None:
@@ -171,6 +190,8 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
         key: headers.column(key) if headers.column(key) is not None else _named_column(names, key)
         for key in ("guid", "notetype", "deck", "tags")
     }
+    if headers.lines == 0 and meta["tags"] is None:
+        meta["tags"] = _legacy_tags_column(rows)
     meta_cols = {c for c in meta.values() if c is not None}
     file_tags = tuple(headers.values.get("tags", "").split())
     file_deck = headers.values.get("deck", "")
