@@ -94,3 +94,19 @@ def test_diff__unreadable_package_is_one_line_error(tmp_path: Path) -> None:
 )
 def test_diff__word_diff(before: str, after: str, expected: str) -> None:
     assert word_diff(before, after) == expected
+
+
+def test_diff__cli_build_against_reports_changes_path(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"l1.txt": brainscape("L1 Basics", L1)}, DECK_TOML)
+    runner = CliRunner()
+    first = runner.invoke(main, ["build", str(src), "--out", str(tmp_path / "v1")])
+    assert first.exit_code == 0, first.output
+    previous = tmp_path / "v1" / "History.apkg"
+    write_tree(src, {"l1.txt": brainscape("L1 Basics", v2_l1())})
+    second = runner.invoke(
+        main, ["build", str(src), "--out", str(tmp_path / "v1"), "--against", str(previous)]
+    )
+    assert second.exit_code == 0, second.output
+    assert f"changes: {tmp_path / 'v1' / 'CHANGES.md'}" in second.output
+    assert "history: 3 edited note(s) kept their GUID, 1 removed" in second.output
+    assert "1 added, 3 changed, 1 removed" in (tmp_path / "v1" / "CHANGES.md").read_text(encoding="utf-8")
