@@ -182,7 +182,7 @@ def read(path: Path) -> Ledger:
     if not path.exists():
         return Ledger()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # an editor may have added a BOM
     except (OSError, UnicodeDecodeError) as exc:
         raise _fail(path, f"cannot be read ({exc})") from None
     return loads(text, path)

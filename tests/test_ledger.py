@@ -240,3 +240,10 @@ def test_ledger__cards_without_or_sharing_a_guid_leave_a_readable_ledger() -> No
     cards = [replace(c, guid="") for c in DECK] + [replace(DECK[0], guid="g"), replace(DECK[1], guid="g")]
     stamped = ledger.update(cards, ledger.Ledger(), SPECS, build_time=T1)
     assert [e.guid for e in ledger.loads(ledger.dumps(stamped.ledger)).cards] == ["g"]
+
+
+def test_ledger__reads_a_file_an_editor_saved_with_bom_and_crlf(tmp_path: Path) -> None:
+    v1 = built(DECK)
+    path = tmp_path / "cards.lock"
+    path.write_bytes(b"\xef\xbb\xbf" + ledger.dumps(v1.ledger).replace("\n", "\r\n").encode("utf-8"))
+    assert ledger.read(path) == v1.ledger
