@@ -166,9 +166,12 @@ def match(cards: Sequence[Card], ledger: Iterable[LedgerEntry]) -> tuple[dict[in
     by_file: dict[str, list[tuple[int, _Side]]] = defaultdict(list)
     for i, side in left.items():
         by_file[side.file].append((i, side))
+    rest_by_file: dict[str, list[tuple[LedgerEntry, _Side]]] = defaultdict(list)
+    for entry, side in rest:
+        rest_by_file[entry.file].append((entry, side))
     pairs: list[tuple[float, int, str]] = []
     for file, group in sorted(by_file.items()):
-        pairs += _pairs(group, [(e, s) for e, s in rest if e.file == file], SAME_FILE_CUTOFF)
+        pairs += _pairs(group, rest_by_file.get(file, []), SAME_FILE_CUTOFF)
     before = set(matched)
     _assign(pairs, matched, claimed)
     # 3. Similar, across files.
