@@ -120,3 +120,16 @@ def test_detect__header_table_wins_and_prose_does_not() -> None:
     assert detect(prose) == 0.0
     page = "Italy Flashcards\nCapital of Italy?\nRome, on the Tiber\nLongest river?\nPo\n"
     assert detect(page) == 0.0
+
+
+def test_parse__markdown_pipe_table() -> None:
+    text = (
+        "| Question | Answer |\n|---|:---:|\n| Capital of Peru? | Lima |\n| Capital of Chile? | Santiago |\n"
+    )
+    assert default_registry().sniff(text)[0].name == "csv"
+    result = _parse(text)
+    assert [(c.front, c.back) for c in result.cards] == [
+        ("Capital of Peru?", "Lima"),
+        ("Capital of Chile?", "Santiago"),
+    ]
+    assert sorted(f.message for f in result.findings) == ["header row", "table rule"]

@@ -12,6 +12,8 @@
   in every row (Brainscape's ``Name``) is dropped, with one ``info`` finding per file saying so.
   Any other extra column is appended to the back, one line per column (``Name: value`` when the
   header names it), with one ``info`` finding per file.
+- A Markdown-style pipe table (``| Question | Answer |`` over ``|---|---|``) loses its outer
+  empty cells and its rule line.
 - Strict parsing first (Python's :mod:`csv`, ``strict=True``). When quoting is broken (an
   unterminated quote, a stray quote), the broken record is read as its first physical line alone
   and strict parsing resumes on the next line, so one bad quote does not swallow the rest of the
@@ -75,6 +77,7 @@ TAG_NAMES: frozenset[str] = frozenset({"tags", "tag"})
 DECK_NAMES: frozenset[str] = frozenset({"deck", "subdeck", "lesson", "chapter", "section"})
 _SEPARATOR_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}
 _SAMPLE_LINES = 200
+_RULE = re.compile(r"^\s*:?-{3,}:?\s*$")
 _LABEL = re.compile(r"^[^\W\d_][\w ()/-]{0,24}$")
 
 
@@ -89,11 +92,23 @@ def _unbalanced(line: str) -> bool:
     return line.count('"') % 2 == 1
 
 
+def _unframe(rows: list[Row], delimiter: str) -> tuple[list[Row], list[Row]]:
+    """A Markdown-style pipe table (``| a | b |``, ``|---|---|``) without its outer empty cells;
+    returns (rows, rule rows)."""
+    if delimiter != "|" or not rows:
+        return rows, []
+    if not all(len(r.fields) >= 3 and not r.fields[0].strip() and not r.fields[-1].strip() for r in rows):
+        return rows, []
+    inner = [Row(r.first, r.last, r.fields[1:-1]) for r in rows]
+    rules = [r for r in inner if all(_RULE.match(f) for f in r.fields)]
+    return [r for r in inner if r not in rules], rules
+
+
 def _column_profile(text: str, delimiter: str) -> tuple[int, float, int]:
     """(modal column count, share of sampled rows having it, rows sampled)."""
     sample = "\n".join(text.split("\n")[:_SAMPLE_LINES])
     try:
-        rows = read_rows(sample, delimiter, strict=False)
+        rows = _unframe(read_rows(sample, delimiter, strict=False), delimiter)[0]
     except csv.Error:
         return 0, 0.0, 0
     if len(rows) > 1 and header_kind(rows[0].fields) == "known":
@@ -149,7 +164,8 @@ def _labelled_lines(text: str, delimiter: str) -> bool:
     """True when the first column is mostly the same few labels (``Q:``/``A:`` lines, not a table)."""
     sample = "\n".join(text.split("\n")[:_SAMPLE_LINES])
     try:
-        firsts = [_norm(r.fields[0]) for r in read_rows(sample, delimiter, strict=False)]
+        rows = _unframe(read_rows(sample, delimiter, strict=False), delimiter)[0]
+        firsts = [_norm(r.fields[0]) for r in rows if r.fields]
     except csv.Error:
         return False
     return len(firsts) >= 4 and len(set(firsts)) < 0.5 * len(firsts)
@@ -163,7 +179,8 @@ def detect(text: str) -> float:
     delimiter, width, share = sniff_delimiter(text)
     if width < 2 or share < 0.8:
         return 0.0
-    first = next(csv.reader([lines[0]], delimiter=delimiter), [])
+    first_rows = _unframe(read_rows("\n".join(lines[:3]), delimiter, strict=False), delimiter)[0]
+    first = first_rows[0].fields if first_rows else ()
     if _labelled_lines(text, delimiter):
         return 0.0
     if header_kind(first) == "known":
@@ -239,6 +256,8 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
             )
         )
         rows, alone = tolerant_rows(text, delimiter)
+    rows, rules = _unframe(rows, delimiter)
+    findings.extend(skipped(NAME, source, r.first, lines[r.first - 1], "table rule") for r in rules)
     if not rows:
         return ParseResult((), tuple(findings))
     kind = header_kind(rows[0].fields, rows[1:])
