@@ -93,3 +93,16 @@ def test_parse__recurring_question_with_the_same_answer_left_alone() -> None:
     """Two equal cards are a duplicate for the dedupe stage, not an ambiguity."""
     result = _parse("## A\n\nx::y\n\n## B\n\nx::y\n")
     assert [c.front for c in result.cards] == ["x", "x"]
+
+
+def test_parse__deck_tag_on_the_title_heading_is_not_the_title() -> None:
+    result = _parse("#flashcards\n\n# Biology #flashcards/cells\n\nCell::unit of life\n")
+    assert result.cards[0].title == "Biology"
+    assert [f.message for f in result.findings] == ["tag line", "heading"]
+
+
+def test_detect__outline_of_at_separator_cards_is_obsidian() -> None:
+    """Regression: a plain list of ``- a ::@:: b`` lines went to the Quizlet-export sniffer,
+    which split them at the ``@``."""
+    text = "\n".join(f"- term {i} ::@:: definition {i}" for i in range(5))
+    assert default_registry().sniff(text)[0].name == "obsidian"

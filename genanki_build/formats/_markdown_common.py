@@ -138,7 +138,8 @@ def joined(lines: Sequence[str], indexes: Sequence[int]) -> str:
 
 # --- code spans, comments, links ----------------------------------------------------------------
 
-_CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.DOTALL)
+# Bounded, so a stray backtick in a huge paragraph costs linear time, not quadratic.
+_CODE_SPAN = re.compile(r"(`+)(?!`).{0,2000}?(?<!`)\1(?!`)", re.DOTALL)
 
 
 def mask_code(text: str) -> str:
@@ -245,7 +246,8 @@ def clean_field(text: str) -> Cleaned:
 # --- cloze --------------------------------------------------------------------------------------
 
 _ANKI_CLOZE = re.compile(r"\{\{c(\d+)::")
-_HIGHLIGHT = re.compile(r"(?<!=)==(?=[^\s=])(?P<body>.+?)(?<=[^\s=])==(?!=)", re.DOTALL)
+# The body never holds "==", so a "==" that cannot close stops the search at once.
+_HIGHLIGHT = re.compile(r"(?<!=)==(?=[^\s=])(?P<body>(?:[^=]|=(?!=))+?)(?<=[^\s=])==(?!=)")
 
 
 def has_cloze(text: str) -> bool:

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections.abc import Sequence
@@ -107,14 +108,14 @@ class _Parser(md.Collector):
             self.tags = md.as_tags(fm.data.get("tags"))
         file_title = self.title
         heads = _headings(self.lines, fm.size, self.mask)
-        ends = {i: self._section_end(heads, k) for k, (i, _, _) in enumerate(heads)}
+        ends = self._section_ends(heads)
         starts = [i for i, _, _ in heads]
         context = ""
         i = fm.size
         while i < len(self.lines):
             found = None if self.mask[i] else md.heading(self.lines[i])
             if found is None:
-                nxt = next((s for s in starts if s > i), len(self.lines))
+                nxt = self._next_heading(starts, i)
                 self._free(i, nxt, context)
                 i = nxt
                 continue
@@ -125,7 +126,7 @@ class _Parser(md.Collector):
                 self.skip([i], "deck heading")
                 i += 1
                 continue
-            nxt = next((s for s in starts if s > i), len(self.lines))
+            nxt = self._next_heading(starts, i)
             if self._is_section(i + 1, nxt):
                 context = text
                 self.skip([i], "section heading")
@@ -139,9 +140,20 @@ class _Parser(md.Collector):
         first_h1 = next((t for _, level, t in heads if level == 1), "")
         return self.result(file_title or first_h1)
 
-    def _section_end(self, heads: list[tuple[int, int, str]], k: int) -> int:
-        level = heads[k][1]
-        return next((i for i, lvl, _ in heads[k + 1 :] if lvl <= level), len(self.lines))
+    def _next_heading(self, starts: list[int], i: int) -> int:
+        k = bisect.bisect_right(starts, i)
+        return starts[k] if k < len(starts) else len(self.lines)
+
+    def _section_ends(self, heads: list[tuple[int, int, str]]) -> dict[int, int]:
+        """For each heading's line, the line of the next heading of the same or a higher level."""
+        ends: dict[int, int] = {}
+        open_heads: list[tuple[int, int]] = []
+        for i, level, _ in heads:
+            while open_heads and open_heads[-1][1] >= level:
+                ends[open_heads.pop()[0]] = i
+            open_heads.append((i, level))
+        ends.update((i, len(self.lines)) for i, _ in open_heads)
+        return ends
 
     def _is_section(self, start: int, end: int) -> bool:
         """True when a heading's own text is empty or made only of Q:/A: cards and cloze paragraphs."""

@@ -37,6 +37,7 @@ _TAG_LINE = re.compile(r"^<[A-Za-z][\w-]*(?:\s+[^<>]*)?/?>$")
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+(?:\[[ xX]\]\s+)?")
 _TAGS_ONLY = re.compile(r"^\s*(?:#[\w/-]+\s*)+$")
 _PROPERTY = re.compile(r"^\s*(?:-\s+)?[a-z][\w-]*::\s")
+_TRAILING_TAGS = re.compile(r"(?:\s+#[\w/-]+)+\s*$")
 _WORDS = re.compile(r"[\W_]+")
 _CLOZE_START = re.compile(r"\{\{c\d+::")
 
@@ -106,13 +107,15 @@ def detect(text: str) -> float:
     mask = md.fence_mask(lines)
     if any(ln.startswith("#separator:") for ln in lines[:10]):
         return 0.0
-    seps = separators(lines, mask, ParseOptions())
     if "<!--SR:" in text:
-        return 0.9
+        return 0.95
+    seps = separators(lines, mask, ParseOptions())
     evidence = len(_inline_lines(lines, mask, seps))
     evidence += sum(1 for i, ln in enumerate(lines) if not mask[i] and ln.strip() in seps.multiline)
     if evidence >= 2:
-        return 0.9
+        # Colon-run separators ("::", "::@::") are the plugin's own; a Quizlet export's
+        # custom separator would rarely be one, so they outrank a generic separator sniffer.
+        return 0.95
     return 0.35 if evidence else 0.0
 
 
@@ -179,7 +182,8 @@ class _Parser(md.Collector):
         if found and len(block) == 1:
             level, text = found
             if level == 1:
-                self.title = text
+                # "# Biology #flashcards": the plugin's deck tag is not part of the title.
+                self.title = _TRAILING_TAGS.sub("", text).strip() or text
             self.headings = [*(h for h in self.headings if h[0] < level), (level, text)]
             self.skip(block, "heading")
             return
@@ -230,7 +234,7 @@ class _Parser(md.Collector):
         return True
 
     def _inline(self, block: list[int]) -> bool:
-        hits = [i for i in block if not self.mask[i] and self.inline.search(_masked(self.lines[i]))]
+        hits = {i for i in block if not self.mask[i] and self.inline.search(_masked(self.lines[i]))}
         if not hits:
             return False
         for i in block:

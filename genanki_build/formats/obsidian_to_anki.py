@@ -48,11 +48,16 @@ def detect(text: str) -> float:
         return 0.9
     if not starts or ends < len(starts) * 0.8:
         return 0.0
-    typed = sum(1 for i in starts if next((ln for ln in lines[i + 1 :] if ln.strip()), "").strip())
+    typed = sum(1 for i in starts if _next_text(lines, i + 1))
     backs = sum(1 for ln in lines if re.match(r"^\s*(?:Back|Extra|Back Extra)\s*:", ln, re.IGNORECASE))
     if backs >= len(starts) * 0.5 or any(_TARGET.match(ln) for ln in lines):
         return 0.95 if typed == len(starts) else 0.8
     return 0.5
+
+
+def _next_text(lines: list[str], start: int) -> str:
+    """The first non-blank line from ``start`` on, stripped; empty when there is none."""
+    return next((lines[j].strip() for j in range(start, len(lines)) if lines[j].strip()), "")
 
 
 def _field_text(lines: list[str]) -> str:
