@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -210,3 +211,13 @@ def test_detect__article_with_long_sections_is_not_a_card_set() -> None:
 def test_detect__term_headings_with_short_definitions_are_cards() -> None:
     text = "## Osmosis\n\nWater crossing a membrane.\n\n## Diffusion\n\nParticles spreading out.\n"
     assert default_registry().sniff(text)[0].name == "markdown"
+
+
+def test_detect__large_outline_is_sniffed_in_linear_time() -> None:
+    """Regression: a ``==`` that could not close made every later ``==`` rescan the paragraph;
+    a 2000-line outline took seconds to sniff."""
+    text = "\n".join(f"- term {i} ::@:: def {i} `x` ==y" for i in range(4000))
+    started = time.perf_counter()
+    for fmt in default_registry():
+        fmt.detect(text)
+    assert time.perf_counter() - started < 3
