@@ -48,9 +48,9 @@ CACHE_DIR = ".cache"
 #: Bumped when the layout of an entry changes.
 _LAYOUT = 2
 #: Use worker processes only for at least this many files to parse ...
-POOL_MIN_FILES = 16
+POOL_MIN_FILES = 8
 #: ... holding at least this many bytes together.
-POOL_MIN_BYTES = 2_000_000
+POOL_MIN_BYTES = 1_000_000
 #: Worker processes, at most.
 POOL_MAX_WORKERS = 2
 

@@ -72,10 +72,22 @@ def to_json(result: BuildResult) -> str:
             }
             for f in result.files
         ],
-        "findings": [_finding(f) for f in result.findings],
+        "findings": _FINDINGS_SLOT,
         "timings": {k: round(v, 4) for k, v in result.timings.items()},
     }
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    # Findings go one compact object per line. A 100,000-card build has hundreds of thousands of
+    # them, and the indenting encoder (pure Python) held millions of fragments at once: 0.8 GB.
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    findings = ",\n    ".join(encode(_finding(f)) for f in result.findings)
+    listed = f"[\n    {findings}\n  ]" if findings else "[]"
+    # The last occurrence: only stage names (in "timings") follow the findings.
+    head, _, tail = text.rpartition(json.dumps(_FINDINGS_SLOT))
+    return head + listed + tail
+
+
+#: Stands for the findings list while the rest of ``report.json`` is indented.
+_FINDINGS_SLOT = "\x00findings\x00"
 
 
 _CSS = """
@@ -139,12 +151,13 @@ def to_html(result: BuildResult) -> str:
         items = [f for f in result.findings if f.kind == kind]
         if not items:
             continue
+        # One string per row (not per cell): sections can hold hundreds of thousands of rows.
         rows = [
             [
-                f"<td class=where>{_e(f.where or '')}</td>",
-                f"<td>{_e(f.message)}</td>",
+                f"<td class=where>{_e(f.where or '')}</td>"
+                f"<td>{_e(f.message)}</td>"
                 f"<td>{'<del>' + _e(f.before) + '</del>' if f.before else ''}"
-                f"{' → <ins>' + _e(f.after) + '</ins>' if f.after else ''}</td>",
+                f"{' → <ins>' + _e(f.after) + '</ins>' if f.after else ''}</td>"
             ]
             for f in items
         ]
