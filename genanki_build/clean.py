@@ -138,12 +138,23 @@ _PROTECTED: Mapping[Markup, re.Pattern[str]] = MappingProxyType(
     }
 )
 
+#: A cheap test that a field may hold something :data:`_PROTECTED` matches.
+_MAYBE_PROTECTED: Mapping[Markup, re.Pattern[str]] = MappingProxyType(
+    {
+        Markup.TEXT: re.compile(r"[`@]|://|www\."),
+        Markup.MARKDOWN: re.compile(r"[`~@<]|://|www\.|\]\("),
+        Markup.HTML: re.compile(r"[<@]|://|www\."),
+    }
+)
+
 Rule = Callable[[str, Markup], tuple[str, str]]
 """A repair: ``(text, markup) -> (new text, why)``; ``why`` is empty when nothing changed."""
 
 
 def protected_spans(text: str, markup: Markup) -> list[tuple[int, int]]:
     """Where ``text`` holds code, URLs or tags that no repair may touch, as ``(start, end)`` pairs."""
+    if not _MAYBE_PROTECTED[markup].search(text):
+        return []  # the fast path: most fields hold no code at all
     return [m.span() for m in _PROTECTED[markup].finditer(text)]
 
 
@@ -162,7 +173,12 @@ def _sub_outside_code(
     return pattern.sub(replace_one, text)
 
 
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def _ftfy(text: str, markup: Markup) -> tuple[str, str]:
+    if text.isascii() and not _ASCII_CONTROL.search(text):
+        return text, ""  # nothing ftfy would change: it fixes non-ASCII text and control characters
     fixed = ftfy.fix_and_explain(text, config=_FTFY)
     if fixed.text == text:
         return text, ""
@@ -240,7 +256,12 @@ def _glued_labels(text: str, markup: Markup) -> tuple[str, str]:
     return new, "list label glued to the word before it split off" if new != text else ""
 
 
+_WHITESPACE_WORK = re.compile(r"[ \t]{2,}|[ \t]$|\n[ \t]|\n\s*\n\s*\n|^\s|\s\Z", re.MULTILINE)
+
+
 def _whitespace(text: str, markup: Markup) -> tuple[str, str]:
+    if not _WHITESPACE_WORK.search(text):
+        return text, ""
     new = _sub_outside_code(_SPACE_RUN, " ", text, markup)
     new = _sub_outside_code(_TRAILING, "", new, markup)
     if markup is Markup.TEXT:

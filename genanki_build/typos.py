@@ -47,6 +47,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 
+from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from genanki_build.clean import protected_spans
@@ -115,6 +116,7 @@ _EDGE = "\"'“”‘’«»()[]{}.,;:!?…"
 _SENTENCE_END = re.compile(r"(?:[.!?:;→⇒➔]|\n)[\s\"'“‘(\[]*$")
 _LINE_START = re.compile(r"(?:^|\n)[ \t]*(?:[-*•·▪◦]|\d{1,3}[.)]|[a-z][.)])?[ \t]*[\"'“‘(\[]*$")
 _WORD = re.compile(r"[a-z]+")
+_RUN = re.compile(rf"[a-z]{{{MIN_LENGTH},}}")
 
 
 @lru_cache(maxsize=1)
@@ -154,6 +156,32 @@ def _edits1(word: str) -> set[str]:
     changes = {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
     inserts = {a + c + b for a, b in splits for c in _LETTERS}
     return (deletes | swaps | changes | inserts) - {word}
+
+
+@lru_cache(maxsize=1)
+def _word_set() -> frozenset[str]:
+    return frozenset(_dictionary())
+
+
+def _common(word: str) -> bool:
+    return _dictionary().get(word, 0) >= MIN_FREQUENCY
+
+
+@lru_cache(maxsize=200_000)
+def _known_to_dictionary(word: str) -> bool:
+    """Known from the dictionary alone: directly, spelled the British way, or derived from a common
+    word by a prefix or an ending. Cached across runs: it depends on the dictionary only."""
+    words = _dictionary()
+    if word in words or any(v in words for v in american(word)):
+        return True
+    if any(_common(stem) for stem in _stems(word) - {word}):
+        return True
+    return any(
+        word.startswith(prefix)
+        and len(word) - len(prefix) >= MIN_LENGTH
+        and any(_common(stem) for stem in _stems(word[len(prefix) :]))
+        for prefix in PREFIXES
+    )
 
 
 def _stems(word: str) -> set[str]:
@@ -204,29 +232,25 @@ class _Checker:
         self.words = _dictionary()
         self.domain = frozenset(w for w, n in vocabulary.items() if n >= MIN_USES)
         self._by_length: dict[int, list[str]] = {}
-        for w in self.domain:
+        for w in sorted(self.domain):
             self._by_length.setdefault(len(w), []).append(w)
         self._cache: dict[str, Verdict] = {}
+        self.ok: set[str] = set()
+        """Words whose verdict is ``ok``, for the fast path."""
 
     def known(self, word: str) -> bool:
         """In the dictionary or the collection's own terms, directly, spelled the British way, or
         made from a known word with a common prefix or ending."""
-        if word in self.words or word in self.domain or any(v in self.words for v in american(word)):
+        if word in self.domain or _known_to_dictionary(word):
             return True
-        if any(self._common(stem) for stem in _stems(word) - {word}):
+        if not self.domain.isdisjoint(_stems(word) - {word}):
             return True
         return any(
             word.startswith(prefix)
             and len(word) - len(prefix) >= MIN_LENGTH
-            and self._plain_known(word[len(prefix) :])
+            and not self.domain.isdisjoint(_stems(word[len(prefix) :]))
             for prefix in PREFIXES
         )
-
-    def _common(self, word: str) -> bool:
-        return self.words.get(word, 0) >= MIN_FREQUENCY or word in self.domain
-
-    def _plain_known(self, word: str) -> bool:
-        return self._common(word) or any(self._common(stem) for stem in _stems(word))
 
     def uses(self, word: str) -> int:
         return self.vocabulary.get(word, 0)
@@ -235,6 +259,8 @@ class _Checker:
         found = self._cache.get(word)
         if found is None:
             found = self._cache[word] = self._decide(word)
+            if found is _OK:
+                self.ok.add(word)
         return found
 
     def _decide(self, word: str) -> Verdict:
@@ -244,17 +270,16 @@ class _Checker:
             return Verdict("fix", self.fix[word], "deck.toml [typos] fix", domain=True)
         if self.known(word):
             return self._confusable(word)
-        candidates = {c for c in _edits1(word) if c in self.words or c in self.domain}
-        candidates = {c for c in candidates if not _inflection(word, c)}
+        edits = _edits1(word)
+        candidates = {c for c in (edits & _word_set()) | (edits & self.domain) if not _inflection(word, c)}
         if candidates:
             return self._pick(word, candidates, "edit distance 1")
         if len(word) >= MIN_LENGTH_DISTANCE_2:
-            near = [
-                w
-                for n in range(len(word) - 2, len(word) + 3)
-                for w in self._by_length.get(n, ())
-                if DamerauLevenshtein.distance(word, w, score_cutoff=2) <= 2 and not _inflection(word, w)
-            ]
+            similar = [w for n in range(len(word) - 2, len(word) + 3) for w in self._by_length.get(n, ())]
+            close = process.extract(
+                word, similar, scorer=DamerauLevenshtein.distance, score_cutoff=2, limit=None
+            )
+            near = sorted(w for w, _, _ in close if not _inflection(word, w))
             if len(near) == 1:
                 return Verdict(
                     "fix",
@@ -328,9 +353,9 @@ def _prose(text: str, markup: Markup) -> str:
     return "".join(parts)
 
 
-def _words(text: str, markup: Markup) -> Iterable[tuple[int, str, bool]]:
-    """``(offset, word, in_compound)`` for each checkable word outside code, URLs and tags."""
-    for chunk in _CHUNK.finditer(_prose(text, markup)):
+def _words(prose: str) -> Iterable[tuple[int, str, bool]]:
+    """``(offset, word, in_compound)`` for each checkable word of ``prose`` (see :func:`_prose`)."""
+    for chunk in _CHUNK.finditer(prose):
         start = chunk.start()
         raw = chunk.group(0)
         if _NOT_A_WORD.search(raw):
@@ -370,11 +395,19 @@ _Plan = list[tuple[int, str, bool, Verdict, bool]]
 _FOREIGN_MIN_WORDS = 3
 
 
-def _plan(text: str, markup: Markup, checker: _Checker) -> tuple[_Plan, int, int]:
-    """The verdict on each checkable word of ``text``; also how many were checked and how many known."""
+def _plan(text: str, markup: Markup, checker: _Checker) -> tuple[_Plan, int, int, bool]:
+    """The verdict on each checkable word of ``text``; how many were checked and how many known; and
+    whether the text is settled: every word fine, none a confusable whose verdict a recount may change.
+    """
+    prose = _prose(text, markup)
+    if not checker.fix:
+        # The fast path: when every run of letters long enough to check is fine, so is the text.
+        runs = set(_RUN.findall(prose.lower()))
+        if all(checker.verdict(w) is _OK for w in runs - checker.ok):
+            return [], len(runs), len(runs), runs.isdisjoint(confusables())
     checked = known = 0
     plan: _Plan = []
-    for offset, word, compound in _words(text, markup):
+    for offset, word, compound in _words(prose):
         lower = word.lower()
         if lower in checker.fix:
             plan.append((offset, word, compound, checker.verdict(lower), True))
@@ -390,7 +423,7 @@ def _plan(text: str, markup: Markup, checker: _Checker) -> tuple[_Plan, int, int
         checked += 1
         known += verdict.kind == "ok"
         plan.append((offset, word, compound, verdict, not name_like))
-    return plan, checked, known
+    return plan, checked, known, False
 
 
 def _apply(
@@ -418,12 +451,31 @@ def _apply(
     return text, [(before, after, why) for _, before, after, why in sorted(edits)], suspects
 
 
-#: Passes at most. A pass's corrections change the vocabulary the next pass counts, so the stage runs
-#: again until nothing changes; that makes it idempotent.
+def _recount(vocabulary: Counter[str], fixes: Iterable[Finding]) -> Counter[str]:
+    """``vocabulary`` after ``fixes``: each replaced a whole run of letters."""
+    after = vocabulary.copy()
+    for fix in fixes:
+        after[fix.before.lower()] -= 1
+        after.update(_WORD.findall(fix.after.lower()))
+    return +after
+
+
+def _verdicts_may_change(before: Counter[str], after: Counter[str], checker: _Checker) -> bool:
+    """True when a count the verdicts depend on moved: a word crossed :data:`MIN_USES`, or a word of
+    the confusables list (or the word it stands for) is used more or less often."""
+    sensitive = set(confusables()) | set(confusables().values())
+    for word in set(before) ^ set(after) | {w for w in after if after[w] != before[w]}:
+        if (before[word] >= MIN_USES) != (after[word] >= MIN_USES) or word in sensitive:
+            return True
+    return False
+
+
+#: Passes at most. A pass's corrections change the vocabulary the next pass counts; when that can
+#: change a verdict, the stage runs again, until nothing changes. That makes it idempotent.
 _MAX_PASSES = 3
 
 
-def _check_card(card: Card, checker: _Checker) -> tuple[str, str, list[Finding], list[Finding]]:
+def _check_card(card: Card, checker: _Checker) -> tuple[str, str, list[Finding], list[Finding], bool]:
     # An incomplete card's answer is a placeholder phrase ("Se billede"), not English to correct.
     sides = (("front", card.front), ("back", "" if "incomplete" in card.flags else card.back))
     plans = [_plan(text, card.markup, checker) for _, text in sides]
@@ -433,7 +485,7 @@ def _check_card(card: Card, checker: _Checker) -> tuple[str, str, list[Finding],
     fields: list[str] = []
     fixes: list[Finding] = []
     suspects: list[Finding] = []
-    for (side, text), (plan, _, _) in zip(sides, plans, strict=True):
+    for (side, text), (plan, _, _, _) in zip(sides, plans, strict=True):
         if foreign:
             # Mostly unknown words: another language, or a list of names. Correcting into English
             # would be wrong more often than right; only the maintainer's own fixes apply.
@@ -447,7 +499,7 @@ def _check_card(card: Card, checker: _Checker) -> tuple[str, str, list[Finding],
             message = f"{side}: “{word}” left as it is ({why})"
             suspects.append(Finding(STAGE, "suspect", message, card.source, word))
     back = card.back if "incomplete" in card.flags else fields[1]
-    return fields[0], back, fixes, suspects
+    return fields[0], back, fixes, suspects, all(p[3] for p in plans)
 
 
 def fix_typos(cards: tuple[Card, ...], context: Context) -> StageResult:
@@ -457,20 +509,34 @@ def fix_typos(cards: tuple[Card, ...], context: Context) -> StageResult:
     current = cards
     fixes: list[list[Finding]] = [[] for _ in cards]
     suspects: list[list[Finding]] = [[] for _ in cards]
+    # A settled card stays settled when the vocabulary is recounted: a word that is fine stays fine
+    # (a word the collection uses is never corrected away), unless it is a confusable.
+    settled = [False] * len(cards)
+    vocabulary = _vocabulary(cards)
+    fine: set[str] = set()
     for _ in range(_MAX_PASSES):
-        checker = _Checker(_vocabulary(current), config.typo_fix, config.typo_keep)
-        changed = False
+        checker = _Checker(vocabulary, config.typo_fix, config.typo_keep)
+        checker.ok.update(fine)
+        made: list[Finding] = []
         updated: list[Card] = []
         for i, card in enumerate(current):
-            front, back, card_fixes, suspects[i] = _check_card(card, checker)
+            if settled[i]:
+                updated.append(card)
+                continue
+            front, back, card_fixes, suspects[i], settled[i] = _check_card(card, checker)
             if card_fixes:
-                changed = True
+                made.extend(card_fixes)
                 fixes[i].extend(card_fixes)
                 card = replace(card, front=front, back=back)
             updated.append(card)
         current = tuple(updated)
-        if not changed:
+        if not made:
             break
+        after = _recount(vocabulary, made)
+        if not _verdicts_may_change(vocabulary, after, checker):
+            break
+        vocabulary = after
+        fine = checker.ok - set(confusables())
     out: list[Card] = []
     findings: list[Finding] = []
     for card, card_fixes, card_suspects in zip(current, fixes, suspects, strict=True):
