@@ -166,7 +166,11 @@ def read_sources(root: Path) -> Sources:
             )
             continue
         seen_dirs.add((st.st_dev, st.st_ino))
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        # Real folders before links to them, so a file is known by its real path when both lead to it.
+        dirnames[:] = sorted(
+            (d for d in dirnames if not d.startswith(".")),
+            key=lambda d: (os.path.islink(os.path.join(dirpath, d)), d),
+        )
         for name in sorted(filenames):
             if name.startswith(".") or name in NOT_SOURCES:
                 continue
