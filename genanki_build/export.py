@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from genanki_build.ledger import plain_text
 from genanki_build.model import Card, NoteType
@@ -43,7 +43,13 @@ def card_record(card: Card) -> dict[str, object]:
 
 def to_jsonl(cards: Iterable[Card]) -> str:
     """Every card as one JSON line, in order."""
-    return "".join(json.dumps(card_record(c), ensure_ascii=False, sort_keys=True) + "\n" for c in cards)
+    return "".join(iter_jsonl(cards))
+
+
+def iter_jsonl(cards: Iterable[Card]) -> Iterator[str]:
+    """:func:`to_jsonl` line by line, for writing a large collection without holding it whole."""
+    for card in cards:
+        yield json.dumps(card_record(card), ensure_ascii=False, sort_keys=True) + "\n"
 
 
 def note_fields(card: Card, *, reverse: bool = False) -> list[str]:

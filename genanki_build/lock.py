@@ -17,7 +17,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -111,6 +111,14 @@ class Staged:
     def write_text(self, final: Path, text: str) -> None:
         """Stage UTF-8 ``text`` for ``final``."""
         self.write_bytes(final, text.encode("utf-8"))
+
+    def write_chunks(self, final: Path, chunks: Iterable[str]) -> None:
+        """Stage UTF-8 text given piece by piece for ``final``, never holding it whole in memory."""
+        tmp = self.reserve(final)
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.writelines(chunks)
+            fh.flush()
+            os.fsync(fh.fileno())
 
     def commit(self) -> None:
         """Rename every staged file into place, journalled so a kill midway is finished later."""

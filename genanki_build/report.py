@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 from collections import Counter
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from genanki_build.model import Finding
@@ -56,6 +57,11 @@ def counts(result: BuildResult) -> dict[str, Any]:
 
 def to_json(result: BuildResult) -> str:
     """The whole report as JSON."""
+    return "".join(iter_json(result))
+
+
+def iter_json(result: BuildResult) -> Iterator[str]:
+    """:func:`to_json` piece by piece, for writing a large report without holding it whole."""
     data = {
         "collection": result.config.name,
         "counts": counts(result),
@@ -78,12 +84,17 @@ def to_json(result: BuildResult) -> str:
     text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
     # Findings go one compact object per line. A 100,000-card build has hundreds of thousands of
     # them, and the indenting encoder (pure Python) held millions of fragments at once: 0.8 GB.
-    encode = json.JSONEncoder(ensure_ascii=False).encode
-    findings = ",\n    ".join(encode(_finding(f)) for f in result.findings)
-    listed = f"[\n    {findings}\n  ]" if findings else "[]"
-    # The last occurrence: only stage names (in "timings") follow the findings.
+    # The slot's last occurrence: only stage names (in "timings") follow the findings.
     head, _, tail = text.rpartition(json.dumps(_FINDINGS_SLOT))
-    return head + listed + tail
+    yield head
+    if not result.findings:
+        yield "[]"
+    else:
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        for i, finding in enumerate(result.findings):
+            yield ("[\n    " if i == 0 else ",\n    ") + encode(_finding(finding))
+        yield "\n  ]"
+    yield tail
 
 
 #: Stands for the findings list while the rest of ``report.json`` is indented.
@@ -113,8 +124,8 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def to_html(result: BuildResult) -> str:
-    """A self-contained page a maintainer reads in a browser."""
+def _html_parts(result: BuildResult) -> list[str]:
+    """The page's parts (a section's table is one part)."""
     c = counts(result)
     out = [
         "<!doctype html><html lang=en><meta charset=utf-8>",
@@ -181,4 +192,15 @@ def to_html(result: BuildResult) -> str:
                 ],
             )
         )
-    return "\n".join(out) + "\n"
+    return out
+
+
+def to_html(result: BuildResult) -> str:
+    """A self-contained page a maintainer reads in a browser."""
+    return "".join(iter_html(result))
+
+
+def iter_html(result: BuildResult) -> Iterator[str]:
+    """:func:`to_html` piece by piece, for writing a large report without holding it whole."""
+    for part in _html_parts(result):
+        yield part + "\n"
