@@ -93,15 +93,22 @@ def assign_lectures(cards: tuple[Card, ...], context: Context) -> StageResult:
     """Set ``lecture`` and ``deck`` and add ``lecture::``, ``source::`` and per-file tags."""
     root = context.config.name.replace("::", ":")
     out = []
+    # Cards of one file share their lecture: work it out once per (lecture, title, file).
+    placed: dict[tuple[str, str, str], tuple[list[str], str]] = {}
     for card in cards:
-        if card.lecture:
-            parts = lecture_parts(card.lecture, root)
-        else:
-            parts = lecture_parts(_title_for(card, context), root)
-        parts = parts or [clean_title(root) or "Untitled"]
+        key = (card.lecture, card.title, card.source.file)
+        known = placed.get(key)
+        if known is None:
+            if card.lecture:
+                parts = lecture_parts(card.lecture, root)
+            else:
+                parts = lecture_parts(_title_for(card, context), root)
+            parts = parts or [clean_title(root) or "Untitled"]
+            known = placed[key] = (parts, "lecture::" + "::".join(lecture_key(p) for p in parts))
+        parts, lecture_tag = known
         tags = {
             *card.tags,
-            "lecture::" + "::".join(lecture_key(p) for p in parts),
+            lecture_tag,
             f"source::{card.format}",
             *context.config.override(card.source.file).tags,
         }
