@@ -7,9 +7,9 @@ a cloze, still matches. Cards whose bags differ only by typos (a few edits, rela
 length: :data:`TYPO_CHARS_PER_EDIT`) match too.
 
 Matching never compares all pairs. Cards with equal bags are grouped in one pass (a dictionary).
-For typos, each group is filed under its few rarest words (:data:`BLOCK_WORDS`, rarest across the
-build, ties broken alphabetically); only groups that share a block are compared, and a block
-holding more than :data:`MAX_BLOCK` groups is too common to be useful and is not compared. Matches
+For typos, each group is filed under every pair of its few rarest words (:data:`BLOCK_WORDS`,
+rarest across the build, ties broken alphabetically); only groups that share a pair are compared,
+and a block holding more than :data:`MAX_BLOCK` groups is too common to be useful and is skipped. Matches
 are joined transitively. Every choice depends on the set of cards only, so the notes made do not
 depend on the input order — except which copy is kept: the first in input order, with its text,
 GUID and identity. The kept note gets the union of every copy's tags and flags, and ``also_from``
@@ -27,6 +27,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from itertools import combinations
 
 from rapidfuzz.distance import OSA
 
@@ -55,6 +56,16 @@ class _Key:
     """The answer's words, sorted and joined."""
     bag: str
     """Every word of the card, sorted and joined."""
+    question_seq: str
+    """The question's words in their order (a typo can move a word in the sorted form)."""
+    answer_seq: str
+    """The answer's words in their order."""
+
+    def near(self, other: _Key) -> bool:
+        """Question and answer each within typo distance, in sorted or in written order."""
+        return (_near(self.question, other.question) or _near(self.question_seq, other.question_seq)) and (
+            _near(self.answer, other.answer) or _near(self.answer_seq, other.answer_seq)
+        )
 
 
 def _plain(text: str, markup: Markup) -> str:
@@ -64,7 +75,9 @@ def _plain(text: str, markup: Markup) -> str:
 
 
 def _tokens(text: str) -> list[str]:
-    words = _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold().replace("_", " "))
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    words = _TOKEN.findall(text.casefold().replace("_", " "))
     # Single letters are list labels ("a.", "b.") or possessive "s": noise for matching.
     return [w for w in words if len(w) > 1 or w.isdigit()]
 
@@ -85,6 +98,8 @@ def card_key(card: Card) -> _Key:
         " ".join(sorted(question_words)),
         " ".join(sorted(answer_words)),
         " ".join(sorted(question_words + answer_words)),
+        " ".join(question_words),
+        " ".join(answer_words),
     )
 
 
@@ -115,17 +130,23 @@ def _near(a: str, b: str) -> bool:
 
 
 def _blocks(keys: list[_Key]) -> Iterable[list[int]]:
-    """Groups of key indexes that share one of their rarest words."""
+    """Groups of key indexes that share a pair of their rarest words.
+
+    A typo makes a new, rarest word, so a copy with typos in up to ``BLOCK_WORDS - 2`` words still
+    shares with the original the pair of its rarest words the typos left alone.
+    """
     df: dict[str, int] = defaultdict(int)
     words_of = [set(k.bag.split()) for k in keys]
     for words in words_of:
         for w in words:
             df[w] += 1
-    blocks: dict[str, list[int]] = defaultdict(list)
+    blocks: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for i, words in enumerate(words_of):
         long_words = [w for w in words if len(w) >= 3] or list(words)
-        for w in sorted(long_words, key=lambda w: (df[w], w))[:BLOCK_WORDS]:
-            blocks[w].append(i)
+        rarest = sorted(sorted(long_words, key=lambda w: (df[w], w))[:BLOCK_WORDS])
+        pairs: list[tuple[str, ...]] = list(combinations(rarest, 2)) or [tuple(rarest)]
+        for pair in pairs:
+            blocks[pair].append(i)
     for members in blocks.values():
         if 2 <= len(members) <= MAX_BLOCK:
             yield members
@@ -140,16 +161,10 @@ def _group(cards: list[Card]) -> tuple[list[list[int]], list[_Key]]:
     bags = sorted(by_bag)
     unique = [keys[by_bag[b][0]] for b in bags]
     uf = _UnionFind(len(bags))
-    seen: set[tuple[int, int]] = set()
     for members in _blocks(unique):
         for x, i in enumerate(members):
             for j in members[x + 1 :]:
-                pair = (i, j) if i < j else (j, i)
-                if pair in seen or uf.find(i) == uf.find(j):
-                    continue
-                seen.add(pair)
-                a, b = unique[i], unique[j]
-                if _near(a.question, b.question) and _near(a.answer, b.answer):
+                if uf.find(i) != uf.find(j) and unique[i].near(unique[j]):
                     uf.union(i, j)
     groups: dict[int, list[int]] = defaultdict(list)
     for g, bag in enumerate(bags):

@@ -1,0 +1,228 @@
+"""The dedupe stage: copies merge into the first, conflicts are kept and flagged, order does not matter."""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from genanki_build.build import build, parse_sources, read_sources
+from genanki_build.dedupe import card_key, merge_duplicates
+from genanki_build.formats import default_registry
+from genanki_build.model import Card, Markup, NoteType, SourceRef
+from genanki_build.stage import Context
+from tests.conftest import SOURCE, write_tree
+
+CTX = Context()
+
+
+def _card(front: str, back: str, file: str = "a.txt", line: int = 1, **kw: object) -> Card:
+    return Card(front, back, SourceRef(file, line, line + 1), "quizlet-page", **kw)  # type: ignore[arg-type]
+
+
+def test_dedupe__case_whitespace_punctuation_and_bullets_merge_into_the_first() -> None:
+    first = _card("What is CRM?", "· An ongoing process\n· of building relationships", tags=("x",))
+    second = _card(
+        "what is  crm", "- an ongoing process.\n- Of building relationships!", "b.txt", 7, tags=("y",)
+    )
+    result = merge_duplicates((first, second), CTX)
+    (note,) = result.cards
+    assert (note.front, note.back, note.source) == (first.front, first.back, first.source)
+    assert note.tags == ("x", "y")
+    assert note.also_from == (second.source,)
+    (finding,) = result.findings
+    assert finding.kind == "merge"
+    assert "a.txt:1-2" in finding.message and "b.txt:7-8" in finding.message
+    assert finding.before == f"{second.front}\n{second.back}"
+
+
+def test_dedupe__keeps_the_first_cards_identity_and_guid() -> None:
+    first = _card("Term", "Definition of the term", identity="raw-1")
+    second = _card("TERM", "definition of the term", "b.txt", guid="abc", guid_given=True, identity="raw-2")
+    (note,) = merge_duplicates((first, second), CTX).cards
+    assert (note.identity, note.guid, note.guid_given) == ("raw-1", "", False)
+
+
+def test_dedupe__list_items_in_another_order_merge() -> None:
+    a = _card("Evolution of online CRM", "· Seamless\n· Networked\n· Omnichannel")
+    b = _card("Evolution of online CRM", "· Omnichannel\n· Seamless\n· Networked", "b.txt")
+    assert len(merge_duplicates((a, b), CTX).cards) == 1
+
+
+def test_dedupe__a_typo_in_a_long_card_still_merges() -> None:
+    a = _card(
+        "What are the two extremes of a customer relationship?", "Basic relationships and full partnerships"
+    )
+    b = _card(
+        "What are the two extreems of a customer relationship?", "Basic relationships and full partnerships"
+    )
+    assert len(merge_duplicates((a, b), CTX).cards) == 1
+
+
+def test_dedupe__short_cards_one_letter_apart_stay_apart() -> None:
+    """Typo tolerance grows with length: "CRM" and "CEM" are different cards, not a typo."""
+    a = _card("What is CRM?", "A process")
+    b = _card("What is CEM?", "A process")
+    result = merge_duplicates((a, b), CTX)
+    assert len(result.cards) == 2 and result.findings == ()
+
+
+def test_dedupe__a_basic_copy_of_a_cloze_note_merges() -> None:
+    cloze = _card(
+        "Evolution of online CRM\n· {{c1::Seamless}}\n· {{c2::Networked}}", "", note_type=NoteType.CLOZE
+    )
+    basic = _card(
+        "evolution of online crm", "<div>· networked</div><div>· seamless</div>", markup=Markup.HTML
+    )
+    (note,) = merge_duplicates((cloze, basic), CTX).cards
+    assert note.note_type is NoteType.CLOZE
+
+
+def test_dedupe__same_question_other_answer_is_a_conflict_and_both_stay() -> None:
+    a = _card("What is CRM?", "A process", "a.txt")
+    b = _card("what is CRM", "A philosophy", "b.txt")
+    result = merge_duplicates((a, b), CTX)
+    assert [c.front for c in result.cards] == ["What is CRM?", "what is CRM"]
+    assert all("conflict" in c.flags and c.status == "conflict" for c in result.cards)
+    (finding,) = result.findings
+    assert finding.kind == "conflict" and finding.is_warning
+    assert "a.txt:1-2" in finding.message and "b.txt:1-2" in finding.message
+
+
+def test_dedupe__excluded_cards_take_no_part() -> None:
+    a = _card("Meta-analytic framework", "Se billede", flags=frozenset({"excluded"}))
+    b = _card("Meta-analytic framework", "A model of engagement", "b.txt")
+    c = _card("Meta-analytic framework", "Se billede", "c.txt", flags=frozenset({"excluded"}))
+    result = merge_duplicates((a, b, c), CTX)
+    assert result.cards == (a, b, c)
+    assert result.findings == ()
+
+
+def test_card_key__ignores_labels_markup_and_order() -> None:
+    text = card_key(_card("Q", "a. One b. Two"))
+    cloze = card_key(_card("Q\na. {{c1::One}} b. {{c2::Two::hint}}", "", note_type=NoteType.CLOZE))
+    assert text == cloze
+
+
+# --- properties -------------------------------------------------------------------------------
+
+_BASE = [
+    (
+        "What is customer experience management?",
+        "· cultural mindsets\n· strategic directions\n· capabilities",
+    ),
+    ("What is CRM?", "An ongoing process of building relationships"),
+    ("What is CRM?", "A profit-maximizing portfolio"),
+    ("Evolution of online CRM", "· Seamless relationships\n· Networked relationships"),
+    ("Customer engagement", "Volitional investments of customers' resources in interactions"),
+    ("Customer engagment", "Volitional investments of customers' resources in interactions"),
+    ("Which two strategies?", "Task-based and experiential initiatives"),
+]
+
+
+def _variant(text: str, how: int) -> str:
+    if how == 1:
+        return text.upper()
+    if how == 2:
+        return "  ".join(text.replace("·", "-").split(" ")) + "."
+    if how == 3:
+        return "\n".join(reversed(text.split("\n")))
+    return text
+
+
+_CARDS = st.lists(
+    st.tuples(st.integers(0, len(_BASE) - 1), st.integers(0, 3), st.integers(0, 3)), min_size=1, max_size=12
+).map(
+    lambda picks: [
+        _card(_variant(_BASE[b][0], qv), _variant(_BASE[b][1], av), f"f{i}.txt", i + 1)
+        for i, (b, qv, av) in enumerate(picks)
+    ]
+)
+
+
+def _partition(cards: tuple[Card, ...]) -> set[frozenset[SourceRef]]:
+    return {frozenset((c.source, *c.also_from)) for c in cards}
+
+
+@settings(max_examples=120, deadline=None)
+@given(cards=_CARDS, seed=st.randoms(use_true_random=False))
+def test_dedupe__same_notes_whatever_the_input_order(cards: list[Card], seed: random.Random) -> None:
+    shuffled = list(cards)
+    seed.shuffle(shuffled)
+    a = merge_duplicates(tuple(cards), CTX).cards
+    b = merge_duplicates(tuple(shuffled), CTX).cards
+    assert _partition(a) == _partition(b)
+    # Which copy's text is kept follows the input order ("first source wins"); the grouping does not.
+    assert {c.source for c in a if "conflict" in c.flags} | {
+        r for c in a if "conflict" in c.flags for r in c.also_from
+    } == {c.source for c in b if "conflict" in c.flags} | {
+        r for c in b if "conflict" in c.flags for r in c.also_from
+    }
+
+
+@settings(max_examples=120, deadline=None)
+@given(cards=_CARDS)
+def test_dedupe__is_idempotent(cards: list[Card]) -> None:
+    once = merge_duplicates(tuple(cards), CTX).cards
+    twice = merge_duplicates(once, CTX)
+    assert twice.cards == once
+    assert not [f for f in twice.findings if f.kind == "merge"]
+
+
+def test_dedupe__ten_thousand_cards_stay_fast() -> None:
+    """Blocking keeps it far from all-pairs: 10,000 cards, a tenth of them copies, in seconds (all pairs: minutes)."""
+    rng = random.Random(7)
+    words = [f"w{n:04d}x" for n in range(3000)]
+    cards = [
+        _card(" ".join(rng.sample(words, 6)) + "?", " ".join(rng.sample(words, 12)), "big.txt", i)
+        for i in range(9000)
+    ]
+    cards += [replace_case(c, i) for i, c in enumerate(rng.sample(cards, 1000))]
+    started = time.perf_counter()
+    result = merge_duplicates(tuple(cards), CTX)
+    assert time.perf_counter() - started < 6.0  # all pairs would take minutes
+    assert len(result.cards) == 9000
+
+
+def replace_case(card: Card, i: int) -> Card:
+    return _card(card.front.upper(), card.back.title(), "copy.txt", i)
+
+
+# --- the seeds with a second copy ---------------------------------------------------------------
+
+
+def _tsv_copy_of(seed: Path) -> str:
+    """An Anki "Notes in Plain Text" export of the seed's cards: reordered, re-cased, HTML line breaks."""
+    sources = read_sources(SOURCE)
+    parsed = parse_sources(sources, default_registry())
+    cards = [c for c in parsed.cards if c.source.file == seed.name]
+    assert cards, "the seed gives cards"
+    rows = []
+    for i, card in enumerate(reversed(cards)):
+        front = card.front.upper() if i % 2 else card.front.lower()
+        back_lines = card.back.split("\n")
+        if i % 3 == 0:
+            back_lines.reverse()
+        back = "<br>".join(back_lines)
+        deck = "Marketing::" + card.title.removesuffix(" Flashcards").replace(":", "")
+        rows.append("\t".join(f.replace("\t", " ").replace('"', "&quot;") for f in (deck, front, back)))
+    return "#separator:tab\n#html:true\n#deck column:1\n" + "\n".join(rows) + "\n"
+
+
+@pytest.mark.skipif("anki-text" not in default_registry().names(), reason="anki-text format not registered")
+def test_dedupe__seeds_plus_a_tsv_copy_of_one_give_the_same_notes(tmp_path: Path) -> None:
+    seed = SOURCE / "002_b3385c2369af280b.txt"
+    files: dict[str, str | bytes] = {p.name: p.read_bytes() for p in SOURCE.iterdir() if p.is_file()}
+    alone = build(write_tree(tmp_path / "alone", files), tmp_path / "o1", timestamp=1_700_000_000)
+    files["zz_anki_export.txt"] = _tsv_copy_of(seed)
+    both = build(write_tree(tmp_path / "both", files), tmp_path / "o2", timestamp=1_700_000_000)
+    copy_report = next(f for f in both.files if f.path == "zz_anki_export.txt")
+    assert copy_report.format == "anki-text" and copy_report.cards > 10
+    assert len(both.cards) == len(alone.cards)
+    merged_from_copy = {r.file for c in both.cards for r in c.also_from}
+    assert "zz_anki_export.txt" in merged_from_copy
+    assert not [c for c in both.cards if c.source.file == "zz_anki_export.txt"]
