@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from genanki_build.build import build, parse_file, read_sources
 from genanki_build.cache import CACHE_DIR, ParseCache, parse_all
@@ -154,3 +159,35 @@ def test_parse_all__reports_progress_per_file(tmp_path: Path) -> None:
         sources.files, sources.config, default_registry(), progress=lambda *a: calls.append(a), pool=False
     )
     assert calls == [("parse", 0, 3), ("parse", 1, 3), ("parse", 2, 3), ("parse", 3, 3)]
+
+
+def test_parse_cache__changed_parsing_code_invalidates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src, out = _tree(tmp_path), tmp_path / "out"
+    _parse(src, out)
+    monkeypatch.setattr("genanki_build.cache.code_fingerprint", lambda: "another version of the parsers")
+    cache, _ = _parse(src, out)
+    assert (cache.hits, cache.misses) == (0, 3)
+
+
+def test_parse_cache__key_is_the_same_in_every_process() -> None:
+    """The key once hashed repr(config), whose set order changes with each process's string hashing:
+    every build missed the cache as soon as deck.toml listed [typos] keep words."""
+    script = (
+        "from genanki_build.cache import _config_key\n"
+        "from genanki_build.config import parse_config\n"
+        'c = parse_config(\'[typos]\\nkeep = ["alpha", "beta", "gamma", "delta", "epsilon"]\\n\')\n'
+        "print(_config_key(c, ['x']))\n"
+    )
+    keys = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(keys) == 1
