@@ -284,7 +284,7 @@ class _Checker:
                 return Verdict(
                     "fix",
                     near[0],
-                    f"edit distance 2, the only close word in this collection (used {self.uses(near[0])}×)",
+                    f"edit distance 2, the only close word in this collection, used {self.uses(near[0])}×",
                     domain=True,
                 )
             if near:
@@ -311,7 +311,7 @@ class _Checker:
                 listed = ", ".join(sorted(candidates)[:6])
                 return Verdict("suspect", reason=f"{distance}, several candidates: {listed}")
             target = next(iter(used))
-            reason = f"{distance}, the only candidate this collection uses ({self.uses(target)}×)"
+            reason = f"{distance}, the only candidate this collection uses, {self.uses(target)}×"
             return Verdict("fix", target, reason, domain=True)
         target = next(iter(candidates))
         domain = target in self.domain
