@@ -308,21 +308,19 @@ def test_sanitize_html__active_content_never_survives(html: str) -> None:
     assert "data:" not in cleaned and "style=" not in cleaned
 
 
-def _cloze_build(tmp_path: Path, cards: list[Card]) -> BuildResult:
+def _cloze_build(tmp_path: Path, cards: list[Card], monkeypatch: pytest.MonkeyPatch) -> BuildResult:
     def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
         return ParseResult(tuple(cards))
 
     registry = Registry([Format("given", "test", lambda text: 1.0, parse)])
+    monkeypatch.setattr(build_module, "default_registry", lambda: registry)
     src = write_tree(tmp_path / "src", {"c.txt": "placeholder\n"}, DECK)
-    original = build_module.default_registry
-    build_module.default_registry = lambda: registry  # type: ignore[assignment]
-    try:
-        return build(src, tmp_path / "out", timestamp=1_700_000_000, skip=("cloze",))
-    finally:
-        build_module.default_registry = original  # type: ignore[assignment]
+    return build(src, tmp_path / "out", timestamp=1_700_000_000, skip=("cloze",))
 
 
-def test_build__unbalanced_cloze_still_imports_and_checks(tmp_path: Path) -> None:
+def test_build__unbalanced_cloze_still_imports_and_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ref = SourceRef("c.txt", 1, 1)
     cards = [
         Card("The {{c1::open deletion never closes", "", ref, "given", NoteType.CLOZE),
@@ -334,7 +332,7 @@ def test_build__unbalanced_cloze_still_imports_and_checks(tmp_path: Path) -> Non
             NoteType.CLOZE,
         ),
     ]
-    result = _cloze_build(tmp_path, cards)
+    result = _cloze_build(tmp_path, cards, monkeypatch)
     (kept,) = result.cards
     assert kept.front == "Kept {{c1::whole}} but &#123;&#123;c2::this one is open"
     assert [c.source.first for c in result.excluded] == [1]
@@ -343,7 +341,9 @@ def test_build__unbalanced_cloze_still_imports_and_checks(tmp_path: Path) -> Non
     assert check.problems == () and check.notes == 1 and check.cards == 1
 
 
-def test_build__cloze_inside_an_html_attribute_is_neutralised(tmp_path: Path, collection: Any) -> None:
+def test_build__cloze_inside_an_html_attribute_is_neutralised(
+    tmp_path: Path, collection: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     card = Card(
         '<a title="{{c1::hidden}}" href="https://example.org">site</a> is {{c2::visible}}',
         "",
@@ -352,7 +352,7 @@ def test_build__cloze_inside_an_html_attribute_is_neutralised(tmp_path: Path, co
         NoteType.CLOZE,
         Markup.HTML,
     )
-    result = _cloze_build(tmp_path, [card])
+    result = _cloze_build(tmp_path, [card], monkeypatch)
     (built,) = result.cards
     assert 'title="&#123;&#123;c1::hidden&#125;&#125;"' in built.front
     assert "{{c2::visible}}" in built.front
