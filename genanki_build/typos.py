@@ -13,8 +13,9 @@ It is left alone when it is
   centred, behaviours, organisation, analyse, catalogue, travelled, defence…);
 - used at least :data:`MIN_USES` times across the collection: a term the course uses is not a typo;
 - listed in ``deck.toml``'s ``[typos] keep``;
-- written in a card that is mostly not English (of at least three checked words, fewer than half
-  known), or in the answer of a card the ``incomplete`` stage flagged (a "see picture" phrase).
+- written in a card that is mostly not English (of at least three checked words, more than half
+  are like no English word), or in the answer of a card the ``incomplete`` stage flagged (a "see
+  picture" phrase).
 
 It is corrected only when the correction is unambiguous:
 
@@ -112,7 +113,8 @@ _VARIANTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 _CHUNK = re.compile(r"\S+")
 _PART = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _NOT_A_WORD = re.compile(r"[\d&@_`/\\=<>#|~^*+$%]|://")
-_EDGE = "\"'“”‘’«»()[]{}.,;:!?…"
+#: Punctuation and Markdown emphasis around a word, stripped before it is checked.
+_EDGE = "\"'“”‘’«»()[]{}.,;:!?…*_~"
 _SENTENCE_END = re.compile(r"(?:[.!?:;→⇒➔]|\n)[\s\"'“‘(\[]*$")
 _LINE_START = re.compile(r"(?:^|\n)[ \t]*(?:[-*•·▪◦]|\d{1,3}[.)]|[a-z][.)])?[ \t]*[\"'“‘(\[]*$")
 _WORD = re.compile(r"[a-z]+")
@@ -358,10 +360,10 @@ def _words(prose: str) -> Iterable[tuple[int, str, bool]]:
     for chunk in _CHUNK.finditer(prose):
         start = chunk.start()
         raw = chunk.group(0)
-        if _NOT_A_WORD.search(raw):
-            continue
         core = raw.strip(_EDGE)
-        offset = start + raw.index(core) if core else start
+        if not core or _NOT_A_WORD.search(core):
+            continue
+        offset = start + raw.index(core)
         parts = list(_PART.finditer(core))
         if not parts or "".join(p.group(0) for p in parts) != core.replace("-", "").replace("–", ""):
             continue
@@ -391,7 +393,8 @@ def _vocabulary(cards: Iterable[Card]) -> Counter[str]:
 _Plan = list[tuple[int, str, bool, Verdict, bool]]
 """Per word: offset, word, inside a hyphenated compound, verdict, may be corrected like a common word."""
 
-#: A card with at least this many checked words, fewer than half of them known, is not English.
+#: A card with at least this many checked words, more than half of them suspects (like no English
+#: word), is not English.
 _FOREIGN_MIN_WORDS = 3
 
 
@@ -421,7 +424,7 @@ def _plan(text: str, markup: Markup, checker: _Checker) -> tuple[_Plan, int, int
         name_like = word[0].isupper() and not word.isupper() and not _sentence_start(text, offset)
         verdict = checker.verdict(lower)
         checked += 1
-        known += verdict.kind == "ok"
+        known += verdict.kind != "suspect"  # a word one sure edit from English is English too
         plan.append((offset, word, compound, verdict, not name_like))
     return plan, checked, known, False
 

@@ -166,6 +166,12 @@ def test_fix_typos__markdown_code_untouched() -> None:
     assert out.front == "A framework: `framwork`\n```\nframwork\n```"
 
 
+def test_fix_typos__markdown_emphasis_is_not_part_of_the_word() -> None:
+    card = _card("A **framwork** and _someting_ else", markup=Markup.MARKDOWN)
+    (out,) = fix_typos((card,), Context()).cards
+    assert out.front == "A **framework** and _something_ else"
+
+
 def test_fix_typos__word_the_collection_uses_often_is_not_a_typo() -> None:
     result = _run("omnichanel relationships", "omnichanel retail", "omnichanel service")
     assert result.cards[0].front == "omnichanel relationships"
