@@ -52,7 +52,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from genanki_build.clean import protected_spans
-from genanki_build.model import Card, Finding, Markup
+from genanki_build.model import Card, Finding, Markup, SourceRef
 from genanki_build.stage import Context, StageResult
 
 STAGE = "typos"
@@ -69,6 +69,15 @@ RATIO = 5
 MIN_FREQUENCY = 200
 #: Distance-2 corrections need at least this many letters.
 MIN_LENGTH_DISTANCE_2 = 6
+#: Words this common (pyspellchecker frequency), of at least :data:`MIN_LENGTH` letters each, make a
+#: known compound when written as one word (line + wise).
+COMPOUND_PART_FREQUENCY = 10_000
+#: The collection's vocabulary settles a choice between candidates only for words this long.
+MIN_LENGTH_TO_SETTLE = 6
+#: A file is spell-checked only when at least this share of its words (of :data:`MIN_LENGTH` letters
+#: or more) are known to the English dictionary, once it has :data:`LANGUAGE_SAMPLE` of them.
+MIN_ENGLISH_SHARE = 0.7
+LANGUAGE_SAMPLE = 20
 #: Linking words that may be glued to a neighbour inside a hyphenated compound.
 LINKING = frozenset({"of", "in", "to", "on", "at", "by", "the", "and", "for", "or", "up", "off"})
 #: Endings of inflected and derived words. Two words with the same stem are never a correction of
@@ -156,7 +165,7 @@ def _edits1(word: str) -> set[str]:
     deletes = {a + b[1:] for a, b in splits if b}
     swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
     changes = {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
-    inserts = {a + c + b for a, b in splits for c in _LETTERS}
+    inserts = {a + c + b for a, b in splits for c in _LETTERS + "'"}  # didnt: didn't
     return (deletes | swaps | changes | inserts) - {word}
 
 
@@ -178,12 +187,58 @@ def _known_to_dictionary(word: str) -> bool:
         return True
     if any(_common(stem) for stem in _stems(word) - {word}):
         return True
-    return any(
+    if any(
         word.startswith(prefix)
         and len(word) - len(prefix) >= MIN_LENGTH
         and any(_common(stem) for stem in _stems(word[len(prefix) :]))
         for prefix in PREFIXES
+    ):
+        return True
+    # Two everyday words written as one (linewise, facebased): a term, not a slip. A letter doubled at
+    # the seam (relations|ship) is a slip, not a compound.
+    return any(
+        word[i - 1] != word[i]
+        and words.get(word[:i], 0) >= COMPOUND_PART_FREQUENCY
+        and words.get(word[i:], 0) >= COMPOUND_PART_FREQUENCY
+        for i in range(MIN_LENGTH, len(word) - MIN_LENGTH + 1)
     )
+
+
+_KEYS = {
+    c: (x + 0.5 * row, float(row))
+    for row, keys in enumerate(("qwertyuiop", "asdfghjkl", "zxcvbnm"))
+    for x, c in enumerate(keys)
+}
+
+
+def _near_keys(a: str, b: str) -> bool:
+    """Neighbours on a QWERTY keyboard, or two vowels (a spelling slip: benifits)."""
+    if a in "aeiouy" and b in "aeiouy":
+        return True
+    (ax, ay), (bx, by) = _KEYS.get(a, (99.0, 99.0)), _KEYS.get(b, (-99.0, -99.0))
+    return abs(ay - by) <= 1 and abs(ax - bx) <= 1
+
+
+def _rearranged(word: str, candidate: str) -> bool:
+    """True when ``candidate`` has ``word``'s letters but for one added or dropped: a distance-2 slip
+    must be letters typed out of order (Cosutomers: Customers), not letters replaced (pyruvate is no
+    private)."""
+    a, b = Counter(word), Counter(candidate)
+    return (sum((a - b).values()) + sum((b - a).values())) <= 1
+
+
+def _slip(word: str, candidate: str) -> bool:
+    """True when ``word`` reads as a slip for ``candidate``: two neighbouring letters swapped, or a
+    change that keeps the first and last letters, where a changed letter is a keyboard neighbour or
+    another vowel. A different first or last letter is more often a different word (printf/print,
+    chown/shown, undef/under) than a typo, and so is a far-fetched letter (ctrol/carol)."""
+    if len(word) == len(candidate):
+        diff = [i for i, (a, b) in enumerate(zip(word, candidate, strict=True)) if a != b]
+        if len(diff) == 2 and diff[1] == diff[0] + 1 and word[diff[0]] == candidate[diff[1]]:
+            return word[diff[1]] == candidate[diff[0]]
+        if any(not _near_keys(word[i], candidate[i]) for i in diff):
+            return False
+    return word[0] == candidate[0] and word[-1] == candidate[-1]
 
 
 def _stems(word: str) -> set[str]:
@@ -219,6 +274,8 @@ class Verdict:
     """Why, for the report."""
     domain: bool = False
     """True when the correction is a word the collection itself uses at least :data:`MIN_USES` times."""
+    distance: int = 0
+    """The edit distance of the correction, when it comes from the dictionary or the vocabulary."""
 
 
 _OK = Verdict("ok")
@@ -281,13 +338,16 @@ class _Checker:
             close = process.extract(
                 word, similar, scorer=DamerauLevenshtein.distance, score_cutoff=2, limit=None
             )
-            near = sorted(w for w, _, _ in close if not _inflection(word, w))
+            near = sorted(
+                w for w, _, _ in close if _rearranged(word, w) and _slip(word, w) and not _inflection(word, w)
+            )
             if len(near) == 1:
                 return Verdict(
                     "fix",
                     near[0],
                     f"edit distance 2, the only close word in this collection, used {self.uses(near[0])}×",
                     domain=True,
+                    distance=2,
                 )
             if near:
                 return Verdict("suspect", reason=f"several close words: {', '.join(sorted(near))}")
@@ -309,17 +369,22 @@ class _Checker:
     def _pick(self, word: str, candidates: set[str], distance: str) -> Verdict:
         if len(candidates) > 1:
             used = {c for c in candidates if c in self.domain}
-            if len(used) != 1:
+            if len(used) != 1 or len(word) < MIN_LENGTH_TO_SETTLE:
                 listed = ", ".join(sorted(candidates)[:6])
                 return Verdict("suspect", reason=f"{distance}, several candidates: {listed}")
             target = next(iter(used))
             reason = f"{distance}, the only candidate this collection uses, {self.uses(target)}×"
-            return Verdict("fix", target, reason, domain=True)
-        target = next(iter(candidates))
-        domain = target in self.domain
-        if not domain and self.words.get(target, 0) < MIN_FREQUENCY:
-            return Verdict("suspect", reason=f"{distance}, only a rare candidate: {target}")
-        return Verdict("fix", target, f"dictionary: {distance}, unique candidate", domain=domain)
+            verdict = Verdict("fix", target, reason, domain=True, distance=1)
+        else:
+            target = next(iter(candidates))
+            domain = target in self.domain
+            if not domain and self.words.get(target, 0) < MIN_FREQUENCY:
+                return Verdict("suspect", reason=f"{distance}, only a rare candidate: {target}")
+            reason = f"dictionary: {distance}, unique candidate"
+            verdict = Verdict("fix", target, reason, domain=domain, distance=1)
+        if not _slip(word, target):
+            return Verdict("suspect", reason=f"{distance}, but “{target}” is an unlikely slip")
+        return verdict
 
     def glued(self, word: str) -> str:
         """``word`` split into two common words, one a linking word (``wordof`` → ``word-of``), or ``""``."""
@@ -382,12 +447,25 @@ def _sentence_start(text: str, offset: int) -> bool:
     return bool(_SENTENCE_END.search(before) or _LINE_START.search(before))
 
 
-def _vocabulary(cards: Iterable[Card]) -> Counter[str]:
-    counts: Counter[str] = Counter()
+def _vocabularies(cards: Iterable[Card]) -> dict[str, Counter[str]]:
+    """Each source file's words and how often it uses them."""
+    counts: dict[str, Counter[str]] = {}
     for card in cards:
-        counts.update(_WORD.findall(_prose(card.front, card.markup).lower()))
-        counts.update(_WORD.findall(_prose(card.back, card.markup).lower()))
+        file = counts.setdefault(card.source.file, Counter())
+        file.update(_WORD.findall(_prose(card.front, card.markup).lower()))
+        file.update(_WORD.findall(_prose(card.back, card.markup).lower()))
     return counts
+
+
+def _english_share(counts: Counter[str]) -> tuple[float, int]:
+    """The share of a file's words (of :data:`MIN_LENGTH` letters or more) the English dictionary
+    knows, and how many words that share is taken over."""
+    total = known = 0
+    for word, n in counts.items():
+        if len(word) >= MIN_LENGTH:
+            total += n
+            known += n * _known_to_dictionary(word)
+    return (known / total if total else 1.0), total
 
 
 _Plan = list[tuple[int, str, bool, Verdict, bool]]
@@ -437,6 +515,10 @@ def _apply(
     suspects: list[tuple[str, str]] = []
     for offset, word, compound, verdict, common in plan:
         # A capitalized word is fixed only into a word this collection uses: it may be a name.
+        if verdict.kind == "fix" and word.isupper() and verdict.distance > 1:
+            # Capitals are names and constants more often than slips (SIGINT is no SIGMET).
+            suspects.append((word, f"maybe {verdict.target}: {verdict.reason}"))
+            continue
         if verdict.kind == "fix" and (verdict.domain or (common and not word[0].isupper())):
             edits.append((offset, word, _match_case(word, verdict.target), verdict.reason))
             continue
@@ -515,7 +597,22 @@ def fix_typos(cards: tuple[Card, ...], context: Context) -> StageResult:
     # A settled card stays settled when the vocabulary is recounted: a word that is fine stays fine
     # (a word the collection uses is never corrected away), unless it is a confusable.
     settled = [False] * len(cards)
-    vocabulary = _vocabulary(cards)
+    # A file in another language is not spell-checked, and its words are not the course's English.
+    vocabulary: Counter[str] = Counter()
+    notes: list[Finding] = []
+    for file, counts in _vocabularies(cards).items():
+        share, sample = _english_share(counts)
+        if sample >= LANGUAGE_SAMPLE and share < MIN_ENGLISH_SHARE:
+            message = (
+                f"{file}: not spell-checked: only {share:.0%} of its words are English ones the "
+                f"dictionary knows (at least {MIN_ENGLISH_SHARE:.0%} needed)"
+            )
+            notes.append(Finding(STAGE, "info", message, SourceRef(file, 0, 0)))
+        else:
+            vocabulary.update(counts)
+    if notes:
+        foreign = {note.where.file for note in notes if note.where}
+        settled = [card.source.file in foreign for card in cards]
     fine: set[str] = set()
     for _ in range(_MAX_PASSES):
         checker = _Checker(vocabulary, config.typo_fix, config.typo_keep)
@@ -541,7 +638,7 @@ def fix_typos(cards: tuple[Card, ...], context: Context) -> StageResult:
         vocabulary = after
         fine = checker.ok - set(confusables())
     out: list[Card] = []
-    findings: list[Finding] = []
+    findings: list[Finding] = notes
     for card, card_fixes, card_suspects in zip(current, fixes, suspects, strict=True):
         new = [f for f in (*card_fixes, *card_suspects) if f not in card.findings]
         if new:
