@@ -9,13 +9,16 @@ It is left alone when it is
 - capitalized in mid-sentence (a name: ``Harmeling``, ``Sobeys``), unless the correction is a word
   this collection itself uses at least :data:`MIN_USES` times;
 - in a URL, an e-mail address, a code span or an HTML tag;
-- known to the dictionary, or a British/Canadian spelling of a known word (:func:`american`: colour,
-  centred, behaviours, organisation, analyse, catalogue, travelled, defence…);
+- known to the dictionary, a British/Canadian spelling of a known word (:func:`american`: colour,
+  centred, behaviours, organisation, analyse, catalogue, travelled, defence…), a known word with a
+  common prefix or ending (:data:`PREFIXES`, :data:`SUFFIXES`: influencers, selftransformation), or
+  two everyday words written as one (linewise);
 - used at least :data:`MIN_USES` times across the collection: a term the course uses is not a typo;
 - listed in ``deck.toml``'s ``[typos] keep``;
-- written in a card that is mostly not English (of at least three checked words, more than half
-  are like no English word), or in the answer of a card the ``incomplete`` stage flagged (a "see
-  picture" phrase).
+- in a source file that is not English (under :data:`MIN_ENGLISH_SHARE` of its words known; the
+  report says so), in a card that is mostly not English (of at least three checked words, more than
+  half are like no English word), or in the answer of a card the ``incomplete`` stage flagged (a
+  "see picture" phrase).
 
 It is corrected only when the correction is unambiguous:
 
@@ -24,10 +27,14 @@ It is corrected only when the correction is unambiguous:
    corrected when the collection uses the meant word at least :data:`MIN_USES` times and
    :data:`RATIO` times as often;
 3. an unknown word with exactly one known word at Damerau–Levenshtein distance 1 (a letter added,
-   dropped, changed, or two swapped), or, when several, exactly one the collection uses; the
-   candidate must be common (:data:`MIN_FREQUENCY` in the dictionary) or used by the collection;
-4. failing that, a word of at least 6 letters with exactly one word of the collection's vocabulary at
-   distance 2 (``Cosutomers`` → ``Customers``);
+   dropped, changed, or two swapped), or, when several and the word has at least
+   :data:`MIN_LENGTH_TO_SETTLE` letters, exactly one the collection uses; the candidate must be common
+   (:data:`MIN_FREQUENCY` in the dictionary) or used by the collection, and a plausible slip
+   (:func:`_slip`: two neighbours swapped, or first and last letters kept and a changed letter a
+   keyboard neighbour or another vowel; so printf is no print, chown no shown, ctrol no carol);
+4. failing that, a word of at least 6 letters, not all capitals, with exactly one word of the
+   collection's vocabulary at distance 2 that holds the same letters but for one (letters typed out
+   of order: ``Cosutomers`` → ``Customers``; pyruvate is no private);
 5. a glued pair inside a hyphenated compound, where the word splits in exactly one way into two
    common words one of which is a linking word of :data:`LINKING` (``wordof-mouth`` →
    ``word-of-mouth``).
