@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import html
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -42,15 +44,19 @@ def _finding(f: Finding) -> dict[str, Any]:
 
 
 def counts(result: BuildResult) -> dict[str, Any]:
-    """Cards per deck and note type, and findings per kind."""
+    """Notes per deck, per note type and per deck and note type; findings per kind."""
     per_deck = Counter(c.deck for c in result.cards)
     per_type = Counter(c.note_type.value for c in result.cards)
+    per_deck_type: dict[str, Counter[str]] = {}
+    for card in result.cards:
+        per_deck_type.setdefault(card.deck, Counter())[card.note_type.value] += 1
     kinds = Counter(f.kind for f in result.findings)
     return {
         "notes": len(result.cards),
         "excluded": len(result.excluded),
         "per_deck": dict(sorted(per_deck.items())),
         "per_note_type": dict(sorted(per_type.items())),
+        "per_deck_note_type": {d: dict(sorted(per_deck_type[d].items())) for d in sorted(per_deck_type)},
         "findings": dict(sorted(kinds.items())),
     }
 
@@ -102,16 +108,34 @@ _FINDINGS_SLOT = "\x00findings\x00"
 
 
 _CSS = """
-body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 70em; padding: 0 1em; color: #1f2328; }
-h1 { font-size: 1.6em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #d0d7de; }
+body { font: 15px/1.5 system-ui, sans-serif; margin: 2em auto; max-width: 72em; padding: 0 1em; color: #1f2328; }
+h1 { font-size: 1.6em; margin-bottom: .2em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #d0d7de; }
+a { color: #0969da; text-decoration: none; } a:hover { text-decoration: underline; }
+.lede { color: #57606a; margin-top: 0; }
+.tiles { display: flex; flex-wrap: wrap; gap: .6em; margin: 1em 0; padding: 0; list-style: none; }
+.tiles li { border: 1px solid #d0d7de; border-radius: 6px; padding: .4em .9em; min-width: 7em; }
+.tiles b { display: block; font-size: 1.5em; } .tiles .bad { border-color: #cf222e; } .tiles .bad b { color: #cf222e; }
+nav { font-size: .95em; } nav a { margin-right: 1em; white-space: nowrap; }
 table { border-collapse: collapse; width: 100%; margin: .5em 0; }
-th, td { text-align: left; vertical-align: top; padding: .25em .6em; border-bottom: 1px solid #eaeef2; }
-th { background: #f6f8fa; } td.where { white-space: nowrap; font-family: ui-monospace, monospace; font-size: .9em; }
-del { background: #ffebe9; text-decoration: none; } ins { background: #dafbe1; text-decoration: none; }
-.num { text-align: right; } details summary { cursor: pointer; }
-@media (prefers-color-scheme: dark) { body { background: #0d1117; color: #e6edf3; } th { background: #161b22; }
-  th, td { border-color: #30363d; } del { background: #5d1f1f; } ins { background: #1f4d2b; } }
+th, td { text-align: left; vertical-align: top; padding: .3em .6em; border-bottom: 1px solid #eaeef2; }
+th { background: #f6f8fa; position: sticky; top: 0; }
+td.where { white-space: nowrap; font-family: ui-monospace, monospace; font-size: .9em; }
+td.change { font-family: ui-monospace, monospace; font-size: .9em; white-space: pre-wrap; word-break: break-word; }
+del { background: #ffebe9; color: #82071e; text-decoration: line-through; }
+ins { background: #dafbe1; color: #116329; text-decoration: none; }
+.label { color: #57606a; font-family: system-ui, sans-serif; font-size: .85em; }
+.num { text-align: right; font-variant-numeric: tabular-nums; } details summary { cursor: pointer; margin: .5em 0; }
+@media (prefers-color-scheme: dark) {
+  body { background: #0d1117; color: #e6edf3; } th { background: #161b22; } a { color: #58a6ff; }
+  th, td, .tiles li { border-color: #30363d; } del { background: #5d1f1f; color: #ffdcd7; }
+  ins { background: #1f4d2b; color: #aff5b4; } .lede, .label { color: #8d96a0; } }
 """
+
+#: Finding kinds a maintainer should look at first: their tiles are shown in red when non-zero.
+_ALARMING = frozenset({"error", "warning", "conflict"})
+#: Longer texts are shown whole (removed, then added) instead of as a word diff.
+_DIFF_LIMIT = 2000
+_WORDS = re.compile(r"\s+|[^\s]+")
 
 
 def _e(text: object) -> str:
@@ -124,24 +148,97 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def word_diff(before: str, after: str) -> str:
+    """``before`` → ``after`` as HTML: unchanged words plain, removed ones ``<del>``, added ``<ins>``."""
+    if not before:
+        return f"<ins>{_e(after)}</ins>" if after else ""
+    if not after:
+        return f"<del>{_e(before)}</del>"
+    if len(before) + len(after) > _DIFF_LIMIT:
+        return f"<del>{_e(before)}</del>\n<ins>{_e(after)}</ins>"
+    a, b = _WORDS.findall(before), _WORDS.findall(after)
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(_e("".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            out.append(f"<del>{_e(''.join(a[i1:i2]))}</del>")
+        if j2 > j1:
+            out.append(f"<ins>{_e(''.join(b[j1:j2]))}</ins>")
+    return "".join(out)
+
+
+def _change(f: Finding) -> str:
+    """The before/after cell: a word diff for a repair, both texts labelled for a merge or conflict."""
+    if f.kind == "merge" and (f.before or f.after):
+        return (
+            f"<span class=label>kept:</span>\n{_e(f.after)}\n"
+            f"<span class=label>other copies:</span>\n<del>{_e(f.before)}</del>"
+        )
+    if f.kind == "conflict":
+        return (
+            f"<span class=label>one answer:</span>\n{_e(f.before)}\n"
+            f"<span class=label>other answers:</span>\n{_e(f.after)}"
+        )
+    return word_diff(f.before, f.after)
+
+
+def _anchor(kind: str) -> str:
+    return f"k-{re.sub(r'[^a-z0-9]+', '-', kind.lower())}"
+
+
+def _summary(result: BuildResult, c: dict[str, Any]) -> list[str]:
+    kinds: dict[str, int] = c["findings"]
+    tiles = [
+        ("notes", c["notes"], "decks", False),
+        ("decks", len(c["per_deck"]), "decks", False),
+        ("left out", c["excluded"], _anchor("excluded"), False),
+        ("fixes", kinds.get("fix", 0) + kinds.get("typo", 0), _anchor("typo"), False),
+        ("cloze notes made", kinds.get("cloze", 0), _anchor("cloze"), False),
+        ("merges", kinds.get("merge", 0), _anchor("merge"), False),
+        ("conflicts", kinds.get("conflict", 0), _anchor("conflict"), True),
+        ("warnings", kinds.get("warning", 0) + kinds.get("error", 0), _anchor("warning"), True),
+        ("skipped lines", kinds.get("skipped", 0), _anchor("skipped"), False),
+    ]
+    items = "".join(
+        f"<li{' class=bad' if bad and n else ''}><a href=#{anchor}><b>{n}</b>{_e(label)}</a></li>"
+        for label, n, anchor, bad in tiles
+    )
+    links = ["<a href=#decks>Decks</a>", "<a href=#files>Files</a>"]
+    present = {f.kind for f in result.findings}
+    links += [f"<a href=#{_anchor(k)}>{_e(t)}</a>" for k, t in SECTIONS if k in present]
+    return [f"<ul class=tiles>{items}</ul>", f"<nav>{' '.join(links)}</nav>"]
+
+
 def _html_parts(result: BuildResult) -> list[str]:
     """The page's parts (a section's table is one part)."""
     c = counts(result)
+    types = sorted({t for per in c["per_deck_note_type"].values() for t in per})
+    deck_rows = [
+        [
+            f"<td>{_e(deck)}</td>"
+            + "".join(f"<td class=num>{per.get(t, 0)}</td>" for t in types)
+            + f"<td class=num>{sum(per.values())}</td>"
+        ]
+        for deck, per in c["per_deck_note_type"].items()
+    ]
+    deck_rows.append(
+        ["<td><b>all decks</b></td>"]
+        + [f"<td class=num><b>{c['per_note_type'].get(t, 0)}</b></td>" for t in types]
+        + [f"<td class=num><b>{c['notes']}</b></td>"]
+    )
     out = [
         "<!doctype html><html lang=en><meta charset=utf-8>",
+        "<meta name=viewport content='width=device-width, initial-scale=1'>",
         f"<title>{_e(result.config.name)} — build report</title><style>{_CSS}</style>",
         f"<h1>{_e(result.config.name)}: build report</h1>",
-        f"<p>{c['notes']} notes in the package, {c['excluded']} left out.</p>",
-        "<h2>Decks</h2>",
-        _table(
-            ["Deck", "Notes"],
-            [[f"<td>{_e(d)}</td>", f"<td class=num>{n}</td>"] for d, n in c["per_deck"].items()],
-        ),
-        _table(
-            ["Note type", "Notes"],
-            [[f"<td>{_e(t)}</td>", f"<td class=num>{n}</td>"] for t, n in c["per_note_type"].items()],
-        ),
-        "<h2>Files</h2>",
+        f"<p class=lede>{c['notes']} notes in {len(c['per_deck'])} decks from {len(result.files)} files; "
+        f"{c['excluded']} cards left out.</p>",
+        *_summary(result, c),
+        "<h2 id=decks>Notes per deck and note type</h2>",
+        _table(["Deck", *[f"{t} notes" for t in types], "Notes"], deck_rows),
+        "<h2 id=files>Files: format and encoding detected</h2>",
         _table(
             ["File", "Format", "Encoding", "Cards", "Lines", "Skipped", "Problem"],
             [
@@ -158,8 +255,11 @@ def _html_parts(result: BuildResult) -> list[str]:
             ],
         ),
     ]
+    by_kind: dict[str, list[Finding]] = {}
+    for f in result.findings:
+        by_kind.setdefault(f.kind, []).append(f)
     for kind, title in SECTIONS:
-        items = [f for f in result.findings if f.kind == kind]
+        items = by_kind.get(kind, [])
         if not items:
             continue
         # One string per row (not per cell): sections can hold hundreds of thousands of rows.
@@ -167,26 +267,30 @@ def _html_parts(result: BuildResult) -> list[str]:
             [
                 f"<td class=where>{_e(f.where or '')}</td>"
                 f"<td>{_e(f.message)}</td>"
-                f"<td>{'<del>' + _e(f.before) + '</del>' if f.before else ''}"
-                f"{' → <ins>' + _e(f.after) + '</ins>' if f.after else ''}</td>"
+                f"<td class=change>{_change(f)}</td>"
             ]
             for f in items
         ]
-        out.append(f"<h2>{_e(title)} ({len(items)})</h2>")
+        out.append(f"<h2 id={_anchor(kind)}>{_e(title)} ({len(items)})</h2>")
         table = _table(["Where", "What", "Change"], rows)
-        out.append(f"<details><summary>show</summary>{table}</details>" if len(items) > 50 else table)
+        out.append(
+            f"<details><summary>show all {len(items)}</summary>{table}</details>"
+            if len(items) > 50
+            else table
+        )
     known = {k for k, _ in SECTIONS}
     other = [f for f in result.findings if f.kind not in known]
     if other:
-        out.append(f"<h2>Other ({len(other)})</h2>")
+        out.append(f"<h2 id=k-other>Other ({len(other)})</h2>")
         out.append(
             _table(
-                ["Where", "Kind", "What"],
+                ["Where", "Kind", "What", "Change"],
                 [
                     [
-                        f"<td class=where>{_e(f.where or '')}</td>",
-                        f"<td>{_e(f.kind)}</td>",
-                        f"<td>{_e(f.message)}</td>",
+                        f"<td class=where>{_e(f.where or '')}</td>"
+                        f"<td>{_e(f.kind)}</td>"
+                        f"<td>{_e(f.message)}</td>"
+                        f"<td class=change>{_change(f)}</td>"
                     ]
                     for f in other
                 ],
