@@ -15,6 +15,7 @@ and printed with the shortest input that showed each.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 import traceback
@@ -60,9 +61,20 @@ def _where(exc: BaseException) -> str:
     return f"{frame.filename.split('genanki_build/')[-1]}:{frame.lineno}"
 
 
+class OutOfTime(Exception):
+    """The run's time budget is spent."""
+
+
+DEADLINE = [float("inf")]
+
+
 def check(data: bytes) -> None:
     """Decode, sniff and parse ``data`` with every format; record anything wrong."""
+    if time.monotonic() > DEADLINE[0]:
+        raise OutOfTime
     TALLY.inputs += 1
+    if TALLY.inputs % 5000 == 0:
+        print(f"  … {TALLY.inputs} inputs, {len(TALLY.failures)} problem(s)", flush=True)
     try:
         text = decode(data).text
         REGISTRY.sniff(text)
@@ -97,14 +109,18 @@ def run(n: int, seed: int) -> None:
     def fuzz(data: bytes) -> None:
         check(data)
 
-    hypothesis_seed(seed)(fuzz)()
+    with contextlib.suppress(OutOfTime):
+        hypothesis_seed(seed)(fuzz)()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="inputs to try (default 100000)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seconds", type=float, default=0, help="stop after this long (0: no limit)")
     args = parser.parse_args(argv)
+    if args.seconds:
+        DEADLINE[0] = time.monotonic() + args.seconds
     started = time.perf_counter()
     run(args.n, args.seed)
     seconds = time.perf_counter() - started
