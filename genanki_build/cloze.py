@@ -310,7 +310,12 @@ def _enumeration(question: str, answer: str, rules: ClozeRules) -> tuple[str, st
         return None
     if any("::" in item or "{{" in item or "}}" in item for item in items):
         return None
-    text = "\n".join([question.strip(), *found.intro, _render(found.pieces)])
+    # A bullet before the question itself (a list heading copied with its marker) would make the
+    # question the list's first item once rendered: the question line goes without it.
+    head = question.strip()
+    bulleted = _BULLET.match(head) if "\n" not in head else None
+    head = bulleted.group("item") if bulleted else head
+    text = "\n".join([head, *found.intro, _render(found.pieces)])
     return text, "\n".join(found.outro), f"an enumeration of {len(items)} items{found.note}"
 
 

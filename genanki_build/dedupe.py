@@ -21,11 +21,13 @@ flagged ``conflict`` and reported. Cards flagged ``excluded`` are left out of bo
 
 from __future__ import annotations
 
+import gc
 import html
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import combinations
 
@@ -241,8 +243,29 @@ def _conflicts(
     return cards, findings
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (nothing here makes cycles).
+
+    Indexing 100,000 cards keeps about a million small containers alive at once; the collector
+    would rescan them all again and again (two thirds of the stage's time at that size).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def merge_duplicates(cards: tuple[Card, ...], context: Context) -> StageResult:
     """Merge copies of the same card into the first one; flag same-question, other-answer conflicts."""
+    with _gc_paused():
+        return _merge_duplicates(cards)
+
+
+def _merge_duplicates(cards: tuple[Card, ...]) -> StageResult:
     live = [i for i, c in enumerate(cards) if "excluded" not in c.flags]
     groups, keys = _group([cards[i] for i in live])
     out: dict[int, Card] = {i: c for i, c in enumerate(cards) if "excluded" in c.flags}

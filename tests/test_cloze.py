@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from genanki_build.cloze import cloze_for, is_term, make_cloze, split_list
 from genanki_build.config import Config
 from genanki_build.model import Card, Markup, NoteType, SourceRef
 from genanki_build.stage import Context
-from tests.conftest import write_tree
+from tests.conftest import SOURCE, write_tree
 
 
 def _card(front: str, back: str, **kw: Any) -> Card:
@@ -40,6 +41,12 @@ def test_cloze__inline_lettered_list_named_by_its_count() -> None:
         "a. {{c1::Experiential response orientation}} b. {{c2::Touchpoint journey orientation}} "
         "c. {{c3::Alliance orientation}}"
     )
+
+
+def test_cloze__a_bullet_before_the_question_is_dropped() -> None:
+    """A question copied with a list marker ("- Cultural mindsets …") rendered as the list's first item."""
+    text = _text("- Cultural mindsets 3 orientations", "a. One b. Two c. Three")
+    assert text == "Cultural mindsets 3 orientations\na. {{c1::One}} b. {{c2::Two}} c. {{c3::Three}}"
 
 
 def test_cloze__lettered_lines_named_by_count_and_noun() -> None:
@@ -324,3 +331,26 @@ def test_reverse__anki_adds_a_reversed_card_to_terms_only_when_enabled(
     assert per_note["Customer experience"] == 2
     assert per_note["What is CRM?"] == 1
     assert per_note["Evolution of online CRM"] == 4
+
+
+def test_cloze__seed_enumerations_render_one_card_per_item_in_anki(tmp_path: Path, collection: Any) -> None:
+    result = build(SOURCE, tmp_path / "out", timestamp=1_700_000_000)
+    import_into(collection, tmp_path / "out" / "Marketing.apkg")
+    counts: dict[str, int] = {}
+    for nid in collection.find_notes("note:*Cloze"):
+        note = collection.get_note(nid)
+        deletions = set(re.findall(r"\{\{c(\d+)::", note["Text"]))
+        assert len(note.card_ids()) == len(deletions) > 0
+        counts[note["Text"]] = len(deletions)
+    expected = {
+        "Evolution of online CRM": 5,
+        "3 orientations": 3,
+        "4 ways of designing": 4,
+        "three main categories": 3,
+        "Which challenges are there in online CRM?": 5,
+    }
+    for cue, n in expected.items():
+        assert [v for text, v in counts.items() if cue in text] == [n], cue
+    # Definitions stay Basic.
+    assert not [t for t in counts if "What is" in t or "Definition of" in t]
+    assert len(counts) == sum(1 for c in result.cards if c.note_type is NoteType.CLOZE)
