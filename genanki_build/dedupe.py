@@ -16,7 +16,8 @@ GUID and identity. The kept note gets the union of every copy's tags and flags, 
 lists every other copy's source. A ``merge`` finding names every source.
 
 The same question with a different answer is a *conflict*, not a duplicate: both cards are kept,
-flagged ``conflict`` and reported. Cards flagged ``excluded`` are left out of both.
+flagged ``conflict`` and reported (Basic notes only: a cloze note has no question apart from its
+deletions). Cards flagged ``excluded`` are left out of both.
 """
 
 from __future__ import annotations
@@ -281,7 +282,9 @@ def _merge_duplicates(cards: tuple[Card, ...]) -> StageResult:
         else:
             note = copies[0]
         notes.append((pos, note))
-        questions[pos] = {keys[g].question for g in group}
+        # A cloze note has no question apart from its deletions: two clozes on one sentence
+        # pattern ("{{c1::A}} is {{c2::B}}") are different cards, not a conflict.
+        questions[pos] = {keys[g].question for g in group if copies[0].note_type is NoteType.BASIC}
     flagged, conflict_findings = _conflicts(notes, questions)
     out.update(flagged)
     return StageResult(tuple(out[i] for i in sorted(out)), (*findings, *conflict_findings))

@@ -226,3 +226,10 @@ def test_dedupe__seeds_plus_a_tsv_copy_of_one_give_the_same_notes(tmp_path: Path
     merged_from_copy = {r.file for c in both.cards for r in c.also_from}
     assert "zz_anki_export.txt" in merged_from_copy
     assert not [c for c in both.cards if c.source.file == "zz_anki_export.txt"]
+
+
+def test_dedupe__two_clozes_on_one_sentence_pattern_are_no_conflict() -> None:
+    a = _card("{{c1::Price}} is {{c2::value}}", "", note_type=NoteType.CLOZE)
+    b = _card("{{c1::Cost}} is {{c2::effort}}", "", "b.txt", note_type=NoteType.CLOZE)
+    result = merge_duplicates((a, b), CTX)
+    assert result.cards == (a, b) and result.findings == ()
