@@ -107,6 +107,9 @@ def test_parse__cards_are_markdown() -> None:
         ("![[diagram.png]]", "![[diagram.png]]"),
         ("![x](img/x.png){:height 10, :width 20}", "![x](img/x.png)"),
         ("[unit](../pascal%20(unit).md)", "unit"),
+        ("N/m<sup>2</sup>, H<sub>2</sub>O", "N/m², H₂O"),
+        ("one<br>two<br/>three", "one\ntwo\nthree"),
+        ("<sup>note</sup>", "<sup>note</sup>"),
     ],
 )
 def test_clean_field__links(text: str, expected: str) -> None:
@@ -221,3 +224,30 @@ def test_detect__large_outline_is_sniffed_in_linear_time() -> None:
     for fmt in default_registry():
         fmt.detect(text)
     assert time.perf_counter() - started < 3
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "`if [[ -f x ]]; then`",
+        "`fns[0](arg)`",
+        "```bash\nif [[ -f x ]]; then echo; fi\nfns[0](arg) <!-- kept --> <br>\n```",
+    ],
+)
+def test_clean_field__code_is_never_touched(code: str) -> None:
+    """Regression: wikilink and link clean-up rewrote ``[[ … ]]`` and ``a[0](b)`` inside code."""
+    cleaned = md.clean_field(f"Before [[Page]]\n{code}")
+    assert cleaned.text == f"Before Page\n{code}"
+    assert cleaned.changes == ("unwrapped 1 wikilink",)
+
+
+def test_highlights_to_cloze__not_inside_a_fence() -> None:
+    text = "Equality is ==symmetric==:\n```\nx==y==z\n```"
+    assert md.highlights_to_cloze(text) == ("Equality is {{c1::symmetric}}:\n```\nx==y==z\n```", 1)
+
+
+def test_parse__card_marker_tags_on_question_headings() -> None:
+    text = "# Biology #flashcards\n\n## What is ATP? #card #energy\n\nThe cell's energy currency.\n"
+    result = _parse(text)
+    assert [(c.front, c.tags, c.title) for c in result.cards] == [("What is ATP?", ("energy",), "Biology")]
+    assert markdown.detect(text) >= 0.8

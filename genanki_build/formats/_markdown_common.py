@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,9 +143,31 @@ _CODE_SPAN = re.compile(r"(`+)(?!`).{0,2000}?(?<!`)\1(?!`)", re.DOTALL)
 
 
 def mask_code(text: str) -> str:
-    """``text`` with the inside of every inline code span replaced by ``\\x00``, same length, so
-    patterns searched in it never match code."""
+    """``text`` with every fenced code block and inline code span replaced by ``\\x00``, same
+    length, so patterns searched in it never match code."""
+    lines = text.split("\n")
+    fenced = fence_mask(lines)
+    if any(fenced):
+        text = "\n".join("\x00" * len(ln) if inside else ln for ln, inside in zip(lines, fenced, strict=True))
     return _CODE_SPAN.sub(lambda m: "\x00" * len(m.group(0)), text)
+
+
+def _sub_outside_code(
+    pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str], text: str
+) -> tuple[str, int]:
+    """``pattern.sub(repl, text)`` for matches that touch no code; and how many it changed."""
+    masked = mask_code(text)
+    parts: list[str] = []
+    pos = count = 0
+    for match in pattern.finditer(masked):
+        if "\x00" in match.group(0):
+            continue
+        after = repl(match)
+        parts += [text[pos : match.start()], after]
+        pos = match.end()
+        count += after != match.group(0)
+    parts.append(text[pos:])
+    return "".join(parts), count
 
 
 def comments(text: str) -> list[str]:
@@ -213,33 +235,56 @@ def _count(n: int, what: str) -> str:
     return f"{n} {what}" if n == 1 else f"{n} {what}s"
 
 
+#: Digits and signs as Unicode superscripts and subscripts, for ``<sup>2</sup>`` in notes (raw
+#: HTML is never rendered).
+_SUPERSCRIPT = str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ")
+_SUBSCRIPT = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
+_SUP_SUB = re.compile(r"<(?P<tag>sup|sub)>(?P<body>[0-9+\-=()n]{1,8})</(?P=tag)>", re.IGNORECASE)
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+def _sup_sub(match: re.Match[str]) -> str:
+    table = _SUPERSCRIPT if match.group("tag").lower() == "sup" else _SUBSCRIPT
+    return match.group("body").translate(table)
+
+
+def _comment_kind(match: re.Match[str]) -> str:
+    comment = match.group(0)
+    if comment.startswith("<!--SR:"):
+        return "scheduling comment"
+    return "plugin ID comment" if re.match(r"<!--\s*ID:", comment) else "HTML comment"
+
+
 def clean_field(text: str) -> Cleaned:
     """Strip comments, Logseq image attributes and block references; turn wikilinks and links to
-    local pages into plain text. Remote links and images (Markdown ``![](…)`` and Obsidian
-    ``![[…]]`` embeds) are kept: the media stage resolves them."""
+    local pages into plain text, ``<br>`` into a line break and ``<sup>2</sup>`` into ², all
+    outside code. Remote links and images (Markdown ``![](…)`` and Obsidian ``![[…]]`` embeds)
+    are kept: the media stage resolves them."""
     changes: list[str] = []
-    found = comments(text)
-    if found:
-        sr = sum(1 for c in found if c.startswith("<!--SR:"))
-        ids = sum(1 for c in found if re.match(r"<!--\s*ID:", c))
-        other = len(found) - sr - ids
-        for n, what in ((sr, "scheduling comment"), (ids, "plugin ID comment"), (other, "HTML comment")):
-            if n:
-                changes.append(f"removed {_count(n, what)}")
-        text = strip_comments(text)
-    text, n = _IMAGE_ATTRS.subn("", text)
+    kinds: list[str] = []
+
+    def remove(match: re.Match[str]) -> str:
+        kinds.append(_comment_kind(match))
+        return ""
+
+    text, n = _sub_outside_code(_COMMENT, remove, text)
     if n:
-        changes.append(f"removed {_count(n, 'image size attribute')}")
-    text, n = _BLOCK_REF.subn("", text)
-    if n:
-        changes.append(f"removed {_count(n, 'block reference')}")
-    text, n = _WIKILINK.subn(_wikilink_text, text)
-    if n:
-        changes.append(f"unwrapped {_count(n, 'wikilink')}")
-    local = sum(1 for m in _MD_LINK.finditer(text) if not _REMOTE.match(m.group("url").strip("<>")))
-    if local:
-        text = _MD_LINK.sub(_local_link_text, text)
-        changes.append(f"replaced {_count(local, 'local link')} with its text")
+        for what in ("scheduling comment", "plugin ID comment", "HTML comment"):
+            if kinds.count(what):
+                changes.append(f"removed {_count(kinds.count(what), what)}")
+        text = "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+    steps: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str], str, str]] = [
+        (_IMAGE_ATTRS, lambda m: "", "removed", "image size attribute"),
+        (_BLOCK_REF, lambda m: "", "removed", "block reference"),
+        (_WIKILINK, _wikilink_text, "unwrapped", "wikilink"),
+        (_MD_LINK, _local_link_text, "replaced with its text:", "local link"),
+        (_BR, lambda m: "\n", "turned into a line break:", "<br> tag"),
+        (_SUP_SUB, _sup_sub, "turned into Unicode:", "<sup>/<sub> tag"),
+    ]
+    for pattern, repl, verb, noun in steps:
+        text, n = _sub_outside_code(pattern, repl, text)
+        if n:
+            changes.append(f"{verb} {_count(n, noun)}")
     return Cleaned(text, tuple(changes))
 
 

@@ -37,11 +37,27 @@ def _front_title(data: dict[str, object]) -> str:
     return ""
 
 
+#: Tags that only mark a heading as a card (Obsidian flashcard plugins' ``## Question #card``);
+#: they are dropped. Other trailing ``#tags`` on a question heading become the card's tags.
+CARD_MARKER_TAGS = frozenset({"card", "cards", "flashcard", "flashcards", "card-reverse", "card-reversed"})
+_TRAILING_TAGS = re.compile(r"(?:\s+#[\w/-]+)+\s*$")
+
+
+def _heading_tags(text: str) -> tuple[str, tuple[str, ...]]:
+    """A heading's text without its trailing ``#tags``, and those tags (card markers dropped)."""
+    match = _TRAILING_TAGS.search(text)
+    if not match or not text[: match.start()].strip():
+        return text, ()
+    tags = [t.lstrip("#") for t in match.group(0).split()]
+    kept = md.as_tags([t for t in tags if t.lower() not in CARD_MARKER_TAGS])
+    return text[: match.start()].strip(), kept
+
+
 def _headings(lines: Sequence[str], start: int, mask: Sequence[bool]) -> list[tuple[int, int, str]]:
     out = []
     for i in range(start, len(lines)):
         if not mask[i] and (found := md.heading(lines[i])):
-            out.append((i, *found))
+            out.append((i, found[0], _heading_tags(found[1])[0]))
     return out
 
 
@@ -121,7 +137,7 @@ class _Parser(md.Collector):
                 continue
             level, text = found
             if level == 1:
-                self.title = text or file_title
+                self.title = _heading_tags(text)[0] or file_title
                 context = ""
                 self.skip([i], "deck heading")
                 i += 1
@@ -135,7 +151,8 @@ class _Parser(md.Collector):
             end = ends[i]
             body = [j for j in range(i + 1, end)]
             last = max((j for j in body if self.lines[j].strip()), default=i)
-            self.add((i, last), text, md.joined(self.lines, body))
+            front, tags = _heading_tags(text)
+            self.add((i, last), front, md.joined(self.lines, body), tags=tuple(sorted({*self.tags, *tags})))
             i = end
         first_h1 = next((t for _, level, t in heads if level == 1), "")
         return self.result(file_title or first_h1)
