@@ -16,7 +16,7 @@ It is not a test: it prints figures and exits 0.
 
 Usage::
 
-    python -m benchmarks.run                 # 10,000 and 100,000 cards (about two minutes)
+    python -m benchmarks.run                 # 10,000 and 100,000 cards (several minutes)
     python -m benchmarks.run --quick         # 2,000 and 20,000 cards
     python -m benchmarks.run --n 50000       # 5,000 and 50,000 cards
 """
