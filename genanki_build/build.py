@@ -315,7 +315,12 @@ def parse_sources(
     findings: list[Finding] = list(sources.findings)
     reports: list[FileReport] = []
     parsed = parse_all(
-        sources.files, sources.config, registry, cache=cache, progress=progress, pool=False if custom else None
+        sources.files,
+        sources.config,
+        registry,
+        cache=cache,
+        progress=progress,
+        pool=False if custom else None,
     )
     for result, report in parsed:
         cards.extend(result.cards)

@@ -93,6 +93,9 @@ _INLINE_LETTER = re.compile(r"(?:(?<=\s)|^)\(?(?P<n>[a-z])[.)]\s+")
 _INLINE_NUMBER = re.compile(r"(?:(?<=\s)|^)\((?P<n>\d{1,2})\)\s*|(?:(?<=\s)|^)(?P<m>\d{1,2})[.)]\s+")
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,2})(?![\w.,]\w)")
 _BLANK = re.compile(r"_{2,}|\.{3}|…")
+# Lettered option lines ("a. …", "b) …") on the question side: a multiple-choice card, whose
+# answer picks among the options. Clozing its blank would hide the answer inside the options.
+_OPTION_LINE = re.compile(r"^\s*\(?[a-eA-E][.)]\s*\S", re.MULTILINE)
 _ITEM_TAIL = re.compile(r"[\s,;.]*(?:\b(?:and|or)\s*)?$")
 _COMMA_SPLIT = re.compile(r"\s*[,;]\s*(?:(?:and|or)\s+)?|\s+(?:and|or|&)\s+")
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
@@ -382,7 +385,7 @@ def cloze_for(card: Card, rules: ClozeRules = DEFAULT_RULES) -> tuple[str, str, 
     question, answer = card.front.strip(), card.back.strip()
     if not question or not answer or _CLOZE.search(question) or _CLOZE.search(answer):
         return None
-    if DEFINITION_CUES.search(question):
+    if DEFINITION_CUES.search(question) or len(_OPTION_LINE.findall(question)) >= 2:
         return None
     completed = _completion(question, answer, rules) if _ends_mid_sentence(question) else None
     return completed or _blank(question, answer, rules) or _enumeration(question, answer, rules)

@@ -21,7 +21,8 @@ from genanki_build.notetypes import FIELDS
 #: The formats :func:`export_cards` writes.
 FORMATS = ("csv", "tsv", "jsonl", "md")
 
-_CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::[^}]*)?\}\}", re.DOTALL)
+# Linear on unclosed openers: a deletion's text never spans "{{", "}}" or "::".
+_CLOZE = re.compile(r"\{\{c\d+::((?:[^{}:]|:(?!:)|\{(?!\{)|\}(?!\}))*)(?:::[^{}]*)?\}\}")
 
 
 def card_record(card: Card) -> dict[str, object]:

@@ -142,6 +142,13 @@ def test_cloze__underscore_blank_is_filled() -> None:
     assert _text("The capital of France is ___.", "Paris") == "The capital of France is {{c1::Paris}}."
 
 
+def test_cloze__multiple_choice_blank_stays_basic() -> None:
+    """A blank in a question that lists its options was clozed with the chosen option's text,
+    which then also stood among the visible options."""
+    question = "Alfalfa can yield up to ____ tons/acre.\na. 2\nb. 4\nc. 6"
+    assert _text(question, "c. 6") is None
+
+
 def test_cloze__ellipsis_blank_mid_sentence_drops_the_answers_full_stop() -> None:
     assert _text("Loyalty … profitability", "drives.") == "Loyalty {{c1::drives}} profitability"
 

@@ -31,7 +31,7 @@ ADVICE = (
     "To study it, write cards from it in a Markdown file (.md) beside it: a '## Question' heading "
     "with the answer below it, or a sentence with the fact to recall marked as a cloze, e.g. "
     "'Engaged customers are {{c1::more loyal}}.' or 'Engaged customers are ==more loyal==.' "
-    "(see \"Markdown cards\" in the README)"
+    '(see "Markdown cards" in the README)'
 )
 
 
