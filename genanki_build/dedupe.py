@@ -124,6 +124,23 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+def conflict_key(card: Card) -> str:
+    """The question as conflict detection compares it: stricter than duplicate matching.
+
+    Two cards only conflict when their questions are the same words in the same order, single
+    letters included ("git checkout -b x" is not "git checkout x"). A question of one or two words
+    is compared as written, case and symbols kept, because there the symbols are the question
+    (":w file" and ":e file", "BEGIN" and "begin", "ctrl+R" and "ctrl+z").
+    """
+    text = _plain(card.front, card.markup)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    words = _TOKEN.findall(text.casefold().replace("_", " "))
+    if len(words) <= 2:
+        return " ".join(text.split())
+    return " ".join(words)
+
+
 def _near(a: str, b: str) -> bool:
     """True when ``a`` and ``b`` differ by no more edits than typos explain."""
     if a == b:
@@ -270,7 +287,7 @@ def merge_duplicates(cards: tuple[Card, ...], context: Context) -> StageResult:
 
 def _merge_duplicates(cards: tuple[Card, ...]) -> StageResult:
     live = [i for i, c in enumerate(cards) if "excluded" not in c.flags]
-    groups, keys = _group([cards[i] for i in live])
+    groups, _ = _group([cards[i] for i in live])
     out: dict[int, Card] = {i: c for i, c in enumerate(cards) if "excluded" in c.flags}
     findings: list[Finding] = []
     notes: list[tuple[int, Card]] = []
@@ -286,7 +303,9 @@ def _merge_duplicates(cards: tuple[Card, ...]) -> StageResult:
         notes.append((pos, note))
         # A cloze note has no question apart from its deletions: two clozes on one sentence
         # pattern ("{{c1::A}} is {{c2::B}}") are different cards, not a conflict.
-        questions[pos] = {keys[g].question for g in group if copies[0].note_type is NoteType.BASIC}
+        questions[pos] = (
+            {conflict_key(cards[live[g]]) for g in group} if copies[0].note_type is NoteType.BASIC else set()
+        )
     flagged, conflict_findings = _conflicts(notes, questions)
     out.update(flagged)
     return StageResult(tuple(out[i] for i in sorted(out)), (*findings, *conflict_findings))

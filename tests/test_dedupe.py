@@ -230,3 +230,26 @@ def test_dedupe__two_clozes_on_one_sentence_pattern_are_no_conflict() -> None:
     b = _card("{{c1::Cost}} is {{c2::effort}}", "", "b.txt", note_type=NoteType.CLOZE)
     result = merge_duplicates((a, b), CTX)
     assert result.cards == (a, b) and result.findings == ()
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (":w file", ":e file"),
+        ("BEGIN", "begin"),
+        ("ctrl+R", "ctrl+z"),
+        ("git checkout -b (branch)", "git checkout (branch)"),
+    ],
+)
+def test_dedupe__short_or_symbol_questions_that_differ_are_no_conflict(first: str, second: str) -> None:
+    """Command cards (":w file" / ":e file") were reported as one question with two answers,
+    because matching dropped single letters, symbols and case."""
+    result = merge_duplicates((_card(first, "one thing", line=1), _card(second, "another", line=5)), CTX)
+    assert len(result.cards) == 2
+    assert not [f for f in result.findings if f.kind == "conflict"]
+
+
+def test_dedupe__recased_sentence_question_with_other_answer_still_conflicts() -> None:
+    cards = (_card("What is CRM?", "A process.", line=1), _card("what is crm", "A strategy.", line=5))
+    result = merge_duplicates(cards, CTX)
+    assert [f.kind for f in result.findings] == ["conflict"]
