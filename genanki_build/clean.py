@@ -256,6 +256,17 @@ def _glued_labels(text: str, markup: Markup) -> tuple[str, str]:
     return new, "list label glued to the word before it split off" if new != text else ""
 
 
+_LONE_ITEM = re.compile(r"\A-[ \t]+(?=\S)")
+
+
+def _lone_bullet(text: str, markup: Markup) -> tuple[str, str]:
+    # A one-line field that starts with "- " is a topic label, not a one-item list; rendered as a
+    # list it would show a stray bullet on the card.
+    if markup is not Markup.TEXT or "\n" in text.strip() or not _LONE_ITEM.match(text.strip()):
+        return text, ""
+    return _LONE_ITEM.sub("", text.strip()), "bullet before a one-line field dropped (a label, not a list)"
+
+
 _WHITESPACE_WORK = re.compile(r"[ \t]{2,}|[ \t]$|\n[ \t]|\n\s*\n\s*\n|^\s|\s\Z", re.MULTILINE)
 
 
@@ -281,6 +292,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("arrows", _arrows),
     ("bullets", _bullets),
     ("list-labels", _glued_labels),
+    ("lone-bullet", _lone_bullet),
     ("whitespace", _whitespace),
 )
 

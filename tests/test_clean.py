@@ -235,3 +235,15 @@ def test_clean_cards__stage_idempotent(front: str, back: str) -> None:
     twice = clean_cards(once.cards, Context())
     assert twice.cards == once.cards
     assert twice.findings == ()
+
+
+def test_clean_text__bullet_before_a_one_line_field_is_dropped() -> None:
+    """Quizlet topic labels ("- Cultural mindsets") rendered as a one-item list on the front."""
+    text, changes = clean_text("- Cultural mindsets toward CE’s")
+    assert text == "Cultural mindsets toward CE’s"
+    assert [why for why, _, _ in changes] == ["bullet before a one-line field dropped (a label, not a list)"]
+
+
+def test_clean_text__bullets_of_a_real_list_stay() -> None:
+    assert clean_text("- one\n- two")[0] == "- one\n- two"
+    assert clean_text("- one", Markup.MARKDOWN)[0] == "- one"
