@@ -67,3 +67,12 @@ def test_cli__check_missing_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["check", str(tmp_path / "x.apkg")])
     assert result.exit_code == 1
     assert "no such file" in result.output
+
+
+def test_readme__pipeline_diagram_lists_every_stage_in_order() -> None:
+    from genanki_build.pipeline import stage_names
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    diagram = readme[readme.index("## How it works") :]
+    positions = [diagram.index(f"--{name}") for name in stage_names()]
+    assert positions == sorted(positions)
