@@ -188,13 +188,30 @@ def _norm(text: str) -> str:
     return " ".join(w.lower() for w in _WORD.findall(text))
 
 
+#: Cues already read off a line's text, so :func:`detect` and :func:`parse` of one file (and
+#: lines repeated across files) read them once. Cleared when it reaches :data:`_SEEN_MAX` entries.
+_SEEN: dict[str, dict[str, object]] = {}
+_SEEN_MAX = 1 << 16
+
+
 class _Line:
     """One content line and the cues read off it."""
 
     def __init__(self, number: int, raw: str) -> None:
+        text = raw.strip()
+        seen = _SEEN.get(text)
+        if seen is not None:
+            self.__dict__.update(seen)
+            self.number = number
+            return
+        self._read(text)
         self.number = number
-        self.text = raw.strip()
-        text = self.text
+        if len(_SEEN) >= _SEEN_MAX:
+            _SEEN.clear()
+        _SEEN[text] = dict(self.__dict__)
+
+    def _read(self, text: str) -> None:
+        self.text = text
         bullet = _BULLET.match(text)
         self.bullet = bullet.group(1) if bullet else ""
         lettered = _LETTERED.match(text)
@@ -416,12 +433,40 @@ class _Cut:
     end: int
 
 
+def _answers(lines: list[_Line], mid: int, w: Weights) -> list[tuple[int, float, float, float]]:
+    """For a question ending at line ``mid - 1``, each answer span ``[mid, end)`` with its score,
+    the ``only_term`` penalty (or 0.0) and the cost of ending the card there. None of it depends
+    on where the question starts, so :func:`segment` works it out once per ``mid``."""
+    n = len(lines)
+    q_line = lines[mid - 1]
+    out: list[tuple[int, float, float, float]] = []
+    a_score = 0.0
+    term_line = False
+    markers: set[str] = set()
+    for end in range(mid + 1, min(mid + MAX_ANSWER_LINES, n) + 1):
+        line = lines[end - 1]
+        only = 0.0
+        if end == mid + 1:
+            a_score += _answer_first(q_line, line, w)
+            term_line = line.repeats(q_line.term)
+            if term_line and len(line.words) <= 8 and ":" not in line.text:
+                only = w.only_term
+        else:
+            after_term = term_line and end == mid + 2
+            a_score += _answer_next(lines[end - 2], line, markers, after_term, w)
+        if line.bullet:
+            markers.add(line.bullet)
+        out.append((end, a_score, only, _card_end(line, lines[end] if end < n else None, markers, w)))
+    return out
+
+
 def segment(lines: list[_Line], w: Weights = WEIGHTS) -> list[_Cut]:
     """The best-scoring cover of ``lines`` by (question span, answer span) cards."""
     n = len(lines)
     best = [-math.inf] * (n + 1)
-    back: list[_Cut | None] = [None] * (n + 1)
+    back: list[tuple[int, int] | None] = [None] * (n + 1)
     best[0] = 0.0
+    answers: list[list[tuple[int, float, float, float]] | None] = [None] * (n + 1)
     for i in range(n):
         if best[i] == -math.inf:
             continue
@@ -434,34 +479,23 @@ def segment(lines: list[_Line], w: Weights = WEIGHTS) -> list[_Cut]:
                 q_score += _question_next(lines[mid - 2], q_line, w)
             # The question mark counts where the question ends: on the span's last line.
             q_total = best[i] + q_score + (w.question_mark if q_line.ends_q else 0.0)
-            a_score = 0.0
-            term_line = False
-            markers: set[str] = set()
-            for end in range(mid + 1, min(mid + MAX_ANSWER_LINES, n) + 1):
-                line = lines[end - 1]
-                if end == mid + 1:
-                    a_score += _answer_first(q_line, line, w)
-                    term_line = line.repeats(q_line.term)
-                else:
-                    after_term = term_line and end == mid + 2
-                    a_score += _answer_next(lines[end - 2], line, markers, after_term, w)
-                if line.bullet:
-                    markers.add(line.bullet)
-                total = q_total + a_score
-                if end == mid + 1 and term_line and len(line.words) <= 8 and ":" not in line.text:
-                    total += w.only_term
-                total += _card_end(line, lines[end] if end < n else None, markers, w)
+            spans = answers[mid]
+            if spans is None:
+                spans = answers[mid] = _answers(lines, mid, w)
+            for end, a_score, only, card_end in spans:
+                # Added in this order, so totals (and ties) come out exactly as span by span.
+                total = q_total + a_score + only + card_end
                 if total > best[end]:
                     best[end] = total
-                    back[end] = _Cut(i, mid, end)
+                    back[end] = (i, mid)
     cuts: list[_Cut] = []
     at = n
     while at > 0:
-        cut = back[at]
-        if cut is None:  # pragma: no cover - every n >= 2 has a cover
+        found = back[at]
+        if found is None:  # pragma: no cover - every n >= 2 has a cover
             raise AssertionError("no segmentation found")
-        cuts.append(cut)
-        at = cut.start
+        cuts.append(_Cut(found[0], found[1], at))
+        at = found[0]
     return cuts[::-1]
 
 
