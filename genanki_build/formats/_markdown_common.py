@@ -297,6 +297,8 @@ _HIGHLIGHT = re.compile(r"(?<!=)==(?=[^\s=])(?P<body>(?:[^=]|=(?!=))+?)(?<=[^\s=
 
 def has_cloze(text: str) -> bool:
     """True when ``text`` holds ``{{c1::…}}`` or ``==…==`` cloze markup outside code."""
+    if "{{c" not in text and "==" not in text:
+        return False  # masking code only hides markup, so there is none to find
     masked = mask_code(text)
     return bool(_ANKI_CLOZE.search(masked) or _HIGHLIGHT.search(masked))
 

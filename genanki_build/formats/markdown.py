@@ -74,7 +74,9 @@ def detect(text: str) -> float:
     question_heads = sum(1 for _, level, t in heads if level >= 2 and _QUESTIONISH.search(t))
     qa = sum(1 for ln in body_lines if _qa.is_question_line(ln))
     answers = sum(1 for ln in body_lines if _qa.is_answer_line(ln))
-    clozes = sum(1 for block in md.blocks(lines, fm.size, len(lines), mask) if _is_cloze(lines, block))
+    clozes = 0
+    if "{{c" in text or "==" in text:  # no block holds a cloze otherwise
+        clozes = sum(1 for block in md.blocks(lines, fm.size, len(lines), mask) if _is_cloze(lines, block))
     score = 0.0
     if question_heads >= 2 or (question_heads and heads[0][1] == 1):
         score = 0.8

@@ -61,6 +61,8 @@ class Separators:
 
 def _masked(line: str) -> str:
     """``line`` with code spans and Anki cloze openers hidden, so ``::`` in them is no separator."""
+    if "`" not in line and "~~~" not in line and "{{" not in line:
+        return line  # nothing to hide: no code span, no fence, no cloze
     return _CLOZE_START.sub(lambda m: "\x00" * len(m.group(0)), md.mask_code(line))
 
 
@@ -68,7 +70,11 @@ def separators(lines: Sequence[str], mask: Sequence[bool], options: ParseOptions
     """The separators in use: the plugin's defaults, any found in the text, any set in deck.toml."""
     inline = [INLINE, INLINE_REVERSED]
     custom = Counter(
-        m.group(0) for i, ln in enumerate(lines) if not mask[i] for m in _CUSTOM_INLINE.finditer(_masked(ln))
+        m.group(0)
+        for i, ln in enumerate(lines)
+        # Masking only hides characters, so a line without "::" has no custom separator.
+        if not mask[i] and "::" in ln
+        for m in _CUSTOM_INLINE.finditer(_masked(ln))
     )
     inline.extend(sep for sep, _ in custom.most_common())
     multiline = [MULTILINE, MULTILINE_REVERSED]
@@ -96,8 +102,13 @@ def _inline_lines(lines: Sequence[str], mask: Sequence[bool], seps: Separators) 
         i
         for i, ln in enumerate(lines)
         # A tab inside a line means columns (an Anki or Quizlet export), not a note; a bare
-        # "key:: value" is more likely a Logseq or Dataview property than a card.
-        if not mask[i] and "\t" not in ln.strip() and not _PROPERTY.match(ln) and pattern.search(_masked(ln))
+        # "key:: value" is more likely a Logseq or Dataview property than a card. Masking only
+        # hides characters, so a line holding no separator is settled without it.
+        if not mask[i]
+        and "\t" not in ln.strip()
+        and any(sep in ln for sep in seps.inline)
+        and not _PROPERTY.match(ln)
+        and pattern.search(_masked(ln))
     ]
 
 
