@@ -26,7 +26,7 @@ import gc
 import html
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -157,15 +157,16 @@ def _blocks(keys: list[_Key]) -> Iterable[list[int]]:
     A typo makes a new, rarest word, so a copy with typos in up to ``BLOCK_WORDS - 2`` words still
     shares with the original the pair of its rarest words the typos left alone.
     """
-    df: dict[str, int] = defaultdict(int)
+    df: Counter[str] = Counter()
     words_of = [set(k.bag.split()) for k in keys]
     for words in words_of:
-        for w in words:
-            df[w] += 1
+        df.update(words)
+    # Every word's place in (document frequency, word) order, worked out once: rarest first.
+    rank = {w: r for r, w in enumerate(sorted(df, key=lambda w: (df[w], w)))}
     blocks: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for i, words in enumerate(words_of):
         long_words = [w for w in words if len(w) >= 3] or list(words)
-        rarest = sorted(sorted(long_words, key=lambda w: (df[w], w))[:BLOCK_WORDS])
+        rarest = sorted(sorted(long_words, key=rank.__getitem__)[:BLOCK_WORDS])
         pairs: list[tuple[str, ...]] = list(combinations(rarest, 2)) or [tuple(rarest)]
         for pair in pairs:
             blocks[pair].append(i)

@@ -145,6 +145,8 @@ def _assign(pairs: Iterable[tuple[float, int, str]], matched: dict[int, str], cl
 def match(cards: Sequence[Card], ledger: Iterable[LedgerEntry]) -> tuple[dict[int, str], dict[int, float]]:
     """Old GUIDs for cards of this build, by card index; and the similarity of each fuzzy match."""
     entries = sorted(ledger, key=lambda e: (e.file, e.first, e.guid))
+    if not entries:
+        return {}, {}  # a first build: nothing to match against
     claimed = {card.guid for card in cards if card.guid_given and card.guid}
     matched: dict[int, str] = {}
     sides = {i: _card_side(card) for i, card in enumerate(cards) if not (card.guid_given and card.guid)}
