@@ -187,8 +187,8 @@ def _ftfy(text: str, markup: Markup) -> tuple[str, str]:
 
 
 def _spaces(text: str, markup: Markup) -> tuple[str, str]:
-    if markup is not Markup.TEXT:
-        return text, ""
+    if markup is not Markup.TEXT or (text.isascii() and "\t" not in text):
+        return text, ""  # in ASCII, a tab is the only odd space there is
     new = _ZERO_WIDTH.sub("", _ODD_SPACE.sub(" ", text))
     return new, "no-break, odd-width and zero-width spaces made plain" if new != text else ""
 
@@ -250,7 +250,7 @@ def _bullets(text: str, markup: Markup) -> tuple[str, str]:
 
 
 def _glued_labels(text: str, markup: Markup) -> tuple[str, str]:
-    if markup is not Markup.TEXT:
+    if markup is not Markup.TEXT or not _GLUED_LABEL.search(text):
         return text, ""
     new = _sub_outside_code(_GLUED_LABEL, r" \1.", text, markup)
     return new, "list label glued to the word before it split off" if new != text else ""

@@ -571,6 +571,8 @@ def _check_card(card: Card, checker: _Checker) -> tuple[str, str, list[Finding],
     # An incomplete card's answer is a placeholder phrase ("Se billede"), not English to correct.
     sides = (("front", card.front), ("back", "" if "incomplete" in card.flags else card.back))
     plans = [_plan(text, card.markup, checker) for _, text in sides]
+    if not plans[0][0] and not plans[1][0]:
+        return card.front, card.back, [], [], plans[0][3] and plans[1][3]  # nothing to fix or report
     checked = sum(p[1] for p in plans)
     known = sum(p[2] for p in plans)
     foreign = checked >= _FOREIGN_MIN_WORDS and known * 2 < checked
