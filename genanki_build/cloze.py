@@ -299,6 +299,9 @@ def _names_list(question: str, count: int, rules: ClozeRules) -> bool | None:
 
 
 def _enumeration(question: str, answer: str, rules: ClozeRules) -> tuple[str, str, str] | None:
+    numbers = _numbers(question)
+    if not numbers and rules.list_nouns.isdisjoint(w.lower() for w in _words(question)):
+        return None  # the question names no list (see _names_list): no need to look for one
     found = split_list(answer, rules)
     loose = found is None
     if found is None:
@@ -307,7 +310,7 @@ def _enumeration(question: str, answer: str, rules: ClozeRules) -> tuple[str, st
         return None
     items = _items(found.pieces)
     names = _names_list(question, len(items), rules)
-    if not names or (loose and not _numbers(question)):
+    if not names or (loose and not numbers):
         return None
     if any(not item.strip() or len(_words(item)) > rules.item_max_words for item in items):
         return None
