@@ -125,6 +125,8 @@ def sniff_delimiter(text: str) -> tuple[str, int, float]:
     best = (",", 0, 0.0)
     best_key = (-1.0, 0)
     for delimiter in DELIMITERS:
+        if delimiter not in text:
+            continue  # every row would be one column
         width, share, n = _column_profile(text, delimiter)
         if width < 2 or n < 1:
             continue

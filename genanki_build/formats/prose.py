@@ -45,6 +45,8 @@ def detect(text: str) -> float:
     if not lines:
         return 0.0
     paragraphs = [_is_paragraph(ln) for ln in lines]
+    if not any(paragraphs):
+        return 0.0  # no running text at all: the share below, and so the score, is 0
     chars = sum(len(ln) for ln in lines)
     share = sum(len(ln) for ln, para in zip(lines, paragraphs, strict=True) if para) / chars
     if len(lines) == 1:

@@ -220,21 +220,23 @@ class _Line:
         self.number_item = int(numbered.group(1)) if numbered else 0
         marker = bullet or lettered or numbered
         self.body = text[marker.end() :] if marker else text
-        self.words = [w.lower() for w in _WORD.findall(self.body)]
+        raw_words = _WORD.findall(self.body)
+        self.words = [w.lower() for w in raw_words]
         self.first = self.words[0] if self.words else ""
         tail = text.rstrip(_CLOSERS)
         self.ends_q = tail.endswith("?")
         self.ends_arrow = tail.endswith(_ARROWS)
         self.starts_arrow = text.startswith(_ARROWS)
-        last_word = _WORD.findall(text)[-1:] or [""]
+        # The body is the text after a marker and whitespace, so its last word is the text's.
+        last_word = raw_words[-1:] or _WORD.findall(text)[-1:] or [""]
         self.ends_open = (
             tail.endswith(_OPEN_PUNCT) or self.ends_arrow or last_word[0] in OPEN_ENDINGS
         ) and not tail.endswith("?")
         self.ends_stop = tail.endswith((".", "!")) and not tail.endswith("...")
-        letters = [c for c in self.body if c.isalpha()]
-        self.lower = bool(letters) and letters[0].islower()
+        first_letter = next((c for c in self.body if c.isalpha()), "")
+        self.lower = first_letter.islower()
         low = self.body.lower()
-        self.connective = any(
+        self.connective = low.startswith(CONNECTIVES) and any(
             low.startswith(c) and (len(low) == len(c) or low[len(c)] in " ,") for c in CONNECTIVES
         )
         self.anaphor = self.first in ANAPHORS
