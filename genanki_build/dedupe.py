@@ -161,13 +161,14 @@ def _blocks(keys: list[_Key]) -> Iterable[list[int]]:
     words_of = [set(k.bag.split()) for k in keys]
     for words in words_of:
         df.update(words)
-    # Every word's place in (document frequency, word) order, worked out once: rarest first.
+    # Every word's place in (document frequency, word) order, worked out once: rarest first. A block
+    # is named by its words' ranks, which stand for the words one for one.
     rank = {w: r for r, w in enumerate(sorted(df, key=lambda w: (df[w], w)))}
-    blocks: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    blocks: dict[tuple[int, ...], list[int]] = defaultdict(list)
     for i, words in enumerate(words_of):
-        long_words = [w for w in words if len(w) >= 3] or list(words)
-        rarest = sorted(sorted(long_words, key=rank.__getitem__)[:BLOCK_WORDS])
-        pairs: list[tuple[str, ...]] = list(combinations(rarest, 2)) or [tuple(rarest)]
+        long_words = [w for w in words if len(w) >= 3] or words
+        rarest = sorted(map(rank.__getitem__, long_words))[:BLOCK_WORDS]
+        pairs: list[tuple[int, ...]] = list(combinations(rarest, 2)) or [tuple(rarest)]
         for pair in pairs:
             blocks[pair].append(i)
     for members in blocks.values():
