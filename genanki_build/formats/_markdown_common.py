@@ -77,6 +77,9 @@ _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 def fence_mask(lines: Sequence[str]) -> list[bool]:
     """For each line, whether it belongs to a fenced code block (the fence lines included)."""
     mask = [False] * len(lines)
+    joined = "\n".join(lines)
+    if "```" not in joined and "~~~" not in joined:
+        return mask  # no fence can open
     fence = ""
     for i, line in enumerate(lines):
         if fence:

@@ -41,6 +41,8 @@ def _is_paragraph(line: str) -> bool:
 
 def detect(text: str) -> float:
     """High when consecutive paragraphs hold most of the text and nothing looks like cards."""
+    if max(map(len, text.split("\n"))) < PARAGRAPH_CHARS:
+        return 0.0  # no line is long enough to be a paragraph, so the score below is 0
     lines = [ln.strip() for _, ln in nonblank(text)]
     if not lines:
         return 0.0
