@@ -435,7 +435,45 @@ class _Cut:
     end: int
 
 
-def _answers(lines: list[_Line], mid: int, w: Weights) -> list[tuple[int, float, float, float]]:
+class _Pairs:
+    """The cues of every two neighbouring lines ``(k - 1, k)``, indexed by ``k``: :func:`_answers`
+    weighs the same pair for up to :data:`MAX_ANSWER_LINES` question ends. Each score is summed
+    in the order :func:`_answer_next` and :func:`_card_end` sum it, so totals are the same."""
+
+    def __init__(self, lines: list[_Line], w: Weights) -> None:
+        self.next_score = [0.0] * len(lines)
+        """:func:`_answer_next` before its list, parallel and after-term cues."""
+        self.end_score = [0.0] * len(lines)
+        """:func:`_card_end` before its list and parallel cues."""
+        self.in_list = [False] * len(lines)
+        """:func:`_continues_list` whatever the markers."""
+        self.opens_item = [False] * len(lines)
+        """A bullet line ending in ":" (a further list item when its marker was used before)."""
+        self.parallel = [False] * len(lines)
+        for k in range(1, len(lines)):
+            prev, line = lines[k - 1], lines[k]
+            s = w.extra_answer_line
+            if line.ends_q:
+                s += w.question_in_answer
+            if line.opens:
+                s += w.opening_in_answer
+            if _runs_on(prev, line) or line.leans_back:
+                s += w.continues
+            self.next_score[k] = s
+            e = 0.0
+            if prev.ends_open or line.starts_arrow or (line.lower and not line.letter):
+                e += w.split_sentence
+            self.end_score[k] = e
+            self.in_list[k] = _next_in_list(prev, line) or bool(
+                line.bullet and (prev.bullet == line.bullet or prev.text.endswith(":"))
+            )
+            self.opens_item[k] = bool(line.bullet) and line.text.endswith(":")
+            self.parallel[k] = _parallel(prev, line)
+
+
+def _answers(
+    lines: list[_Line], pairs: _Pairs, mid: int, w: Weights
+) -> list[tuple[int, float, float, float]]:
     """For a question ending at line ``mid - 1``, each answer span ``[mid, end)`` with its score,
     the ``only_term`` penalty (or 0.0) and the cost of ending the card there. None of it depends
     on where the question starts, so :func:`segment` works it out once per ``mid``."""
@@ -446,19 +484,33 @@ def _answers(lines: list[_Line], mid: int, w: Weights) -> list[tuple[int, float,
     term_line = False
     markers: set[str] = set()
     for end in range(mid + 1, min(mid + MAX_ANSWER_LINES, n) + 1):
-        line = lines[end - 1]
+        k = end - 1
+        line = lines[k]
         only = 0.0
         if end == mid + 1:
             a_score += _answer_first(q_line, line, w)
             term_line = line.repeats(q_line.term)
             if term_line and len(line.words) <= 8 and ":" not in line.text:
                 only = w.only_term
-        else:
-            after_term = term_line and end == mid + 2
-            a_score += _answer_next(lines[end - 2], line, markers, after_term, w)
+        else:  # _answer_next(lines[k - 1], line, markers, after_term, w)
+            s = pairs.next_score[k]
+            if pairs.in_list[k] or (pairs.opens_item[k] and line.bullet in markers):
+                s += w.list_continues
+            if pairs.parallel[k]:
+                s += w.parallel
+            if term_line and end == mid + 2:
+                s += w.after_term
+            a_score += s
         if line.bullet:
             markers.add(line.bullet)
-        out.append((end, a_score, only, _card_end(line, lines[end] if end < n else None, markers, w)))
+        card_end = 0.0
+        if end < n:  # _card_end(line, lines[end], markers, w)
+            card_end = pairs.end_score[end]
+            if pairs.in_list[end] or (pairs.opens_item[end] and lines[end].bullet in markers):
+                card_end += w.cut_list
+            if pairs.parallel[end]:
+                card_end += w.parallel_split
+        out.append((end, a_score, only, card_end))
     return out
 
 
@@ -469,6 +521,7 @@ def segment(lines: list[_Line], w: Weights = WEIGHTS) -> list[_Cut]:
     back: list[tuple[int, int] | None] = [None] * (n + 1)
     best[0] = 0.0
     answers: list[list[tuple[int, float, float, float]] | None] = [None] * (n + 1)
+    pairs = _Pairs(lines, w)
     for i in range(n):
         if best[i] == -math.inf:
             continue
@@ -483,7 +536,7 @@ def segment(lines: list[_Line], w: Weights = WEIGHTS) -> list[_Cut]:
             q_total = best[i] + q_score + (w.question_mark if q_line.ends_q else 0.0)
             spans = answers[mid]
             if spans is None:
-                spans = answers[mid] = _answers(lines, mid, w)
+                spans = answers[mid] = _answers(lines, pairs, mid, w)
             for end, a_score, only, card_end in spans:
                 # Added in this order, so totals (and ties) come out exactly as span by span.
                 total = q_total + a_score + only + card_end

@@ -1,0 +1,76 @@
+"""quizlet-page's segmentation scores each answer span from cues cached per line pair
+(:class:`_Pairs`); they must add up exactly as the plain cue functions do."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from genanki_build.formats import quizlet_page as qp
+
+# Lines that switch every pair cue on or off: bullets (one ending in ":"), lettered and numbered
+# items, questions, prompts, open endings, arrows, lower case, "key: value" shapes, connectives.
+_LINES = (
+    "- one item",
+    "- Term:",
+    "• other bullet",
+    "a) first",
+    "b) second",
+    "1. Name the parts",
+    "2. next item",
+    "What is osmosis?",
+    "Definition of osmosis",
+    "Osmosis: the flow of water across a membrane.",
+    "the end of the",
+    "-> leads on",
+    "lower case start",
+    "Side effects: nausea and headache",
+    "Dose = two tablets daily",
+    "However, it varies.",
+    "They decide how?",
+    "Short label",
+    "A full sentence ends here.",
+    "Ends with a colon:",
+)
+
+
+def _reference(lines: list[qp._Line], mid: int, w: qp.Weights) -> list[tuple[int, float, float, float]]:
+    """What :func:`qp._answers` computes, from :func:`qp._answer_next` and :func:`qp._card_end`."""
+    n = len(lines)
+    q_line = lines[mid - 1]
+    out = []
+    a_score = 0.0
+    term_line = False
+    markers: set[str] = set()
+    for end in range(mid + 1, min(mid + qp.MAX_ANSWER_LINES, n) + 1):
+        line = lines[end - 1]
+        only = 0.0
+        if end == mid + 1:
+            a_score += qp._answer_first(q_line, line, w)
+            term_line = line.repeats(q_line.term)
+            if term_line and len(line.words) <= 8 and ":" not in line.text:
+                only = w.only_term
+        else:
+            a_score += qp._answer_next(lines[end - 2], line, markers, term_line and end == mid + 2, w)
+        if line.bullet:
+            markers.add(line.bullet)
+        out.append((end, a_score, only, qp._card_end(line, lines[end] if end < n else None, markers, w)))
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_LINES), min_size=2, max_size=20))
+def test_answers__pair_cache_adds_up_as_the_cue_functions(texts: list[str]) -> None:
+    lines = [qp._Line(i + 1, t) for i, t in enumerate(texts)]
+    pairs = qp._Pairs(lines, qp.WEIGHTS)
+    for mid in range(1, len(lines)):
+        assert qp._answers(lines, pairs, mid, qp.WEIGHTS) == _reference(lines, mid, qp.WEIGHTS)
+
+
+def test_line__cached_cues_are_copied_not_shared() -> None:
+    """Regression: cues are cached per text; calibrating one file's lines (``lower``) must not
+    change a line of the same text read later."""
+    first = qp._Line(1, "lower case start")
+    first.lower = False
+    again = qp._Line(7, "  lower case start ")
+    assert again.lower is True and again.number == 7 and again.text == "lower case start"
