@@ -16,9 +16,19 @@ def numbered(text: str) -> list[tuple[int, str]]:
     return list(enumerate(text.split("\n"), start=1))
 
 
+#: The last text :func:`nonblank` split and its lines: detection asks for the same text's lines
+#: once per format, and parsing once more.
+_last: tuple[str, list[tuple[int, str]]] = ("", [])
+
+
 def nonblank(text: str) -> list[tuple[int, str]]:
-    """The non-blank physical lines of ``text`` with their 1-based numbers."""
-    return [(n, line) for n, line in numbered(text) if line.strip()]
+    """The non-blank physical lines of ``text`` with their 1-based numbers (a fresh list)."""
+    global _last
+    if _last[0] is not text:
+        # A line is blank when it is empty or all white space: what ``not line.strip()`` tests.
+        lines = [(n, line) for n, line in enumerate(text.split("\n"), start=1) if line and not line.isspace()]
+        _last = (text, lines)
+    return list(_last[1])
 
 
 def skipped(stage: str, file: str, lineno: int, line: str, reason: str) -> Finding:
