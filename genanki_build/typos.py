@@ -248,8 +248,10 @@ def _slip(word: str, candidate: str) -> bool:
     return word[0] == candidate[0] and word[-1] == candidate[-1]
 
 
-def _stems(word: str) -> set[str]:
-    """``word`` and what it may be built on: ``influencers`` → ``influence``, ``centred`` → …"""
+@lru_cache(maxsize=200_000)
+def _stems(word: str) -> frozenset[str]:
+    """``word`` and what it may be built on: ``influencers`` → ``influence``, ``centred`` → …
+    Cached: a word's stems are asked for again for every word one edit from it."""
     out = {word}
     for suffix in SUFFIXES:
         if not word.endswith(suffix) or len(word) - len(suffix) < 3:
@@ -262,7 +264,7 @@ def _stems(word: str) -> set[str]:
                 out.add(stem)  # influence-rs, perceive-d
         else:
             out.add(stem)
-    return out
+    return frozenset(out)
 
 
 def _inflection(a: str, b: str) -> bool:
@@ -337,7 +339,8 @@ class _Checker:
         if self.known(word):
             return self._confusable(word)
         edits = _edits1(word)
-        candidates = {c for c in (edits & _word_set()) | (edits & self.domain) if not _inflection(word, c)}
+        stems = _stems(word)
+        candidates = {c for c in (edits & _word_set()) | (edits & self.domain) if stems.isdisjoint(_stems(c))}
         if candidates:
             return self._pick(word, candidates, "edit distance 1")
         if len(word) >= MIN_LENGTH_DISTANCE_2:
