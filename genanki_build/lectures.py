@@ -94,7 +94,8 @@ def assign_lectures(cards: tuple[Card, ...], context: Context) -> StageResult:
     root = context.config.name.replace("::", ":")
     out = []
     # Cards of one file share their lecture: work it out once per (lecture, title, file).
-    placed: dict[tuple[str, str, str], tuple[list[str], str]] = {}
+    # The lecture, the deck and the lecture and per-file tags.
+    placed: dict[tuple[str, str, str], tuple[str, str, tuple[str, ...]]] = {}
     for card in cards:
         key = (card.lecture, card.title, card.source.file)
         known = placed.get(key)
@@ -104,20 +105,10 @@ def assign_lectures(cards: tuple[Card, ...], context: Context) -> StageResult:
             else:
                 parts = lecture_parts(_title_for(card, context), root)
             parts = parts or [clean_title(root) or "Untitled"]
-            known = placed[key] = (parts, "lecture::" + "::".join(lecture_key(p) for p in parts))
-        parts, lecture_tag = known
-        tags = {
-            *card.tags,
-            lecture_tag,
-            f"source::{card.format}",
-            *context.config.override(card.source.file).tags,
-        }
-        out.append(
-            replace(
-                card,
-                lecture="::".join(parts),
-                deck="::".join([root, *parts]),
-                tags=tuple(sorted(tags)),
-            )
-        )
+            lecture_tag = "lecture::" + "::".join(lecture_key(p) for p in parts)
+            file_tags = (lecture_tag, *context.config.override(card.source.file).tags)
+            known = placed[key] = ("::".join(parts), "::".join([root, *parts]), file_tags)
+        lecture, deck, file_tags = known
+        tags = {*card.tags, *file_tags, f"source::{card.format}"}
+        out.append(replace(card, lecture=lecture, deck=deck, tags=tuple(sorted(tags))))
     return StageResult(tuple(out))
