@@ -194,11 +194,17 @@ def word_diff(before: str, after: str) -> str:
     return "".join(out)
 
 
+_ESCAPED_MAX = 4096
+
+
 class _Escaped(dict[str, str]):
     """``escaped[text]`` is :func:`_e` of ``text``, worked out once per distinct text: for texts
-    that repeat over many rows (reasons, file names, page-noise lines)."""
+    that repeat over many rows (reasons, file names, page-noise lines). Starts over at
+    :data:`_ESCAPED_MAX` texts, so a report of many distinct lines holds no second copy of them."""
 
     def __missing__(self, text: str) -> str:
+        if len(self) >= _ESCAPED_MAX:
+            self.clear()
         done = self[text] = _e(text)
         return done
 
