@@ -7,7 +7,6 @@ sorted entries and deflate compression, so the same inputs give the same bytes.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import itertools
 import json
@@ -154,27 +153,6 @@ def write_package(
     reverse: bool = False,
 ) -> PackageInfo:
     """Write ``cards`` to ``path`` atomically: a temporary file renamed into place."""
-    # genanki makes several objects per note and no reference cycles worth collecting: with a
-    # hundred thousand notes alive the cyclic collector would rescan them all again and again.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _write_package(cards, path, collection, namespace, timestamp, notetype_mtimes, media, reverse)
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _write_package(
-    cards: Iterable[Card],
-    path: Path,
-    collection: str,
-    namespace: str,
-    timestamp: int,
-    notetype_mtimes: Mapping[str, int] | None,
-    media: Mapping[str, Path] | None,
-    reverse: bool,
-) -> PackageInfo:
     path.parent.mkdir(parents=True, exist_ok=True)
     media = media or {}
     with tempfile.TemporaryDirectory(prefix="genanki-build-") as tmp:

@@ -6,7 +6,6 @@ by name (``run(..., skip={"typos"})``), or insert one with :func:`with_stage`.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable, Sequence
 
 from genanki_build import clean, cloze, dedupe, guard, ids, incomplete, lectures, media, render, typos
@@ -72,23 +71,15 @@ def run(
         )
     current = tuple(cards)
     findings: list[Finding] = []
-    # The stages make many small containers and no reference cycles worth collecting: with a
-    # hundred thousand cards alive, the cyclic collector would rescan them again and again.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for i, (name, stage) in enumerate(stages):
-            if name in skip:
-                continue
-            if progress is not None:
-                progress(name, i, len(stages))
-            started = time.perf_counter()
-            result = stage(current, context)
-            if timings is not None:
-                timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
-            current = result.cards
-            findings.extend(result.findings)
-    finally:
-        if was_enabled:
-            gc.enable()
+    for i, (name, stage) in enumerate(stages):
+        if name in skip:
+            continue
+        if progress is not None:
+            progress(name, i, len(stages))
+        started = time.perf_counter()
+        result = stage(current, context)
+        if timings is not None:
+            timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
+        current = result.cards
+        findings.extend(result.findings)
     return StageResult(current, tuple(findings))
