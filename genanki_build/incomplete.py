@@ -1,14 +1,14 @@
 """The incomplete stage: find cards whose answer only points at a picture the export lost.
 
 Quizlet and Brainscape keep a card's image out of a copied page, so students' answers like
-"Se billede" ("see picture") or "See model" arrive without the picture. Such a card teaches nothing.
+a Danish "se billede" ("see picture") or an English "see model" arrive without the picture. Such a card teaches nothing.
 
 A Basic card is *incomplete* when its whole answer, compared case-insensitively, ignoring surrounding
 spaces, quotes, brackets and trailing punctuation, is
 
 - a placeholder phrase: a verb of :data:`SEE` followed by an optional article of :data:`ARTICLES`, a
   noun of :data:`PICTURE`, and optionally "of/af/von/de/van … <noun>" and "above/ovenfor/oben …"
-  (so "Se billede af model", "see the image above", "siehe Abbildung", "voir l'image",
+  (so Danish "se billede af model", "see the image above", "siehe Abbildung", "voir l'image",
   "zie afbeelding" all count), or one of :data:`PHRASES`, or one of ``deck.toml``'s
   ``[parse] placeholders``.
 
@@ -121,7 +121,7 @@ def _plain(text: str) -> str:
 
 
 def is_placeholder(answer: str, extra: Iterable[str] = ()) -> bool:
-    """True when ``answer`` as a whole only points at a picture ("Se billede", "See image.")."""
+    """True when ``answer`` as a whole only points at a picture ("see image.", "siehe Bild")."""
     plain = _plain(answer)
     text = _normalize(plain)
     if not text:

@@ -571,7 +571,7 @@ _MAX_PASSES = 3
 
 
 def _check_card(card: Card, checker: _Checker) -> tuple[str, str, list[Finding], list[Finding], bool]:
-    # An incomplete card's answer is a placeholder phrase ("Se billede"), not English to correct.
+    # An incomplete card's answer is a placeholder phrase (often not English), not text to correct.
     sides = (("front", card.front), ("back", "" if "incomplete" in card.flags else card.back))
     plans = [_plan(text, card.markup, checker) for _, text in sides]
     if not plans[0][0] and not plans[1][0]:

@@ -7,7 +7,7 @@ Structure: an optional title line (``… Flashcards``), then one block per card:
     <question lines>
     A
     <answer lines>
-    How well did you know this?   <- the rating widget (optional): 1, Not at all, 2…5, Perfectly
+    <rating prompt>               <- the rating widget (optional): its prompt, 1, "not at all", 2…5, "perfectly"
 
 A block opens at a line holding only ``Q`` and runs to the next such line; its question ends at a
 line holding only ``A`` (a block without one is reported, not guessed at). A line holding only a
