@@ -16,7 +16,7 @@ Example::
 
     [typos]
     fix = { "teh" = "the" }     # corrections to always make
-    keep = ["Kuehnl"]           # words never to correct
+    keep = ["Nguyen"]           # words never to correct
 
     [files."some-export.txt"]   # per-file overrides, by path relative to source/
     format = "quizlet-page"

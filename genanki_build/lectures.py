@@ -3,14 +3,14 @@
 Where the lecture comes from, first that applies:
 
 1. the file's ``lecture = "…"`` in ``deck.toml`` (a maintainer's explicit choice wins);
-2. the export's own title ("L8: Customer Engagement Flashcards", "1.4 Managing …", or an Anki
-   export's deck column, "Marketing::L4 …");
+2. the export's own title ("L3: Cell Biology Flashcards", "2.1 Pricing …", or an Anki
+   export's deck column, "Biology::L4 …");
 3. the file name (``week3_pricing.txt`` → "week3 pricing");
 4. the collection's name from ``deck.toml``.
 
-The title is cleaned ("L8: Customer Engagement Flashcards" → "L8 Customer Engagement",
-"1.7Homburg, …" → "1.7 Homburg, …") and gives the subdeck (``Root::L8 Customer Engagement``) and a
-sortable hierarchical tag (``lecture::L08``, ``lecture::01.07``). A title with ``::`` keeps its
+The title is cleaned ("L3: Cell Biology Flashcards" → "L3 Cell Biology",
+"2.3Smith, …" → "2.3 Smith, …") and gives the subdeck (``Root::L3 Cell Biology``) and a
+sortable hierarchical tag (``lecture::L03``, ``lecture::02.03``). A title with ``::`` keeps its
 hierarchy: a first part naming the collection itself is dropped, every other part is cleaned and
 becomes a level of subdeck and tag. The input format becomes a tag too (``source::quizlet-page``),
 and the file's ``tags = […]`` from ``deck.toml`` are added.
@@ -31,7 +31,7 @@ _SUFFIX = re.compile(
     r"\s*[,;:.]*\s*$",
     re.IGNORECASE,
 )
-# "L8:", "Lecture 8 -", "1.7Homburg", "1.4 Managing", "Week 3:" at the start of a title.
+# "L3:", "Lecture 3 -", "2.3Smith", "2.1 Pricing", "Week 3:" at the start of a title.
 _NUMBERED = re.compile(
     r"^(?P<word>l(?:ecture)?|week|w|ch(?:apter)?|session|module)?\s*"
     r"(?P<num>\d+(?:\.\d+)*)(?=\s|[:.\-–]|[A-Z]|$)\s*[:.\-–]?\s*",

@@ -88,7 +88,7 @@ class Card:
     deck: str = ""
     """Full deck path the note goes into (``Root::Lecture``); empty until the lectures stage."""
     lecture: str = ""
-    """The lecture's display title, e.g. ``L8 Customer Engagement``; empty when unknown."""
+    """The lecture's display title, e.g. ``L3 Cell Biology``; empty when unknown."""
     title: str = ""
     """The export's own title line, as parsed (before any cleaning); empty when there is none."""
     tags: tuple[str, ...] = ()

@@ -4,9 +4,9 @@ A word is checked against pyspellchecker's English dictionary *and* the collecti
 It is left alone when it is
 
 - shorter than :data:`MIN_LENGTH` letters, an acronym (all capitals, at most :data:`ACRONYM_LENGTH`
-  letters), mixed case (``postNL``), or touching a digit, ``&``, ``@`` or ``_`` (``B2B``,
-  ``Jozi&Kuehnl``);
-- capitalized in mid-sentence (a name: ``Harmeling``, ``Sobeys``), unless the correction is a word
+  letters), mixed case (``eBay``), or touching a digit, ``&``, ``@`` or ``_`` (``B2B``,
+  ``R&D``);
+- capitalized in mid-sentence (a name: ``Dijkstra``, ``Tesco``), unless the correction is a word
   this collection itself uses at least :data:`MIN_USES` times;
 - in a URL, an e-mail address, a code span or an HTML tag;
 - known to the dictionary, a British/Canadian spelling of a known word (:func:`american`: colour,
@@ -34,13 +34,13 @@ It is corrected only when the correction is unambiguous:
    keyboard neighbour or another vowel; so printf is no print, chown no shown, ctrol no carol);
 4. failing that, a word of at least 6 letters, not all capitals, with exactly one word of the
    collection's vocabulary at distance 2 that holds the same letters but for one (letters typed out
-   of order: ``Cosutomers`` → ``Customers``; pyruvate is no private);
+   of order: ``Pateints`` → ``Patients``; pyruvate is no private);
 5. a glued pair inside a hyphenated compound, where the word splits in exactly one way into two
-   common words one of which is a linking word of :data:`LINKING` (``wordof-mouth`` →
-   ``word-of-mouth``).
+   common words one of which is a linking word of :data:`LINKING` (``stateof-the-art`` →
+   ``state-of-the-art``).
 
-A correction never turns a word into its own inflection (``touchpoint`` ↔ ``touchpoints``). Case is
-kept: ``Costumer`` → ``Customer``, ``COSTUMER`` → ``CUSTOMER``. An unknown word that cannot be
+A correction never turns a word into its own inflection (``enzyme`` ↔ ``enzymes``). Case is
+kept: ``Recieve`` → ``Receive``, ``RECIEVE`` → ``RECEIVE``. An unknown word that cannot be
 corrected unambiguously is reported as a ``suspect`` and left as it is.
 
 Only :attr:`Card.front` and :attr:`Card.back` change; :attr:`Card.identity` (and so the GUID) never.
@@ -97,7 +97,7 @@ SUFFIXES = (
     "isation", "al", "ally", "ful", "less",
 )
 # fmt: on
-#: Prefixes that make a known word into another known one (intercustomer, selftransformation).
+#: Prefixes that make a known word into another known one (interstate, selfawareness).
 # fmt: off
 PREFIXES = (
     "anti", "co", "counter", "cross", "cyber", "de", "e", "hyper", "inter", "intra", "macro",
@@ -228,7 +228,7 @@ def _near_keys(a: str, b: str) -> bool:
 
 def _rearranged(word: str, candidate: str) -> bool:
     """True when ``candidate`` has ``word``'s letters but for one added or dropped: a distance-2 slip
-    must be letters typed out of order (Cosutomers: Customers), not letters replaced (pyruvate is no
+    must be letters typed out of order (Pateints: Patients), not letters replaced (pyruvate is no
     private)."""
     a, b = Counter(word), Counter(candidate)
     return (sum((a - b).values()) + sum((b - a).values())) <= 1
