@@ -299,26 +299,15 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
             )
         )
     keep, drop = _extras(data, layout, width)
-    if drop:
-        names = ", ".join(_column_name(layout, c) for c in drop)
-        findings.append(
-            Finding(
-                NAME,
-                "info",
-                f"column(s) {names} ignored: empty or repeating another column in every row",
-                SourceRef(source, rows[0].first, rows[-1].last),
-            )
-        )
-    if keep:
-        names = ", ".join(_column_name(layout, c) for c in keep)
-        findings.append(
-            Finding(
-                NAME,
-                "info",
-                f"extra column(s) {names} appended to the back of each card",
-                SourceRef(source, rows[0].first, rows[-1].last),
-            )
-        )
+    extra_columns = (
+        (drop, "column(s) {} ignored: empty or repeating another column in every row"),
+        (keep, "extra column(s) {} appended to the back of each card"),
+    )
+    for columns, what in extra_columns:
+        if columns:
+            names = ", ".join(_column_name(layout, c) for c in columns)
+            where = SourceRef(source, rows[0].first, rows[-1].last)
+            findings.append(Finding(NAME, "info", what.format(names), where))
     cards: list[Card] = []
     for row in data:
         line = lines[row.first - 1] if row.first in alone else ""
