@@ -34,9 +34,9 @@ word) for a reversed card with the ``reverse`` flag when ``deck.toml`` asks for 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from genanki_build.model import Card, Finding, Markup, NoteType
+from genanki_build.model import Card, Finding, Markup, NoteType, evolve
 from genanki_build.stage import Context, StageResult
 
 STAGE = "cloze"
@@ -128,6 +128,10 @@ class _Piece:
 
 def _words(text: str) -> list[str]:
     return _WORD.findall(text)
+
+
+def _has_cloze(text: str) -> bool:
+    return "{{c" in text and _CLOZE.search(text) is not None
 
 
 def _item_piece(text: str) -> list[_Piece]:
@@ -289,9 +293,9 @@ def _numbers(question: str) -> set[int]:
     return {n for n in found if n >= 2}
 
 
-def _names_list(question: str, count: int, rules: ClozeRules) -> bool | None:
-    """True when the question names a list of ``count`` items; None when it names another count."""
-    numbers = _numbers(question)
+def _names_list(question: str, count: int, rules: ClozeRules, numbers: set[int]) -> bool | None:
+    """True when the question (naming ``numbers``) names a list of ``count`` items; None when it
+    names another count."""
     if numbers:
         return count in numbers or None
     nouns = {w.lower() for w in _words(question)}
@@ -309,7 +313,7 @@ def _enumeration(question: str, answer: str, rules: ClozeRules) -> tuple[str, st
     if found is None:
         return None
     items = _items(found.pieces)
-    names = _names_list(question, len(items), rules)
+    names = _names_list(question, len(items), rules, numbers)
     if not names or (loose and not numbers):
         return None
     if any(not item.strip() or len(_words(item)) > rules.item_max_words for item in items):
@@ -356,6 +360,8 @@ def _completion(question: str, answer: str, rules: ClozeRules) -> tuple[str, str
 
 
 def _blank(question: str, answer: str, rules: ClozeRules) -> tuple[str, str, str] | None:
+    if "__" not in question and "..." not in question and "…" not in question:
+        return None  # no blank: what _BLANK looks for
     blanks = list(_BLANK.finditer(question))
     answer = answer.strip()
     if len(blanks) != 1 or "\n" in answer or not answer:
@@ -386,9 +392,9 @@ def cloze_for(card: Card, rules: ClozeRules = DEFAULT_RULES) -> tuple[str, str, 
     if card.note_type is not NoteType.BASIC or card.markup is Markup.HTML:
         return None
     question, answer = card.front.strip(), card.back.strip()
-    if not question or not answer or _CLOZE.search(question) or _CLOZE.search(answer):
+    if not question or not answer or _has_cloze(question) or _has_cloze(answer):
         return None
-    if DEFINITION_CUES.search(question) or len(_OPTION_LINE.findall(question)) >= 2:
+    if DEFINITION_CUES.search(question) or ("\n" in question and len(_OPTION_LINE.findall(question)) >= 2):
         return None
     completed = _completion(question, answer, rules) if _ends_mid_sentence(question) else None
     return completed or _blank(question, answer, rules) or _enumeration(question, answer, rules)
@@ -402,7 +408,7 @@ def make_cloze(cards: tuple[Card, ...], context: Context) -> StageResult:
         made = cloze_for(card)
         if made is None:
             if context.config.reverse and is_term(card) and "reverse" not in card.flags:
-                card = replace(card, flags=card.flags | {"reverse"})
+                card = evolve(card, flags=card.flags | {"reverse"})
             out.append(card)
             continue
         text, extra, what = made
@@ -416,7 +422,7 @@ def make_cloze(cards: tuple[Card, ...], context: Context) -> StageResult:
         )
         findings.append(finding)
         out.append(
-            replace(
+            evolve(
                 card,
                 front=text,
                 back=extra,

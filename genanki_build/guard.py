@@ -15,9 +15,8 @@ including inside tag attributes, and a cloze note without one complete deletion 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
-from genanki_build.model import Card, Finding, NoteType
+from genanki_build.model import Card, Finding, NoteType, evolve
 from genanki_build.stage import Context, StageResult
 
 STAGE = "guard"
@@ -112,6 +111,6 @@ def guard_cards(cards: tuple[Card, ...], context: Context) -> StageResult:
         if not new:
             out.append(card)
             continue
-        out.append(replace(card, front=front, back=back, flags=flags, findings=card.findings + tuple(new)))
+        out.append(evolve(card, front=front, back=back, flags=flags, findings=card.findings + tuple(new)))
         findings.extend(new)
     return StageResult(tuple(out), tuple(findings))

@@ -25,10 +25,9 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
-from dataclasses import replace
 from functools import lru_cache
 
-from genanki_build.model import Card, Finding, NoteType
+from genanki_build.model import Card, Finding, NoteType, evolve
 from genanki_build.stage import Context, StageResult
 
 STAGE = "incomplete"
@@ -112,12 +111,22 @@ def _pattern() -> re.Pattern[str]:
     )
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _normalize(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip(_STRIP).lower()
+    return _SPACES.sub(" ", text).strip(_STRIP).lower()
 
 
 def _plain(text: str) -> str:
+    if "<" not in text and "&" not in text:
+        return text.replace("\u00a0", " ")
     return html.unescape(_TAG.sub(" ", text)).replace("\u00a0", " ")
+
+
+@lru_cache(maxsize=8)
+def _phrases(extra: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(PHRASES) | {_normalize(p) for p in extra} | {p.lower() for p in extra}
 
 
 def is_placeholder(answer: str, extra: Iterable[str] = ()) -> bool:
@@ -126,8 +135,8 @@ def is_placeholder(answer: str, extra: Iterable[str] = ()) -> bool:
     text = _normalize(plain)
     if not text:
         return False
-    phrases = {_normalize(p) for p in extra} | {p.lower() for p in extra}
-    if {text, plain.strip().rstrip(".!").strip().lower()} & (set(PHRASES) | phrases):
+    phrases = _phrases(tuple(extra))
+    if text in phrases or plain.strip().rstrip(".!").strip().lower() in phrases:
         return True
     return _pattern().fullmatch(text) is not None
 
@@ -166,5 +175,5 @@ def flag_incomplete(cards: tuple[Card, ...], context: Context) -> StageResult:
             flags = card.flags | {"incomplete", "excluded"}
             tags = card.tags
         findings.append(finding)
-        out.append(replace(card, flags=flags, tags=tags, findings=(*card.findings, finding)))
+        out.append(evolve(card, flags=flags, tags=tags, findings=(*card.findings, finding)))
     return StageResult(tuple(out), tuple(findings))

@@ -19,10 +19,9 @@ and the file's ``tags = […]`` from ``deck.toml`` are added.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import PurePosixPath
 
-from genanki_build.model import Card
+from genanki_build.model import Card, evolve
 from genanki_build.stage import Context, StageResult
 
 #: Words a site appends to a set's title ("… Flashcards", "… | Quizlet"); removed from the end.
@@ -110,5 +109,5 @@ def assign_lectures(cards: tuple[Card, ...], context: Context) -> StageResult:
             known = placed[key] = ("::".join(parts), "::".join([root, *parts]), file_tags)
         lecture, deck, file_tags = known
         tags = {*card.tags, *file_tags, f"source::{card.format}"}
-        out.append(replace(card, lecture=lecture, deck=deck, tags=tuple(sorted(tags))))
+        out.append(evolve(card, lecture=lecture, deck=deck, tags=tuple(sorted(tags))))
     return StageResult(tuple(out))

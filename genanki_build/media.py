@@ -24,10 +24,10 @@ import html
 import posixpath
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from urllib.parse import unquote
 
-from genanki_build.model import Card, Finding, Markup
+from genanki_build.model import Card, Finding, Markup, evolve
 from genanki_build.stage import Context, StageResult
 
 STAGE = "resolve_media"
@@ -203,7 +203,7 @@ def resolve_media(cards: tuple[Card, ...], context: Context) -> StageResult:
             continue
         media = tuple(sorted({*card.media, *field.used}))
         out.append(
-            replace(
+            evolve(
                 card,
                 front=front,
                 back=back,

@@ -1,13 +1,17 @@
 """The one canonical card model every stage passes along.
 
 Everything here is immutable. A stage never mutates a card; it returns a new one made with
-:func:`dataclasses.replace` and reports what it changed as :class:`Finding` objects.
+:func:`evolve` (a faster :func:`dataclasses.replace`) and reports what it changed as
+:class:`Finding` objects.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from typing import Any, TypeVar
 
 
 class NoteType(StrEnum):
@@ -131,3 +135,49 @@ class ParseResult:
     """Lines skipped with a reason, and anything doubted."""
     title: str = ""
     """The export's title line, when the format has one."""
+
+
+_T = TypeVar("_T")
+
+
+_Writers = tuple[
+    Callable[[Any], tuple[Any, ...]],
+    tuple[Callable[[Any, Any], None], ...],
+    dict[str, Callable[[Any, Any], None]],
+]
+#: Per class: read every field, write every field in order, write one field by name.
+_WRITERS: dict[type[Any], _Writers] = {}
+
+
+def _slot_writers(cls: type[Any]) -> _Writers:
+    names = [f.name for f in fields(cls)]
+    writers = {name: getattr(cls, name).__set__ for name in names}
+    read: Callable[[Any], tuple[Any, ...]] = (
+        operator.attrgetter(*names) if len(names) > 1 else lambda obj: tuple(getattr(obj, n) for n in names)
+    )
+    return read, tuple(writers[n] for n in names), writers
+
+
+def evolve(obj: _T, **changes: Any) -> _T:
+    """A copy of the frozen, slotted dataclass ``obj`` with ``changes``: what
+    :func:`dataclasses.replace` returns, about twice as fast.
+
+    Stages make several hundred thousand copies of cards in a large build, and ``replace`` spends
+    most of its time checking fields and going through the frozen ``__init__``. This writes the
+    slots directly; the classes here have no ``__post_init__`` and no field with ``init=False``, so
+    nothing is skipped. An unknown field name raises :class:`TypeError`, as ``replace`` does.
+    """
+    cls: type[Any] = type(obj)
+    writers = _WRITERS.get(cls)
+    if writers is None:
+        writers = _WRITERS[cls] = _slot_writers(cls)
+    read, write_all, write = writers
+    new: _T = object.__new__(cls)
+    for put, value in zip(write_all, read(obj), strict=True):
+        put(new, value)
+    for name, value in changes.items():
+        try:
+            write[name](new, value)
+        except KeyError:
+            raise TypeError(f"{cls.__name__} has no field {name!r}") from None
+    return new

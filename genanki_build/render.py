@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import replace
 from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-from genanki_build.model import Card, Markup
+from genanki_build.model import Card, Markup, evolve
 from genanki_build.stage import Context, StageResult
 
 _BULLET = re.compile(r"^\s*(?:[-•·▪◦*]|\u2022)\s+(?P<item>.+)$")
@@ -174,7 +173,7 @@ def to_html(text: str, markup: Markup) -> str:
 def render_cards(cards: tuple[Card, ...], context: Context) -> StageResult:
     """Every card's fields rendered to HTML; ``markup`` becomes :attr:`Markup.HTML`."""
     out = tuple(
-        replace(
+        evolve(
             card,
             front=to_html(card.front, card.markup),
             back=to_html(card.back, card.markup),

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from genanki_build.clean import clean_cards, clean_text
+from genanki_build.clean import _MAY_CHANGE, apply_rules, clean_cards, clean_text
 from genanki_build.model import Card, Markup, SourceRef
 from genanki_build.render import text_to_html
 from genanki_build.stage import Context
@@ -247,3 +247,24 @@ def test_clean_text__bullet_before_a_one_line_field_is_dropped() -> None:
 def test_clean_text__bullets_of_a_real_list_stay() -> None:
     assert clean_text("- one\n- two")[0] == "- one\n- two"
     assert clean_text("- one", Markup.MARKDOWN)[0] == "- one"
+
+
+_ALPHABET = "ab Z.-'’>`@:/\t\n\u00a0•è\uf0e0–sa.&gt;"
+
+
+@settings(max_examples=200)
+@given(
+    st.text(alphabet=_ALPHABET, max_size=30)
+    | st.text(alphabet=st.characters(max_codepoint=0x7E), max_size=40),
+    st.sampled_from(Markup),
+)
+def test_clean_text__fast_path__agrees_with_every_rule(text: str, markup: Markup) -> None:
+    """The one-search fast path may only skip text that no rule would change."""
+    assert clean_text(text, markup) == apply_rules(text, markup)
+
+
+@pytest.mark.parametrize(
+    "text", ["a  b", " a", "a ", "- a", "a -> b", "CE'sa. Apple", "x\ty", "a\nb", "caf\u00e9"]
+)
+def test_clean_text__fast_path__lets_rule_triggers_through(text: str) -> None:
+    assert _MAY_CHANGE.search(text)
