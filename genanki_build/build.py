@@ -395,8 +395,9 @@ def build(
     every output is staged and renamed into place together, so a killed build leaves the previous
     outputs whole (see :mod:`genanki_build.lock`).
 
-    The ledger ``<source_dir>/cards.lock`` is read first and rewritten (atomically) only after the
-    outputs are in place, and only when ``write_ledger``. ``allow_field_change`` lets a note type's
+    The ledger ``<source_dir>/cards.lock`` is read first and, when ``write_ledger``, rewritten in
+    the same journalled commit as the outputs, so a package and the ledger that describes it land
+    together. ``allow_field_change`` lets a note type's
     fields change (refused otherwise); ``against`` names the previous release's package, and the
     notes added, changed and removed since then go to ``CHANGES.md``.
 
@@ -420,17 +421,18 @@ def build(
                 against=against,
                 progress=progress,
             )
+            if write_ledger:
+                from genanki_build.ledger import LEDGER_NAME
+
+                path = source_dir / LEDGER_NAME
+                if not path.exists() or path.read_text(encoding="utf-8") != result.ledger:
+                    # Staged with the outputs, so one journalled commit moves the ledger and the
+                    # package it describes into place together (a kill midway is finished later).
+                    staged.write_text(path, result.ledger)
         except BaseException:
             staged.discard()
             raise
         staged.commit()
-        if write_ledger:
-            from genanki_build import atomic
-            from genanki_build.ledger import LEDGER_NAME
-
-            path = source_dir / LEDGER_NAME
-            if not path.exists() or path.read_text(encoding="utf-8") != result.ledger:
-                atomic.write_text(path, result.ledger)
         return result
 
 

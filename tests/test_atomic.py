@@ -116,8 +116,9 @@ def test_build__sigkill_at_any_moment_leaves_previous_or_next_outputs_whole(tmp_
         with output_lock(run / "out", wait=0):
             recover(run / "out")
         state = _state(run / "out", run / "src")
-        outputs_new = [state[n] != old[n] for n in OUTPUTS]
-        assert all(outputs_new) or not any(outputs_new), "outputs from two different builds"
+        # The ledger is part of the same commit: it always describes the package beside it.
+        outputs_new = [state[n] != old[n] for n in (*OUTPUTS, "cards.lock")]
+        assert all(outputs_new) or not any(outputs_new), "outputs (or ledger) from two different builds"
         assert not [p for p in (run / "out").iterdir() if p.name.endswith(".tmp")]
         outcomes.append("new" if all(outputs_new) else "old")
     assert "old" in outcomes, f"no kill landed before the commit; outcomes {outcomes}"
@@ -206,3 +207,34 @@ def test_build__two_processes_at_once_both_finish_whole(tmp_path: Path) -> None:
     for name in ("Big.apkg", "cards.jsonl"):
         assert (out / name).read_bytes() == (ref / "out" / name).read_bytes()
     assert json.loads((out / "report.json").read_text(encoding="utf-8"))
+
+
+def test_build__ledger_lands_in_the_same_commit_as_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ledger used to be written after the outputs' commit, so a kill between the two left a
+    new package beside the old ledger until the next build."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    _tree(src, 2, 3, "v1")
+    build(src, out, timestamp=int(EPOCH))
+    old = _snapshot(out, src)
+    _tree(src, 2, 3, "v2")
+    real_replace = os.replace
+    moved: list[str] = []
+
+    def killed_midway(a: str, b: str) -> None:
+        if (out / ".commit.json").exists():  # the commit is under way
+            moved.append(str(b))
+            if len(moved) == 2:
+                raise KeyboardInterrupt("killed between two renames of the commit")
+        real_replace(a, b)
+
+    monkeypatch.setattr(os, "replace", killed_midway)
+    with pytest.raises(KeyboardInterrupt):
+        build(src, out, timestamp=int(EPOCH))
+    monkeypatch.undo()
+    with output_lock(out, wait=0):
+        recover(out)
+    state = _snapshot(out, src)
+    changed = {name: state[name] != old[name] for name in ("Big.apkg", "cards.jsonl", "cards.lock")}
+    assert all(changed.values()), changed
