@@ -21,7 +21,7 @@ from genanki_build.decode import decode
 from genanki_build.errors import BuildError
 from genanki_build.formats import ParseOptions, Registry, default_registry
 from genanki_build.formats.base import DEFAULT_NOISE, RegistryError
-from genanki_build.model import Card, Finding, ParseResult, SourceRef
+from genanki_build.model import Card, Finding, ParseResult, SourceRef, coalesce_skipped
 from genanki_build.stage import Context
 
 #: Files in the source tree that are never parsed as card sources.
@@ -296,6 +296,10 @@ def parse_file(source: SourceFile, config: Config, registry: Registry) -> tuple[
     report = FileReport(
         source.path, decoded.encoding, fmt.name, round(score, 3), len(result.cards), lines, skipped
     )
+    if skipped:
+        # Counted line by line above; reported as runs (a dozen skipped lines, one finding).
+        used = [ref for card in result.cards for ref in (card.source, *card.also_from)]
+        result = replace(result, findings=coalesce_skipped(result.findings, text, source.path, used))
     return result, report
 
 

@@ -8,7 +8,7 @@ Everything here is immutable. A stage never mutates a card; it returns a new one
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -135,6 +135,78 @@ class ParseResult:
     """Lines skipped with a reason, and anything doubted."""
     title: str = ""
     """The export's title line, when the format has one."""
+
+
+def coalesce_skipped(
+    findings: Iterable[Finding], text: str, source: str, used: Iterable[SourceRef] = ()
+) -> tuple[Finding, ...]:
+    """``findings`` with each run of one-line ``skipped`` findings of ``source`` that share a stage
+    and a reason, on consecutive lines, made into one finding over the run's range; its ``before``
+    is the lines' texts joined with newlines (line ``first + i`` is ``before.split("\\n")[i]``).
+
+    A run steps over blank lines of ``text`` (the file's text) that no other finding and no
+    ``used`` range (the cards' sources) names, and over nothing else. A merged finding stands where
+    the run's first finding stood; every other finding keeps its place. A page export skips a dozen
+    lines of rating buttons between two cards: one finding says so, instead of a dozen.
+    """
+    items = list(findings)
+    lines = text.split("\n")
+    # busy[n]: line n is named by a card or a finding, so a run may not step over it.
+    busy = bytearray(len(lines) + 2)
+    # (stage, reason) -> (line, index) of each one-line skipped finding that may join a run.
+    groups: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for ref in (*used, *(f.where for f in items if f.where is not None)):
+        lo, hi = max(ref.first, 0), min(ref.last, len(lines))
+        if ref.file == source and lo <= hi:
+            busy[lo : hi + 1] = b"\x01" * (hi - lo + 1)
+    for i, f in enumerate(items):
+        where = f.where
+        if (
+            f.kind == "skipped"
+            and where is not None
+            and where.file == source
+            and where.first == where.last
+            and 1 <= where.first <= len(lines)
+            and not f.after
+            and "\n" not in f.before
+        ):
+            groups.setdefault((f.stage, f.message), []).append((where.first, i))
+
+    def steps_over(last: int, line: int) -> bool:
+        return last < line and all(not busy[n] and not lines[n - 1].strip() for n in range(last + 1, line))
+
+    merged: dict[int, Finding] = {}
+    dropped: set[int] = set()
+    for members in groups.values():
+        members.sort()
+        runs: list[list[tuple[int, int]]] = []
+        # Runs that a later line may still extend; a line skipped twice starts a second run.
+        open_runs: list[list[tuple[int, int]]] = []
+        for line, i in members:
+            open_runs = [run for run in open_runs if run[-1][0] >= line or steps_over(run[-1][0], line)]
+            run = next((run for run in open_runs if run[-1][0] < line), None)
+            if run is None:
+                run = [(line, i)]
+                runs.append(run)
+                open_runs.append(run)
+            else:
+                run.append((line, i))
+        for run in runs:
+            if len(run) < 2:
+                continue
+            texts = {line: items[i].before for line, i in run}
+            lo, hi = run[0][0], run[-1][0]
+            at = min(i for _, i in run)
+            head = items[at]
+            merged[at] = Finding(
+                head.stage,
+                "skipped",
+                head.message,
+                SourceRef(source, lo, hi),
+                "\n".join(texts[n] if n in texts else lines[n - 1] for n in range(lo, hi + 1)),
+            )
+            dropped.update(i for _, i in run)
+    return tuple(merged.get(i, f) for i, f in enumerate(items) if i in merged or i not in dropped)
 
 
 _T = TypeVar("_T")

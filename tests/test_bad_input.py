@@ -131,7 +131,12 @@ def test_build__over_long_card_is_reported_not_packaged(tmp_path: Path) -> None:
     huge = "word " * (MAX_CARD_CHARS // 4)
     result = _build(tmp_path, {"notes.txt": f"Long Flashcards\nWhat is this?\n{huge}\n"})
     assert not [c for c in result.cards if c.source.file == "notes.txt" and len(c.back) > MAX_CARD_CHARS]
-    accounted = {f.where.first for f in result.findings if f.where and f.where.file == "notes.txt"}
+    accounted = {
+        n
+        for f in result.findings
+        if f.where and f.where.file == "notes.txt"
+        for n in range(f.where.first, f.where.last + 1)
+    }
     assert {2, 3} <= accounted | {
         n for c in result.cards if c.source.file == "notes.txt" for n in (c.source.first, c.source.last)
     }

@@ -1,0 +1,219 @@
+"""Skipped source lines: runs of them become one finding (``model.coalesce_skipped``), and the
+report groups them by file and reason."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from genanki_build.build import SourceFile, build, parse_file
+from genanki_build.config import Config
+from genanki_build.decode import decode
+from genanki_build.formats import default_registry
+from genanki_build.model import Card, Finding, ParseResult, SourceRef, coalesce_skipped
+from tests.accounting import assert_all_lines_accounted, unaccounted_lines
+from tests.conftest import write_tree
+
+# A Brainscape page as a student copies it: each card followed by the rating widget.
+_PAGE = """Cells Flashcards
+1
+Q
+What is a cell?
+A
+The unit of life.
+How well did you know this?
+1
+Not at all
+2
+3
+
+4
+5
+Perfectly
+
+2
+Q
+What is a membrane?
+A
+A cell's boundary.
+How well did you know this?
+Perfectly
+"""
+
+
+def _skip(line: int, text: str, reason: str = "noise", stage: str = "p", file: str = "f.txt") -> Finding:
+    return Finding(stage, "skipped", reason, SourceRef(file, line, line), text)
+
+
+def _runs(findings: tuple[Finding, ...]) -> list[tuple[str, int, int]]:
+    return [(f.message, f.where.first, f.where.last) for f in findings if f.kind == "skipped" and f.where]
+
+
+def test_parse_file__rating_widget_is_one_finding_and_lines_are_still_counted() -> None:
+    result, report = parse_file(SourceFile("cells.txt", _PAGE.encode()), Config(), default_registry())
+    assert report.format == "brainscape-page"
+    assert [(c.source.first, c.source.last) for c in result.cards] == [(4, 6), (19, 21)]
+    # Lines 7-15 are the first widget (line 12 is blank), 22-23 the second.
+    assert sorted(_runs(result.findings), key=lambda r: r[1]) == [
+        ("title", 1, 1),
+        ("card number", 2, 2),
+        ("Q marker", 3, 3),
+        ("A marker", 5, 5),
+        ("rating widget", 7, 15),
+        ("card number", 17, 17),
+        ("Q marker", 18, 18),
+        ("A marker", 20, 20),
+        ("rating widget", 22, 23),
+    ]
+    (widget,) = [f for f in result.findings if f.where and f.where.first == 7]
+    assert widget.before == "How well did you know this?\n1\nNot at all\n2\n3\n\n4\n5\nPerfectly"
+    # Still the number of lines skipped: 4 + 8 widget lines, then 3 + 2 widget lines.
+    assert report.skipped == 17
+    assert_all_lines_accounted(_PAGE, "cells.txt", result)
+
+
+def test_coalesce_skipped__joins_consecutive_lines_of_one_reason() -> None:
+    text = "a\nb\nc\nd"
+    findings = (_skip(1, "a"), _skip(2, "b"), _skip(3, "c"), _skip(4, "d", "other"))
+    merged = coalesce_skipped(findings, text, "f.txt")
+    assert merged == (Finding("p", "skipped", "noise", SourceRef("f.txt", 1, 3), "a\nb\nc"), findings[3])
+
+
+def test_coalesce_skipped__never_steps_over_a_line_with_text() -> None:
+    text = "a\nkept\nc"
+    findings = (_skip(1, "a"), _skip(3, "c"))
+    assert coalesce_skipped(findings, text, "f.txt") == findings
+
+
+def test_coalesce_skipped__never_steps_over_a_blank_line_a_card_or_finding_names() -> None:
+    text = "a\n\nc\n \ne"
+    findings = (_skip(1, "a"), _skip(3, "c"), _skip(5, "e"))
+    # Line 2 lies inside a card's range; line 4 is named by another finding.
+    warning = Finding("p", "warning", "odd", SourceRef("f.txt", 4, 4))
+    merged = coalesce_skipped((*findings, warning), text, "f.txt", [SourceRef("f.txt", 2, 2)])
+    assert merged == (*findings, warning)
+    assert coalesce_skipped(findings, text, "f.txt") == (
+        Finding("p", "skipped", "noise", SourceRef("f.txt", 1, 5), "a\n\nc\n \ne"),
+    )
+
+
+def test_coalesce_skipped__keeps_stages_files_and_changes_apart() -> None:
+    text = "a\nb\nc"
+    findings = (
+        _skip(1, "a"),
+        _skip(2, "b", stage="q"),
+        _skip(3, "c", file="g.txt"),
+        Finding("p", "skipped", "noise", SourceRef("f.txt", 3, 3), "c", "after"),
+    )
+    assert coalesce_skipped(findings, text, "f.txt") == findings
+
+
+def test_coalesce_skipped__merged_finding_stands_where_its_first_finding_stood() -> None:
+    text = "a\nb\nc\nd"
+    info = Finding("p", "info", "hello")
+    findings = (_skip(2, "b"), info, _skip(1, "a"), _skip(4, "d", "other"), _skip(3, "c"))
+    assert coalesce_skipped(findings, text, "f.txt") == (
+        Finding("p", "skipped", "noise", SourceRef("f.txt", 1, 3), "a\nb\nc"),
+        info,
+        findings[3],
+    )
+
+
+@st.composite
+def _parsed(draw: st.DrawFn) -> tuple[str, list[SourceRef], list[Finding]]:
+    """A file of blank and non-blank lines, card ranges, and findings about its lines (in any order,
+    some lines skipped twice, some skipped findings over several lines or with an ``after``)."""
+    n = draw(st.integers(1, 25))
+    lines = [draw(st.sampled_from(["", " ", "x", "y z"])) for _ in range(n)]
+    line = st.integers(1, n)
+    cards = [
+        SourceRef("f.txt", a, min(n, a + k))
+        for a, k in draw(st.lists(st.tuples(line, st.integers(0, 3)), max_size=4))
+    ]
+    findings: list[Finding] = []
+    for at in draw(st.lists(line, max_size=3 * n)):
+        reason = draw(st.sampled_from(["r1", "r2"]))
+        stage = draw(st.sampled_from(["p", "q"]))
+        findings.append(_skip(at, lines[at - 1], reason, stage))
+    for at, k in draw(st.lists(st.tuples(line, st.integers(0, 2)), max_size=3)):
+        kind = draw(st.sampled_from(["skipped", "warning", "info"]))
+        after = draw(st.sampled_from(["", "changed"]))
+        findings.append(Finding("p", kind, "r1", SourceRef("f.txt", at, min(n, at + k)), "t", after))
+    findings.append(Finding("p", "info", "no place"))
+    return "\n".join(lines), cards, draw(st.permutations(findings))
+
+
+def _by_reason(findings: tuple[Finding, ...] | list[Finding]) -> dict[tuple[str, str], set[int]]:
+    out: dict[tuple[str, str], set[int]] = {}
+    for f in findings:
+        if f.kind == "skipped" and f.where:
+            out.setdefault((f.stage, f.message), set()).update(range(f.where.first, f.where.last + 1))
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(_parsed())
+def test_coalesce_skipped__loses_nothing_and_adds_only_free_blank_lines(
+    case: tuple[str, list[SourceRef], list[Finding]],
+) -> None:
+    text, cards, findings = case
+    lines = text.split("\n")
+    merged = coalesce_skipped(findings, text, "f.txt", cards)
+    before, after = _by_reason(findings), _by_reason(merged)
+    named = {
+        n for ref in [*cards, *(f.where for f in findings if f.where)] for n in range(ref.first, ref.last + 1)
+    }
+    assert before.keys() == after.keys()
+    for key, was in before.items():
+        assert was <= after[key]
+        # Any line added to a reason's lines is blank and named by no card and no finding.
+        assert all(not lines[n - 1].strip() and n not in named for n in after[key] - was)
+    # Findings that are not skipped lines are untouched and keep their order.
+    assert [f for f in merged if f.kind != "skipped"] == [f for f in findings if f.kind != "skipped"]
+    # A merged finding's text gives each line's text, in order: every finding it took in is there.
+    taken = Counter(
+        (f.stage, f.message, f.where.first, f.before)
+        for f in findings
+        if f.kind == "skipped" and f.where and f not in merged
+    )
+    given = Counter(
+        (f.stage, f.message, f.where.first + k, text)
+        for f in merged
+        if f.kind == "skipped" and f.where and f not in findings
+        for k, text in enumerate(f.before.split("\n"))
+    )
+    assert taken <= given
+    assert all(
+        len(f.before.split("\n")) == f.where.last - f.where.first + 1
+        for f in merged
+        if f.where and f not in findings
+    )
+    # The "nothing lost" accounting gives the same answer.
+    as_cards = tuple(Card("q", "a", ref, "p") for ref in cards)
+    assert unaccounted_lines(text, "f.txt", ParseResult(as_cards, merged)) == unaccounted_lines(
+        text, "f.txt", ParseResult(as_cards, tuple(findings))
+    )
+    assert coalesce_skipped(merged, text, "f.txt", cards) == merged
+
+
+def test_build__report_keeps_every_skipped_line(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"cells.txt": _PAGE}, '[collection]\nname = "Bio"\n')
+    result = build(src, tmp_path / "out", timestamp=1_700_000_000, write_ledger=False)
+    data = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    skipped = [f for f in data["findings"] if f["kind"] == "skipped"]
+    assert len(skipped) == 9
+    assert data["files"][0]["skipped_lines"] == 17
+    text = decode(_PAGE.encode()).text
+    covered = {
+        n
+        for f in skipped
+        for a, _, b in [f["where"].removeprefix("cells.txt:").partition("-")]
+        for n in range(int(a), int(b or a) + 1)
+    }
+    assert covered | {n for c in result.cards for n in range(c.source.first, c.source.last + 1)} >= {
+        n for n, ln in enumerate(text.split("\n"), start=1) if ln.strip()
+    }
