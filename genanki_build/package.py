@@ -1,8 +1,10 @@
 """Write cards to a reproducible, compressed ``.apkg``.
 
-genanki builds the collection database; this module then stamps each note with its own
-modification time (genanki stamps one time on all) and writes the zip itself with fixed entry dates,
-sorted entries and deflate compression, so the same inputs give the same bytes.
+genanki writes the collection's schema, decks and note types; the notes and cards rows are inserted
+here in bulk, with the columns and IDs genanki would give them (``tests/test_package.py`` compares
+the tables), except that each note and its cards carry the note's own modification time. The zip is
+written here too, with fixed entry dates, sorted entries and deflate compression, so the same inputs
+give the same bytes.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import sqlite3
 import tempfile
 import zipfile
@@ -19,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import genanki
+from genanki.apkg_col import APKG_COL
+from genanki.apkg_schema import APKG_SCHEMA
 
 from genanki_build.model import Card, NoteType
 from genanki_build.notetypes import NoteTypeSpec, note_types
@@ -64,6 +69,52 @@ def _fields(card: Card, spec: NoteTypeSpec, reverse: bool) -> list[str]:
     return [card.front, card.back, "y" if reverse and "reverse" in card.flags else ""]
 
 
+# genanki's collection schema, tables apart from indexes: indexes are built once the rows are in, which
+# is faster than keeping them up to date row by row. Each statement is its own transaction, as in
+# genanki's ``executescript``, so the file header's change counter (and so the bytes) stay the same.
+_TABLES = tuple(s for s in APKG_SCHEMA.split(";") if s.strip() and "CREATE INDEX" not in s)
+_INDEXES = tuple(s for s in APKG_SCHEMA.split(";") if "CREATE INDEX" in s)
+
+# A cloze field named in a template (``{{cloze:Text}}``), and a cloze number in a field (``{{c2::...}}``).
+_CLOZE_FIELD = re.compile(r"{{[^}]*?cloze:(?:[^}]?:)*(.+?)}}")
+_CLOZE_NUMBER = re.compile(r"{{c(\d+)::.+?}}", re.DOTALL)
+
+# Column values genanki writes for every new note and card (usn -1: not synced; queue 0: new card).
+_INSERT_NOTE = "INSERT INTO notes VALUES (?, ?, ?, ?, -1, ?, ?, ?, 0, 0, '')"
+_INSERT_CARD = "INSERT INTO cards VALUES (?, ?, ?, ?, ?, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '')"
+
+
+@dataclass(frozen=True, slots=True)
+class _CardRule:
+    """Which cards a note of one note type gets: genanki's ``Note.cards``, worked out once per type."""
+
+    cloze_fields: tuple[int, ...]
+    """Cloze: the fields whose ``{{cN::...}}`` numbers give the cards (ord N-1)."""
+    required: tuple[tuple[int, bool, tuple[int, ...]], ...]
+    """Front/Back: per template (ord, all fields needed?, the fields), from genanki's ``Model._req``."""
+
+    @classmethod
+    def of(cls, model: genanki.Model) -> _CardRule:
+        if model.model_type == genanki.Model.CLOZE:
+            names = [f["name"] for f in model.fields]
+            used = dict.fromkeys(_CLOZE_FIELD.findall(model.templates[0]["qfmt"]))
+            return cls(tuple(names.index(n) for n in used if n in names), ())
+        return cls((), tuple((o, how == "all", tuple(fs)) for o, how, fs in model._req))
+
+    def ords(self, fields: list[str]) -> Iterable[int]:
+        if not self.required:
+            ords: set[int] = set()
+            for i in self.cloze_fields:
+                ords.update(int(n) - 1 for n in _CLOZE_NUMBER.findall(fields[i]) if int(n) > 0)
+            # In set order, as genanki's, since card IDs follow it. No cloze number, no card (genanki's too).
+            return ords
+        return [
+            o
+            for o, every, needed in self.required
+            if (all(fields[i] for i in needed) if every else any(fields[i] for i in needed))
+        ]
+
+
 def _write_db(
     db_path: str,
     cards: Iterable[Card],
@@ -73,57 +124,69 @@ def _write_db(
     notetype_mtimes: Mapping[str, int],
     reverse: bool,
 ) -> tuple[int, tuple[str, ...]]:
+    """Write the collection as genanki's ``Package.write_to_db`` would, plus each note's own mtime.
+
+    genanki writes the schema, the collection row, decks and note types; the notes and cards go in
+    with one ``executemany`` each, with the same columns and IDs genanki would give them (a test
+    compares the tables).
+    """
     specs = note_types(collection)
     models = {key: _genanki_model(spec, namespace) for key, spec in specs.items()}
-    decks: dict[str, genanki.Deck] = {}
-    mtimes: dict[str, int] = {}
-    count = 0
+    rules = {key: _CardRule.of(model) for key, model in models.items()}
+    by_deck: dict[str, list[Card]] = {}
     for card in cards:
-        deck = decks.get(card.deck)
-        if deck is None:
-            deck = genanki.Deck(stable_id(namespace, "deck", card.deck), card.deck)
-            decks[card.deck] = deck
-        key = card.note_type.value
-        note = genanki.Note(
-            model=models[key],
-            fields=_fields(card, specs[key], reverse),
-            tags=list(card.tags),
-            guid=card.guid,
-        )
-        deck.add_note(note)
-        mtimes[card.guid] = card.mtime or timestamp
-        count += 1
-    conn = sqlite3.connect(db_path)
+        by_deck.setdefault(card.deck, []).append(card)
+    decks = [genanki.Deck(stable_id(namespace, "deck", name), name) for name in sorted(by_deck)]
+    # Every note-type is written even when unused, so the collection's schema stays stable.
+    for model in models.values() if decks else ():
+        decks[0].add_model(model)
+    note_rows: list[tuple[int, str, int, int, str, str, str]] = []
+    card_rows: list[tuple[int, int, int, int, int]] = []
+    ids = itertools.count(timestamp * 1000)
+    for deck in decks:
+        for card in by_deck[deck.name]:
+            key = card.note_type.value
+            model = models[key]
+            deck.add_model(model)
+            if " " in "".join(card.tags):
+                raise ValueError(f"tag with a space in {card.tags!r} (Anki tags are space-separated)")
+            fields = _fields(card, specs[key], reverse)
+            note_id, mtime = next(ids), card.mtime or timestamp
+            tags = " " + " ".join(card.tags) + " "
+            note_rows.append(
+                (note_id, card.guid, model.model_id, mtime, tags, "\x1f".join(fields), fields[0])
+            )
+            for ord_ in rules[key].ords(fields):
+                card_rows.append((next(ids), note_id, deck.deck_id, ord_, mtime))
+    # A throwaway file: no journal, no syncing; VACUUM's copy is built in memory.
+    conn = sqlite3.connect(db_path, isolation_level=None)
     try:
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        for statement in _TABLES:
+            conn.execute(statement)
+        conn.executescript(APKG_COL)
+        conn.execute("BEGIN")
         cursor = conn.cursor()
-        package = genanki.Package([decks[name] for name in sorted(decks)])
-        # Every note-type is written even when unused, so the collection's schema stays stable.
-        if package.decks:
-            for model in models.values():
-                package.decks[0].add_model(model)
-        id_gen = itertools.count(timestamp * 1000)
-        package.write_to_db(cursor, timestamp, id_gen)
-        # notes.guid has no index: one UPDATE per GUID would scan the table each time (quadratic).
-        # A keyed temporary table (outside the file, so never packaged) makes it one indexed join.
-        cursor.execute("CREATE TEMP TABLE note_mtimes (guid TEXT PRIMARY KEY, mod INTEGER) WITHOUT ROWID")
-        cursor.executemany("INSERT INTO note_mtimes VALUES (?, ?)", sorted(mtimes.items()))
-        cursor.execute(
-            "UPDATE notes SET mod = (SELECT m.mod FROM note_mtimes m WHERE m.guid = notes.guid)"
-            " WHERE guid IN (SELECT guid FROM note_mtimes)"
-        )
-        cursor.execute("DROP TABLE note_mtimes")
-        cursor.execute("UPDATE cards SET mod = (SELECT notes.mod FROM notes WHERE notes.id = cards.nid)")
+        for deck in decks:  # decks and note types only: the decks hold no genanki notes
+            deck.write_to_db(cursor, timestamp, ids)
         (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
         stored = json.loads(models_json)
-        for model in stored.values():
-            key = next(k for k, m in models.items() if str(m.model_id) == str(model["id"]))
-            model["mod"] = notetype_mtimes.get(key, timestamp)
+        for model_json in stored.values():
+            key = next(k for k, m in models.items() if str(m.model_id) == str(model_json["id"]))
+            model_json["mod"] = notetype_mtimes.get(key, timestamp)
         cursor.execute("UPDATE col SET models = ?, mod = ?", (json.dumps(stored, sort_keys=True), timestamp))
-        conn.commit()
-        cursor.execute("VACUUM")
+        cursor.executemany(_INSERT_NOTE, note_rows)
+        cursor.executemany(_INSERT_CARD, card_rows)
+        conn.execute("COMMIT")
+        for statement in _INDEXES:
+            conn.execute(statement)
+        # Lays the file out as one canonical copy, so the bytes depend on the content alone.
+        conn.execute("VACUUM")
     finally:
         conn.close()
-    return count, tuple(sorted(decks))
+    return len(note_rows), tuple(deck.name for deck in decks)
 
 
 def _zip_info(name: str, timestamp: int) -> zipfile.ZipInfo:
