@@ -9,11 +9,15 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from genanki_build.build import build
 from genanki_build.check import import_into
 from genanki_build.cli import main
+from genanki_build.export import card_record, iter_jsonl
 from genanki_build.ledger import LEDGER_NAME
+from genanki_build.model import Card, NoteType, SourceRef
 from tests.conftest import write_tree
 from tests.test_history import DECK_TOML, L1, L2, V1_TIME, brainscape
 
@@ -94,3 +98,34 @@ def test_export__missing_folder_is_one_line_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["export", str(tmp_path / "nope")])
     assert result.exit_code == 1
     assert "no such folder" in result.output
+
+
+_TEXT = st.text(
+    st.characters(codec="utf-8", exclude_categories=["Cs"]) | st.sampled_from('"\\\n\t\x00\u2028')
+)
+# Neighbouring cards often share a deck, a file or tags (the writer encodes those once per run).
+_SHARED = st.sampled_from(["", "L1", 'Deck::L1 "Cells"']) | _TEXT
+_REF = st.builds(SourceRef, _SHARED, st.integers(0, 10**6), st.integers(0, 10**6))
+
+
+@st.composite
+def _cards(draw: st.DrawFn) -> Card:
+    return Card(
+        front=draw(_TEXT),
+        back=draw(_TEXT),
+        source=draw(_REF),
+        format="p",
+        note_type=draw(st.sampled_from(NoteType)),
+        deck=draw(_SHARED),
+        tags=tuple(draw(st.lists(_SHARED, max_size=3))),
+        guid=draw(_TEXT),
+        also_from=tuple(draw(st.lists(_REF, max_size=2))),
+        flags=frozenset(draw(st.sets(st.sampled_from(["reverse", "incomplete", "conflict", "odd"])))),
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_cards(), max_size=4))
+def test_iter_jsonl__matches_json_dumps_of_card_record(cards: list[Card]) -> None:
+    expected = [json.dumps(card_record(c), ensure_ascii=False, sort_keys=True) + "\n" for c in cards]
+    assert list(iter_jsonl(cards)) == expected
