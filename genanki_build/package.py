@@ -15,16 +15,21 @@ import json
 import os
 import re
 import sqlite3
+import struct
 import tempfile
-import zipfile
+import time
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
+import deflate
 import genanki
 from genanki.apkg_col import APKG_COL
 from genanki.apkg_schema import APKG_SCHEMA
 
+from genanki_build.errors import BuildError
 from genanki_build.model import Card, NoteType
 from genanki_build.notetypes import NoteTypeSpec, note_types
 
@@ -189,19 +194,52 @@ def _write_db(
     return len(note_rows), tuple(deck.name for deck in decks)
 
 
-def _zip_info(name: str, timestamp: int) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=_zip_date(timestamp))
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = 0o644 << 16
-    info.create_system = 3
-    return info
+# Zip records (APPNOTE 4.3.7, 4.3.12, 4.3.16): local header, central directory header, end record.
+_LOCAL = struct.Struct("<IHHHHHIIIHH")
+_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
+_END = struct.Struct("<IHHHHIIH")
+_ZIP_LIMIT = 0xFFFFFFFF  # sizes and offsets without the zip64 extension
+_DEFLATED, _VERSION, _UNIX = 8, 20, 3
 
 
-def _zip_date(timestamp: int) -> tuple[int, int, int, int, int, int]:
-    import time
+class _TooLarge(ValueError):
+    """The zip would need the zip64 extension, which :func:`_write_zip` does not write."""
 
+
+def _write_zip(out: BinaryIO, entries: Iterable[tuple[str, bytes]], timestamp: int) -> None:
+    """Write a zip of ``entries`` (ASCII name, data) in order, each deflated and dated ``timestamp``.
+
+    Written by hand because ``zipfile`` compresses with zlib itself: libdeflate makes the same
+    format three times as fast and 5% smaller (100,000 notes: 0.43 s instead of 1.3 s at level 6).
+    """
+    dos_time, dos_date = _dos_date(timestamp)
+    central: list[bytes] = []
+    offset = 0
+    for name, data in entries:
+        packed = deflate.deflate_compress(data, 6)
+        raw_name = name.encode("ascii")
+        crc = zlib.crc32(data)
+        end = offset + _LOCAL.size + len(raw_name) + len(packed)
+        if max(end, len(data)) > _ZIP_LIMIT or len(central) == 0xFFFF:
+            raise _TooLarge("the package would pass 4 GiB or 65,535 files; use fewer or smaller media")
+        sizes = (crc, len(packed), len(data), len(raw_name))
+        head = (_VERSION, 0, _DEFLATED, dos_time, dos_date)
+        out.write(_LOCAL.pack(0x04034B50, *head, *sizes, 0) + raw_name)
+        out.write(packed)
+        attrs = (0, 0, 0, 0, 0o644 << 16, offset)  # extra, comment, disk, internal, external, offset
+        central.append(_CENTRAL.pack(0x02014B50, _UNIX << 8 | _VERSION, *head, *sizes, *attrs) + raw_name)
+        offset = end
+    directory = b"".join(central)
+    out.write(directory)
+    out.write(_END.pack(0x06054B50, 0, 0, len(central), len(central), len(directory), offset, 0))
+
+
+def _dos_date(timestamp: int) -> tuple[int, int]:
+    """Zip's MS-DOS time and date fields (UTC, even seconds, not before 1980)."""
     t = time.gmtime(max(timestamp, _ZIP_EPOCH))
-    return (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec - t.tm_sec % 2)
+    return t.tm_hour << 11 | t.tm_min << 5 | t.tm_sec // 2, (
+        t.tm_year - 1980
+    ) << 9 | t.tm_mon << 5 | t.tm_mday
 
 
 def write_package(
@@ -226,18 +264,19 @@ def write_package(
         fd, tmp_apkg = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
         try:
-            with zipfile.ZipFile(tmp_apkg, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                with open(db_path, "rb") as db:
-                    # Level 6: a third of level 9's time for a package about 1% larger.
-                    zf.writestr(_zip_info("collection.anki2", timestamp), db.read(), compresslevel=6)
-                names = sorted(media)
-                index = {str(i): name for i, name in enumerate(names)}
-                zf.writestr(_zip_info("media", timestamp), json.dumps(index, sort_keys=True))
-                for i, name in enumerate(names):
-                    zf.writestr(_zip_info(str(i), timestamp), media[name].read_bytes())
+            names = sorted(media)
+            index = json.dumps({str(i): name for i, name in enumerate(names)}, sort_keys=True)
+            entries = itertools.chain(
+                [("collection.anki2", Path(db_path).read_bytes()), ("media", index.encode())],
+                ((str(i), media[name].read_bytes()) for i, name in enumerate(names)),
+            )
+            with open(tmp_apkg, "wb") as out:
+                _write_zip(out, entries, timestamp)
             os.chmod(tmp_apkg, 0o644)
             os.replace(tmp_apkg, path)
-        except BaseException:
+        except BaseException as exc:
             Path(tmp_apkg).unlink(missing_ok=True)
+            if isinstance(exc, _TooLarge):
+                raise BuildError(f"{path}: {exc}") from exc
             raise
     return PackageInfo(path, count, decks)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -17,7 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from genanki_build import package
 from genanki_build.check import import_into
+from genanki_build.errors import BuildError
 from genanki_build.model import Card, NoteType, SourceRef
 from genanki_build.notetypes import note_types
 from genanki_build.package import _fields, _genanki_model, stable_id, write_package
@@ -181,3 +184,47 @@ def test_write_package__any_cards_match_genanki(
     tmp_path_factory: pytest.TempPathFactory, cards: list[Card], reverse: bool
 ) -> None:
     assert _written(cards, tmp_path_factory.mktemp("p"), reverse) == _genanki_wrote(cards, reverse)
+
+
+def test_write_package__zip_holds_collection_media_index_and_media(tmp_path: Path) -> None:
+    (tmp_path / "b.png").write_bytes(b"\x89PNG second" * 50)
+    (tmp_path / "a.mp3").write_bytes(b"ID3 first")
+    media = {"b.png": tmp_path / "b.png", "a.mp3": tmp_path / "a.mp3"}
+    apkg = write_package(
+        MIXED[:2],
+        tmp_path / "out.apkg",
+        collection=NAME,
+        namespace=NAMESPACE,
+        timestamp=TIMESTAMP,
+        media=media,
+    ).path
+    with zipfile.ZipFile(apkg) as zf:
+        assert zf.testzip() is None  # every CRC checks out
+        assert zf.namelist() == ["collection.anki2", "media", "0", "1"]
+        assert json.loads(zf.read("media")) == {"0": "a.mp3", "1": "b.png"}
+        assert zf.read("0") == b"ID3 first"
+        assert zf.read("1") == b"\x89PNG second" * 50
+        # 1700000000 is 2023-11-14 22:13:20 UTC.
+        assert {info.date_time for info in zf.infolist()} == {(2023, 11, 14, 22, 13, 20)}
+        assert {info.external_attr >> 16 for info in zf.infolist()} == {0o644}
+        assert {info.compress_type for info in zf.infolist()} == {zipfile.ZIP_DEFLATED}
+
+
+def test_write_package__same_cards_give_the_same_bytes(tmp_path: Path) -> None:
+    first = write_package(
+        MIXED, tmp_path / "a.apkg", collection=NAME, namespace=NAMESPACE, timestamp=TIMESTAMP
+    )
+    second = write_package(
+        MIXED, tmp_path / "b.apkg", collection=NAME, namespace=NAMESPACE, timestamp=TIMESTAMP
+    )
+    assert first.path.read_bytes() == second.path.read_bytes()
+
+
+def test_write_package__zip_past_the_zip32_limits_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """zip64 is not written: past 4 GiB (here a lowered limit) the build stops and leaves no file."""
+    monkeypatch.setattr(package, "_ZIP_LIMIT", 1000)
+    with pytest.raises(BuildError, match="4 GiB"):
+        write_package(MIXED, tmp_path / "out.apkg", collection=NAME, namespace=NAMESPACE, timestamp=TIMESTAMP)
+    assert list(tmp_path.iterdir()) == []
