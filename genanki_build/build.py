@@ -21,7 +21,7 @@ from genanki_build.decode import decode
 from genanki_build.errors import BuildError
 from genanki_build.formats import ParseOptions, Registry, default_registry
 from genanki_build.formats.base import DEFAULT_NOISE, RegistryError
-from genanki_build.model import Card, Finding, ParseResult, SourceRef, coalesce_skipped
+from genanki_build.model import Card, Finding, ParseResult, SourceRef, coalesce_skipped, evolve
 from genanki_build.stage import Context
 
 #: Files in the source tree that are never parsed as card sources.
@@ -214,7 +214,7 @@ def parse_options(config: Config, path: str) -> ParseOptions:
 
 def _with_identity(result: ParseResult) -> ParseResult:
     cards = tuple(
-        card if card.identity else replace(card, identity=f"{card.front}\x1f{card.back}")
+        card if card.identity else evolve(card, identity=f"{card.front}\x1f{card.back}")
         for card in result.cards
     )
     return replace(result, cards=cards)

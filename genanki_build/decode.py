@@ -47,7 +47,9 @@ _UTF8_MULTI = re.compile(
 )
 _ASCII_RUN = re.compile(rb"[\x00-\x7f]+")
 #: Bytes Windows-1252 leaves undefined.
-_CP1252_HOLES = frozenset(b"\x81\x8d\x8f\x90\x9d")
+_CP1252_HOLES = b"\x81\x8d\x8f\x90\x9d"
+#: Control bytes other than tab, line feed, vertical tab, form feed and carriage return.
+_CONTROLS = bytes(range(9)) + bytes(range(14, 32))
 
 
 def _looks_utf16(data: bytes) -> str | None:
@@ -69,7 +71,8 @@ def _binary(data: bytes) -> bool:
     sample = data[:8192]
     if not sample:
         return False
-    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    # Counted by deleting them (bytes.translate runs in C; a loop over 8 KiB per file does not).
+    controls = len(sample) - len(sample.translate(None, _CONTROLS))
     # Compressed or machine data has a NUL in every few hundred bytes; a text file with a stray
     # NUL or two (a bad copy) is still text, and the NULs are dropped (see decode).
     nuls = sample.count(0)
@@ -101,7 +104,7 @@ def _decode_utf8(data: bytes, codec: str) -> Decoded:
     if codec == "utf-8-sig" or (valid and valid >= invalid):
         text = data.decode(codec, errors="replace")
         return Decoded(text, _noted(codec, invalid, "invalid"), codec=codec, replaced=invalid)
-    holes = sum(1 for b in data if b in _CP1252_HOLES)
+    holes = len(data) - len(data.translate(None, _CP1252_HOLES))
     text = data.decode("cp1252", errors="replace")
     return Decoded(text, _noted("cp1252", holes, "undefined"), codec="cp1252", replaced=holes)
 

@@ -265,4 +265,5 @@ FORMAT = Format(
     "Anki 'Notes in Plain Text' export (with #separator/#html/#… column headers, or the older kind).",
     detect,
     parse,
+    ceiling=0.99,
 )

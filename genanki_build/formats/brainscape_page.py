@@ -129,4 +129,6 @@ def _card(
     )
 
 
-FORMAT = Format(NAME, "Text copied from a Brainscape deck page (numbered Q/A blocks).", detect, parse)
+FORMAT = Format(
+    NAME, "Text copied from a Brainscape deck page (numbered Q/A blocks).", detect, parse, ceiling=0.95
+)

@@ -373,5 +373,9 @@ def _card(
 
 
 FORMAT = Format(
-    NAME, "CSV/TSV tables (Brainscape CSV export, spreadsheets); header row detected.", detect, parse
+    NAME,
+    "CSV/TSV tables (Brainscape CSV export, spreadsheets); header row detected.",
+    detect,
+    parse,
+    ceiling=0.92,
 )

@@ -200,4 +200,6 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
     return _Parser(text, source).run()
 
 
-FORMAT = Format(NAME, "Logseq pages: outline blocks tagged #card, children as the answer.", detect, parse)
+FORMAT = Format(
+    NAME, "Logseq pages: outline blocks tagged #card, children as the answer.", detect, parse, ceiling=0.95
+)

@@ -228,4 +228,5 @@ FORMAT = Format(
     "Markdown cards: '## Question' headings, Q:/A: lines, {{c1::cloze}} or ==cloze== paragraphs.",
     detect,
     parse,
+    ceiling=0.9,
 )

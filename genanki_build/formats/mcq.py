@@ -185,4 +185,5 @@ FORMAT = Format(
     "Multiple-choice blocks: a question, options a.–e., and the answer letter(s).",
     detect,
     parse,
+    ceiling=0.95,
 )

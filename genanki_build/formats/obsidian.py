@@ -279,4 +279,5 @@ FORMAT = Format(
     "Obsidian Spaced Repetition notes: question::answer, '?' separator lines, ==cloze==.",
     detect,
     parse,
+    ceiling=0.95,
 )

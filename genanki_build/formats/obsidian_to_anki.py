@@ -161,4 +161,10 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
     return _Parser(text, source).run()
 
 
-FORMAT = Format(NAME, "Obsidian_to_Anki plugin notes: START / note type / Back: / END blocks.", detect, parse)
+FORMAT = Format(
+    NAME,
+    "Obsidian_to_Anki plugin notes: START / note type / Back: / END blocks.",
+    detect,
+    parse,
+    ceiling=0.95,
+)

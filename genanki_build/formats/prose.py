@@ -81,4 +81,6 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
     return ParseResult(cards=(), findings=tuple(findings))
 
 
-FORMAT = Format(NAME, "Running prose (an article); reported, never turned into cards.", detect, parse)
+FORMAT = Format(
+    NAME, "Running prose (an article); reported, never turned into cards.", detect, parse, ceiling=0.9
+)

@@ -252,4 +252,5 @@ FORMAT = Format(
     "Quizlet export: term and definition joined by a tab or custom separator, one card per record.",
     detect,
     parse,
+    ceiling=0.9,
 )

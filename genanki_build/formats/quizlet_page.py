@@ -684,4 +684,5 @@ FORMAT = Format(
     "Text copied from a Quizlet set page (a title, then terms and definitions over one or more lines).",
     detect,
     parse,
+    ceiling=0.85,
 )
