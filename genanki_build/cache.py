@@ -10,13 +10,17 @@ its result can be kept between builds. :class:`ParseCache` keeps one entry per s
 - the genanki-build version and a fingerprint of its own source code, so an upgrade (or an edit
   while developing) never reads a stale entry.
 
-An entry is written atomically (a temporary file renamed into place). One that cannot be read
+An entry holds the cards and findings column by column (:mod:`genanki_build.columns`): a build
+that finds every file in the cache spends its time reading, not rebuilding objects one by one. An
+entry is written atomically (a temporary file renamed into place). One that cannot be read
 (truncated, corrupted, from another Python) counts as a miss and is replaced. Entries no build used
 are pruned after each build. Deleting ``.cache`` is always safe: the next build parses everything.
 
 :func:`parse_all` parses the files the cache does not have, in a pool of worker processes when there
 are at least :data:`POOL_MIN_FILES` of them holding at least :data:`POOL_MIN_BYTES` bytes (below that,
 starting the workers costs more than it saves), and returns results in the order of the files.
+Workers send back each result already encoded as a cache entry, which is both what the parent keeps
+and the cheapest form to send between processes.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from genanki_build import __version__
+from genanki_build import __version__, columns
 
 if TYPE_CHECKING:
     from genanki_build.build import FileReport, SourceFile
@@ -46,7 +50,7 @@ if TYPE_CHECKING:
 #: The cache folder, inside the output folder.
 CACHE_DIR = ".cache"
 #: Bumped when the layout of an entry changes.
-_LAYOUT = 2
+_LAYOUT = 3
 #: Use worker processes only for at least this many files to parse ...
 POOL_MIN_FILES = 8
 #: ... holding at least this many bytes together.
@@ -95,7 +99,16 @@ def _register_fast_pickling() -> None:
 #: The code a parse result depends on, relative to the package: edit one and its entries are stale.
 #: (Formats import only each other, the model and the errors; a format that starts importing another
 #: module of the package must add it here.)
-PARSE_CODE = ("formats", "build.py", "cache.py", "config.py", "decode.py", "errors.py", "model.py")
+PARSE_CODE = (
+    "formats",
+    "build.py",
+    "cache.py",
+    "columns.py",
+    "config.py",
+    "decode.py",
+    "errors.py",
+    "model.py",
+)
 
 
 @lru_cache(maxsize=1)
@@ -136,6 +149,35 @@ def _config_key(config: Config, registry_names: Sequence[str]) -> str:
     return digest.hexdigest()
 
 
+def encode(value: Parsed) -> bytes:
+    """``value`` as the bytes of a cache entry."""
+    result, report = value
+    entry = (_LAYOUT, report, result.title, columns.encode(result.cards), columns.encode(result.findings))
+    return pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def decode(data: bytes) -> Parsed:
+    """The value of the cache entry ``data``; raises ValueError (or whatever unpickling raises)
+    for an entry that is not one of this layout."""
+    from genanki_build.build import FileReport
+    from genanki_build.model import Card, Finding, ParseResult
+
+    entry = pickle.loads(data)
+    if not isinstance(entry, tuple) or len(entry) != 5 or entry[0] != _LAYOUT:
+        raise ValueError("not a parse cache entry of this layout")
+    _, report, title, card_columns, finding_columns = entry
+    if (
+        not isinstance(report, FileReport)
+        or not isinstance(title, str)
+        or (card_columns is not None and card_columns[0] is not Card)
+        or (finding_columns is not None and finding_columns[0] is not Finding)
+    ):
+        raise ValueError("not a parse cache entry of this layout")
+    cards = tuple(columns.decode(card_columns))
+    findings = tuple(columns.decode(finding_columns))
+    return ParseResult(cards, findings, title), report
+
+
 class ParseCache:
     """Parse results kept between builds, by file content and everything else they depend on."""
 
@@ -157,15 +199,12 @@ class ParseCache:
 
     def get(self, source: SourceFile) -> Parsed | None:
         """The cached result for ``source``, or None (a missing or unreadable entry is a miss)."""
-        from genanki_build.build import FileReport
-        from genanki_build.model import ParseResult
-
         name = self.key(source)
         self._used.add(name)
         path = self.folder / name
         try:
             with open(path, "rb") as fh:
-                value = pickle.load(fh)
+                value = decode(fh.read())
         except FileNotFoundError:
             self.misses += 1
             return None
@@ -174,20 +213,15 @@ class ParseCache:
             self.misses += 1
             path.unlink(missing_ok=True)
             return None
-        if (
-            not isinstance(value, tuple)
-            or len(value) != 2
-            or not isinstance(value[0], ParseResult)
-            or not isinstance(value[1], FileReport)
-        ):
-            self.misses += 1
-            path.unlink(missing_ok=True)
-            return None
         self.hits += 1
-        return value[0], value[1]
+        return value
 
     def put(self, source: SourceFile, value: Parsed) -> None:
         """Keep ``value`` for ``source``; a cache that cannot be written is silently skipped."""
+        self.put_encoded(source, encode(value))
+
+    def put_encoded(self, source: SourceFile, data: bytes) -> None:
+        """Keep ``data`` (a value as :func:`encode` gives it) for ``source``."""
         name = self.key(source)
         self._used.add(name)
         try:
@@ -197,7 +231,7 @@ class ParseCache:
             return
         try:
             with os.fdopen(fd, "wb") as fh:
-                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                fh.write(data)
             os.replace(tmp, self.folder / name)
         except OSError:
             Path(tmp).unlink(missing_ok=True)
@@ -230,11 +264,11 @@ def _init_worker(config: Config, registry: Registry) -> None:
     _worker_config, _worker_registry = config, registry
 
 
-def _parse_in_worker(source: SourceFile) -> Parsed:
+def _parse_in_worker(source: SourceFile) -> bytes:
     from genanki_build.build import parse_file
 
     assert _worker_config is not None and _worker_registry is not None
-    return parse_file(source, _worker_config, _worker_registry)
+    return encode(parse_file(source, _worker_config, _worker_registry))
 
 
 def _use_pool(todo: Sequence[SourceFile]) -> bool:
@@ -247,18 +281,20 @@ def _use_pool(todo: Sequence[SourceFile]) -> bool:
 
 def _parse_many(
     todo: Sequence[SourceFile], config: Config, registry: Registry, pool: bool
-) -> Iterator[Parsed]:
+) -> Iterator[tuple[Parsed, bytes | None]]:
+    """Each file's result, and its cache entry when a worker made one."""
     from genanki_build.build import parse_file
 
     if not pool:
         for source in todo:
-            yield parse_file(source, config, registry)
+            yield parse_file(source, config, registry), None
         return
     workers = min(POOL_MAX_WORKERS, os.cpu_count() or 1)
     # Big chunks keep pickling overhead down; map() keeps the files' order.
     chunk = max(1, len(todo) // (workers * 8))
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(config, registry)) as ex:
-        yield from ex.map(_parse_in_worker, todo, chunksize=chunk)
+        for data in ex.map(_parse_in_worker, todo, chunksize=chunk):
+            yield decode(data), data
 
 
 def parse_all(
@@ -288,10 +324,10 @@ def parse_all(
         progress("parse", done, len(files))
     missing = [files[i] for i in todo]
     use_pool = _use_pool(missing) if pool is None else pool
-    for i, value in zip(todo, _parse_many(missing, config, registry, use_pool), strict=True):
+    for i, (value, data) in zip(todo, _parse_many(missing, config, registry, use_pool), strict=True):
         results[i] = value
         if cache is not None:
-            cache.put(files[i], value)
+            cache.put_encoded(files[i], data if data is not None else encode(value))
         done += 1
         if progress is not None:
             progress("parse", done, len(files))
