@@ -9,6 +9,7 @@ give the same bytes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -107,17 +108,21 @@ class _CardRule:
         return cls((), tuple((o, how == "all", tuple(fs)) for o, how, fs in model._req))
 
     def ords(self, fields: list[str]) -> Iterable[int]:
-        if not self.required:
-            ords: set[int] = set()
-            for i in self.cloze_fields:
-                ords.update(int(n) - 1 for n in _CLOZE_NUMBER.findall(fields[i]) if int(n) > 0)
-            # In set order, as genanki's, since card IDs follow it. No cloze number, no card (genanki's too).
-            return ords
-        return [
-            o
-            for o, every, needed in self.required
-            if (all(fields[i] for i in needed) if every else any(fields[i] for i in needed))
-        ]
+        if self.required:
+            return _front_back_ords(self.required, tuple(map(bool, fields)))
+        ords: set[int] = set()
+        for i in self.cloze_fields:
+            ords.update(int(n) - 1 for n in _CLOZE_NUMBER.findall(fields[i]) if int(n) > 0)
+        # In set order, as genanki's, since card IDs follow it. No cloze number, no card (genanki's too).
+        return ords
+
+
+@functools.lru_cache(maxsize=1024)
+def _front_back_ords(
+    required: tuple[tuple[int, bool, tuple[int, ...]], ...], filled: tuple[bool, ...]
+) -> tuple[int, ...]:
+    """The templates whose fields are filled: all the required ones, or any, as genanki's ``_req`` says."""
+    return tuple(o for o, every, needed in required if (all if every else any)(filled[i] for i in needed))
 
 
 def _write_db(
@@ -149,19 +154,27 @@ def _write_db(
     card_rows: list[tuple[int, int, int, int, int]] = []
     ids = itertools.count(timestamp * 1000)
     for deck in decks:
-        for card in by_deck[deck.name]:
-            key = card.note_type.value
-            model = models[key]
-            deck.add_model(model)
+        deck_cards = by_deck[deck.name]
+        for note_type in dict.fromkeys(card.note_type for card in deck_cards):
+            deck.add_model(models[note_type])
+        for card in deck_cards:
             if " " in "".join(card.tags):
                 raise ValueError(f"tag with a space in {card.tags!r} (Anki tags are space-separated)")
-            fields = _fields(card, specs[key], reverse)
+            # NoteType is a StrEnum: it looks up the dicts keyed by its value.
+            fields = _fields(card, specs[card.note_type], reverse)
             note_id, mtime = next(ids), card.mtime or timestamp
             tags = " " + " ".join(card.tags) + " "
-            note_rows.append(
-                (note_id, card.guid, model.model_id, mtime, tags, "\x1f".join(fields), fields[0])
+            row = (
+                note_id,
+                card.guid,
+                models[card.note_type].model_id,
+                mtime,
+                tags,
+                "\x1f".join(fields),
+                fields[0],
             )
-            for ord_ in rules[key].ords(fields):
+            note_rows.append(row)
+            for ord_ in rules[card.note_type].ords(fields):
                 card_rows.append((next(ids), note_id, deck.deck_id, ord_, mtime))
     # A throwaway file: no journal, no syncing; VACUUM's copy is built in memory.
     conn = sqlite3.connect(db_path, isolation_level=None)
@@ -174,14 +187,21 @@ def _write_db(
         conn.executescript(APKG_COL)
         conn.execute("BEGIN")
         cursor = conn.cursor()
-        for deck in decks:  # decks and note types only: the decks hold no genanki notes
-            deck.write_to_db(cursor, timestamp, ids)
-        (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
-        stored = json.loads(models_json)
-        for model_json in stored.values():
+        # What genanki's Deck.write_to_db writes for decks holding no notes, in one update instead of
+        # one per deck: each deck's JSON, and each note type as the last deck using it writes it.
+        decks_json, models_json = cursor.execute("SELECT decks, models FROM col").fetchone()
+        stored_decks, stored_models = json.loads(decks_json), json.loads(models_json)
+        for deck in decks:
+            stored_decks[str(deck.deck_id)] = deck.to_json()
+            for model in deck.models.values():
+                stored_models[str(model.model_id)] = model.to_json(timestamp, deck.deck_id)
+        for model_json in stored_models.values():
             key = next(k for k, m in models.items() if str(m.model_id) == str(model_json["id"]))
             model_json["mod"] = notetype_mtimes.get(key, timestamp)
-        cursor.execute("UPDATE col SET models = ?, mod = ?", (json.dumps(stored, sort_keys=True), timestamp))
+        cursor.execute(
+            "UPDATE col SET decks = ?, models = ?, mod = ?",
+            (json.dumps(stored_decks), json.dumps(stored_models, sort_keys=True), timestamp),
+        )
         cursor.executemany(_INSERT_NOTE, note_rows)
         cursor.executemany(_INSERT_CARD, card_rows)
         conn.execute("COMMIT")

@@ -59,7 +59,7 @@ def _tables(db: sqlite3.Connection) -> tuple[list[Row], list[Row]]:
     return notes, cards
 
 
-def _written(cards: list[Card], tmp_path: Path, reverse: bool = True) -> tuple[list[Row], list[Row]]:
+def _written_db(cards: list[Card], tmp_path: Path, reverse: bool = True) -> sqlite3.Connection:
     apkg = write_package(
         cards,
         tmp_path / "out.apkg",
@@ -68,13 +68,16 @@ def _written(cards: list[Card], tmp_path: Path, reverse: bool = True) -> tuple[l
         timestamp=TIMESTAMP,
         reverse=reverse,
     ).path
-    db_path = tmp_path / "collection.anki2"
-    db_path.write_bytes(zipfile.ZipFile(apkg).read("collection.anki2"))
-    with sqlite3.connect(db_path) as db:
-        return _tables(db)
+    db = sqlite3.connect(":memory:")
+    db.deserialize(zipfile.ZipFile(apkg).read("collection.anki2"))
+    return db
 
 
-def _genanki_wrote(cards: list[Card], reverse: bool = True) -> tuple[list[Row], list[Row]]:
+def _written(cards: list[Card], tmp_path: Path, reverse: bool = True) -> tuple[list[Row], list[Row]]:
+    return _tables(_written_db(cards, tmp_path, reverse))
+
+
+def _genanki_db(cards: list[Card], reverse: bool = True) -> sqlite3.Connection:
     """The same cards written by genanki's own Note/Deck/Package, as package.py did before."""
     specs = note_types(NAME)
     models = {key: _genanki_model(spec, NAMESPACE) for key, spec in specs.items()}
@@ -90,11 +93,21 @@ def _genanki_wrote(cards: list[Card], reverse: bool = True) -> tuple[list[Row], 
                 guid=card.guid,
             )
         )
+    package = genanki.Package([decks[name] for name in sorted(decks)])
+    for model in models.values() if package.decks else ():
+        package.decks[0].add_model(model)  # every note type, used or not
     db = sqlite3.connect(":memory:")
-    genanki.Package([decks[name] for name in sorted(decks)]).write_to_db(
-        db.cursor(), TIMESTAMP, itertools.count(TIMESTAMP * 1000)
-    )
-    return _tables(db)
+    package.write_to_db(db.cursor(), TIMESTAMP, itertools.count(TIMESTAMP * 1000))
+    return db
+
+
+def _genanki_wrote(cards: list[Card], reverse: bool = True) -> tuple[list[Row], list[Row]]:
+    return _tables(_genanki_db(cards, reverse))
+
+
+def _col(db: sqlite3.Connection) -> tuple[Any, Any]:
+    decks, models = db.execute("SELECT decks, models FROM col").fetchone()
+    return json.loads(decks), json.loads(models)
 
 
 MIXED = [
@@ -112,6 +125,12 @@ MIXED = [
 
 def test_write_package__notes_and_cards_match_genanki(tmp_path: Path) -> None:
     assert _written(MIXED, tmp_path) == _genanki_wrote(MIXED)
+
+
+def test_write_package__decks_and_note_types_match_genanki(tmp_path: Path) -> None:
+    """Each deck's JSON, and each note type's with the ``did`` of the last deck using it."""
+    for cards in (MIXED, MIXED[:3], [_card("q", "a", deck=name) for name in ("B", "A", "C")]):
+        assert _col(_written_db(cards, tmp_path)) == _col(_genanki_db(cards))
 
 
 def test_write_package__reverse_off_gives_no_reverse_cards(tmp_path: Path) -> None:
