@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import html
 import json
+import operator
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -44,13 +45,18 @@ def _finding(f: Finding) -> dict[str, Any]:
 
 
 def counts(result: BuildResult) -> dict[str, Any]:
-    """Notes per deck, per note type and per deck and note type; findings per kind."""
-    per_deck = Counter(c.deck for c in result.cards)
-    per_type = Counter(c.note_type.value for c in result.cards)
+    """Notes per deck, per note type and per deck and note type; findings per kind (a ``skipped``
+    finding names a run of lines; ``files`` counts the lines)."""
+    # One pass over the cards, in C: a 100,000-card build has a handful of (deck, type) pairs.
+    pairs = Counter(zip(map(_DECK, result.cards), map(_NOTE_TYPE, result.cards), strict=True))
+    per_deck: Counter[str] = Counter()
+    per_type: Counter[str] = Counter()
     per_deck_type: dict[str, Counter[str]] = {}
-    for card in result.cards:
-        per_deck_type.setdefault(card.deck, Counter())[card.note_type.value] += 1
-    kinds = Counter(f.kind for f in result.findings)
+    for (deck, note_type), n in pairs.items():
+        per_deck[deck] += n
+        per_type[note_type.value] += n
+        per_deck_type.setdefault(deck, Counter())[note_type.value] += n
+    kinds = Counter(map(_KIND, result.findings))
     return {
         "notes": len(result.cards),
         "excluded": len(result.excluded),
@@ -59,6 +65,11 @@ def counts(result: BuildResult) -> dict[str, Any]:
         "per_deck_note_type": {d: dict(sorted(per_deck_type[d].items())) for d in sorted(per_deck_type)},
         "findings": dict(sorted(kinds.items())),
     }
+
+
+_DECK = operator.attrgetter("deck")
+_NOTE_TYPE = operator.attrgetter("note_type")
+_KIND = operator.attrgetter("kind")
 
 
 def to_json(result: BuildResult) -> str:
@@ -97,32 +108,54 @@ def iter_json(result: BuildResult) -> Iterator[str]:
         yield "[]"
     else:
         encode = _finding_json()
-        for i, finding in enumerate(result.findings):
-            yield ("[\n    " if i == 0 else ",\n    ") + encode(finding)
+        findings = result.findings
+        # A thousand findings a piece: one write per finding cost more than encoding them.
+        for start in range(0, len(findings), 1000):
+            lead = "[\n    " if start == 0 else ",\n    "
+            yield lead + ",\n    ".join(map(encode, findings[start : start + 1000]))
         yield "\n  ]"
     yield tail
 
 
-def _finding_json() -> Callable[[Finding], str]:
-    """A function giving exactly ``JSONEncoder(ensure_ascii=False).encode(_finding(f))``, faster:
-    the object is written field by field, and the few distinct stages, kinds and messages (a
-    hundred thousand skipped lines share a handful of reasons) are encoded once each."""
-    string = json.encoder.encode_basestring  # what the encoder uses with ensure_ascii=False
-    known: dict[str, str] = {}
+class _Once(dict[str, str]):
+    """``once[text]`` is ``convert(text)``, worked out once per distinct text: for texts that repeat
+    over many findings (stages, kinds, reasons, file names, page-noise lines). Starts over at
+    :data:`_ONCE_MAX` texts, so a report of many distinct texts holds no second copy of them."""
 
-    def once(text: str) -> str:
-        done = known.get(text)
-        if done is None:
-            if len(known) >= 4096:
-                known.clear()
-            done = known[text] = string(text)
+    def __init__(self, convert: Callable[[str], str]) -> None:
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, text: str) -> str:
+        if len(self) >= _ONCE_MAX:
+            self.clear()
+        done = self[text] = self.convert(text)
         return done
 
+
+_ONCE_MAX = 4096
+
+
+def _finding_json() -> Callable[[Finding], str]:
+    """A function giving exactly ``JSONEncoder(ensure_ascii=False).encode(_finding(f))``, faster:
+    the object is written field by field, and the few distinct stages, kinds, messages and file
+    names are encoded once each. A test compares the two."""
+    string = json.encoder.encode_basestring  # what the encoder uses with ensure_ascii=False
+    once = _Once(string)
+    # A file name as a JSON string without its closing quote: a place is that, ":line" and '"'.
+    open_file = _Once(lambda file: string(file)[:-1])
+
     def encode(f: Finding) -> str:
+        w = f.where
+        if w is None:
+            where = '""'
+        elif w.first == w.last:
+            where = f'{open_file[w.file]}:{w.first}"'
+        else:
+            where = f'{open_file[w.file]}:{w.first}-{w.last}"'
         return (
-            f'{{"stage": {once(f.stage)}, "kind": {once(f.kind)}, '
-            f'"where": {string(str(f.where) if f.where else "")}, "message": {once(f.message)}, '
-            f'"before": {string(f.before)}, "after": {string(f.after)}}}'
+            f'{{"stage": {once[f.stage]}, "kind": {once[f.kind]}, "where": {where}, '
+            f'"message": {once[f.message]}, "before": {string(f.before)}, "after": {string(f.after)}}}'
         )
 
     return encode
@@ -194,21 +227,6 @@ def word_diff(before: str, after: str) -> str:
     return "".join(out)
 
 
-_ESCAPED_MAX = 4096
-
-
-class _Escaped(dict[str, str]):
-    """``escaped[text]`` is :func:`_e` of ``text``, worked out once per distinct text: for texts
-    that repeat over many rows (reasons, file names, page-noise lines). Starts over at
-    :data:`_ESCAPED_MAX` texts, so a report of many distinct lines holds no second copy of them."""
-
-    def __missing__(self, text: str) -> str:
-        if len(self) >= _ESCAPED_MAX:
-            self.clear()
-        done = self[text] = _e(text)
-        return done
-
-
 def _change(f: Finding, escape: Callable[[str], str] = _e) -> str:
     """The before/after cell: a word diff for a repair, both texts labelled for a merge or conflict.
 
@@ -233,7 +251,7 @@ def _anchor(kind: str) -> str:
     return f"k-{re.sub(r'[^a-z0-9]+', '-', kind.lower())}"
 
 
-def _summary(result: BuildResult, c: dict[str, Any]) -> list[str]:
+def _summary(result: BuildResult, c: dict[str, Any], skipped_lines: int) -> list[str]:
     kinds: dict[str, int] = c["findings"]
     tiles = [
         ("notes", c["notes"], "decks", False),
@@ -244,7 +262,7 @@ def _summary(result: BuildResult, c: dict[str, Any]) -> list[str]:
         ("merges", kinds.get("merge", 0), _anchor("merge"), False),
         ("conflicts", kinds.get("conflict", 0), _anchor("conflict"), True),
         ("warnings", kinds.get("warning", 0) + kinds.get("error", 0), _anchor("warning"), True),
-        ("skipped lines", kinds.get("skipped", 0), _anchor("skipped"), False),
+        ("skipped lines", skipped_lines, _anchor("skipped"), False),
     ]
     items = "".join(
         f"<li{' class=bad' if bad and n else ''}><a href=#{anchor}><b>{n}</b>{_e(label)}</a></li>"
@@ -259,6 +277,12 @@ def _summary(result: BuildResult, c: dict[str, Any]) -> list[str]:
 def _html_parts(result: BuildResult) -> list[str]:
     """The page's parts (a section's table is one part)."""
     c = counts(result)
+    by_kind: dict[str, list[Finding]] = {}
+    for f in result.findings:
+        by_kind.setdefault(f.kind, []).append(f)
+    escaped = _Once(_e)
+    skipped_title = dict(SECTIONS)["skipped"]
+    skipped_lines, skipped_parts = _skipped_section(skipped_title, by_kind.get("skipped", []), escaped)
     types = sorted({t for per in c["per_deck_note_type"].values() for t in per})
     deck_rows = [
         [
@@ -280,7 +304,7 @@ def _html_parts(result: BuildResult) -> list[str]:
         f"<h1>{_e(result.config.name)}: build report</h1>",
         f"<p class=lede>{c['notes']} notes in {len(c['per_deck'])} decks from {len(result.files)} files; "
         f"{c['excluded']} cards left out.</p>",
-        *_summary(result, c),
+        *_summary(result, c, skipped_lines),
         "<h2 id=decks>Notes per deck and note type</h2>",
         _table(["Deck", *[f"{t} notes" for t in types], "Notes"], deck_rows),
         "<h2 id=files>Files: format and encoding detected</h2>",
@@ -300,13 +324,12 @@ def _html_parts(result: BuildResult) -> list[str]:
             ],
         ),
     ]
-    escaped = _Escaped()
-    by_kind: dict[str, list[Finding]] = {}
-    for f in result.findings:
-        by_kind.setdefault(f.kind, []).append(f)
     for kind, title in SECTIONS:
         items = by_kind.get(kind, [])
         if not items:
+            continue
+        if kind == "skipped":
+            out += skipped_parts
             continue
         # One string per row (not per cell): sections can hold hundreds of thousands of rows.
         rows = [
@@ -343,6 +366,58 @@ def _html_parts(result: BuildResult) -> list[str]:
             )
         )
     return out
+
+
+def _lines_in(text: str) -> int:
+    """How many non-blank source lines a skipped finding with this text names: one, or for a run
+    (its lines joined by newlines) those that are not blank (a run may step over blank lines)."""
+    if "\n" not in text:
+        return 1
+    return max(1, sum(1 for line in text.split("\n") if line.strip()))
+
+
+_FIRST_LINE = operator.attrgetter("where.first")
+_BEFORE = operator.attrgetter("before")
+
+
+def _skipped_section(title: str, items: list[Finding], escaped: _Once) -> tuple[int, list[str]]:
+    """The number of skipped lines, and their section: a row per file and reason with how many
+    lines, where, and (folded) each distinct text with how often it was skipped. A 100,000-card
+    page export skips some 400,000 lines of markers and rating widgets; a row per line made a
+    page of 50 MB."""
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for f in items:
+        groups.setdefault((f.where.file if f.where else "", f.message), []).append(f)
+    rows = []
+    total = 0
+    for (file, reason), found in groups.items():
+        if file:  # every finding here has a place
+            found.sort(key=_FIRST_LINE)
+        places = ", ".join(
+            f"{w.first}" if w.first == w.last else f"{w.first}-{w.last}"
+            for w in (f.where for f in found)
+            if w
+        )
+        texts = Counter(map(_BEFORE, found))
+        lines = sum(n * _lines_in(text) for text, n in texts.items())
+        total += lines
+        shown = "".join(
+            f"<span class=label>{n}×</span>\n<del>{escaped[text]}</del>\n" for text, n in texts.items()
+        )
+        rows.append(
+            [
+                f"<td class=where>{escaped[file]}</td><td>{escaped[reason]}</td><td class=num>{lines}</td>"
+                f"<td class=change>{places or '—'}<details><summary>{len(texts)} distinct "
+                f"text{'' if len(texts) == 1 else 's'}</summary>{shown}</details></td>"
+            ]
+        )
+    table = _table(["File", "Reason", "Lines", "Where, and what"], rows)
+    return total, [
+        f"<h2 id={_anchor('skipped')}>{_e(title)} ({total})</h2>",
+        f"<details><summary>show all {len(rows)} files and reasons</summary>{table}</details>"
+        if len(rows) > 50
+        else table,
+    ]
 
 
 def to_html(result: BuildResult) -> str:

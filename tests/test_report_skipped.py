@@ -10,11 +10,12 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from genanki_build.build import SourceFile, build, parse_file
+from genanki_build.build import BuildResult, SourceFile, build, parse_file
 from genanki_build.config import Config
 from genanki_build.decode import decode
 from genanki_build.formats import default_registry
 from genanki_build.model import Card, Finding, ParseResult, SourceRef, coalesce_skipped
+from genanki_build.report import _finding, _finding_json, to_json
 from tests.accounting import assert_all_lines_accounted, unaccounted_lines
 from tests.conftest import write_tree
 
@@ -217,3 +218,53 @@ def test_build__report_keeps_every_skipped_line(tmp_path: Path) -> None:
     assert covered | {n for c in result.cards for n in range(c.source.first, c.source.last + 1)} >= {
         n for n, ln in enumerate(text.split("\n"), start=1) if ln.strip()
     }
+
+
+def test_report_html__skipped_lines_are_a_row_per_file_and_reason(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"cells.txt": _PAGE}, '[collection]\nname = "Bio"\n')
+    build(src, tmp_path / "out", timestamp=1_700_000_000, write_ledger=False)
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "<b>17</b>skipped lines" in page
+    assert "Source lines not on any card (17)</h2>" in page
+    # Both widgets in one row: 8 + 2 lines with text (line 12 is blank), each widget's text once.
+    assert (
+        "<td class=where>cells.txt</td><td>rating widget</td><td class=num>10</td>"
+        "<td class=change>7-15, 22-23<details><summary>2 distinct texts</summary>"
+        "<span class=label>1×</span>\n<del>How well did you know this?\n1\nNot at all\n2\n3\n\n4\n5\nPerfectly</del>\n"
+        "<span class=label>1×</span>\n<del>How well did you know this?\nPerfectly</del>\n</details></td>"
+    ) in page
+    assert (
+        "<td>Q marker</td><td class=num>2</td><td class=change>3, 18<details><summary>1 distinct text"
+        "</summary><span class=label>2×</span>\n<del>Q</del>\n</details>"
+    ) in page
+    # The files table's row, then a row each for title, card number, Q marker, A marker and widget.
+    assert page.count("<td class=where>cells.txt</td>") == 6
+
+
+_SOME_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]) | st.sampled_from('"\\\n<&:-'))
+_FINDINGS = st.builds(
+    Finding,
+    st.sampled_from(["parse", "typos"]) | _SOME_TEXT,
+    st.sampled_from(["skipped", "typo", "warning"]),
+    _SOME_TEXT,
+    st.none() | st.builds(SourceRef, _SOME_TEXT, st.integers(0, 99), st.integers(0, 99)),
+    _SOME_TEXT,
+    _SOME_TEXT,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_FINDINGS, max_size=5))
+def test_finding_json__matches_json_dumps_of_the_finding(findings: list[Finding]) -> None:
+    encode = _finding_json()
+    for f in findings:
+        assert encode(f) == json.dumps(_finding(f), ensure_ascii=False)
+
+
+def test_report_json__many_findings_one_per_line_in_order() -> None:
+    """Findings are written a thousand to a piece; none may be lost or doubled at the seams."""
+    findings = tuple(_skip(n, f"line {n}", file="a.txt") for n in range(1, 2502))
+    result = BuildResult(Config(), (), (), findings, ())
+    text = to_json(result)
+    assert json.loads(text)["findings"] == [_finding(f) for f in findings]
+    assert sum(1 for line in text.split("\n") if line.startswith('    {"stage"')) == 2501
