@@ -126,15 +126,15 @@ def _front_back_ords(
 
 
 def _write_db(
-    db_path: str,
     cards: Iterable[Card],
     collection: str,
     namespace: str,
     timestamp: int,
     notetype_mtimes: Mapping[str, int],
     reverse: bool,
-) -> tuple[int, tuple[str, ...]]:
-    """Write the collection as genanki's ``Package.write_to_db`` would, plus each note's own mtime.
+) -> tuple[bytes, int, tuple[str, ...]]:
+    """The collection file as genanki's ``Package.write_to_db`` writes it, plus each note's own mtime;
+    also the number of notes and the deck names.
 
     genanki writes the schema, the collection row, decks and note types; the notes and cards go in
     with one ``executemany`` each, with the same columns and IDs genanki would give them (a test
@@ -176,8 +176,9 @@ def _write_db(
             note_rows.append(row)
             for ord_ in rules[card.note_type].ords(fields):
                 card_rows.append((next(ids), note_id, deck.deck_id, ord_, mtime))
-    # A throwaway file: no journal, no syncing; VACUUM's copy is built in memory.
-    conn = sqlite3.connect(db_path, isolation_level=None)
+    # A file in memory (SQLite's memdb file system, so the file header is kept as on disk), with no
+    # journal; VACUUM's copy is built in memory too. memdb files stop at 1 GiB (about 2.5 million cards).
+    conn = sqlite3.connect("file:collection.anki2?vfs=memdb", uri=True, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
@@ -209,9 +210,10 @@ def _write_db(
             conn.execute(statement)
         # Lays the file out as one canonical copy, so the bytes depend on the content alone.
         conn.execute("VACUUM")
+        data = conn.serialize()
     finally:
         conn.close()
-    return len(note_rows), tuple(deck.name for deck in decks)
+    return data, len(note_rows), tuple(deck.name for deck in decks)
 
 
 # Zip records (APPNOTE 4.3.7, 4.3.12, 4.3.16): local header, central directory header, end record.
@@ -276,27 +278,23 @@ def write_package(
     """Write ``cards`` to ``path`` atomically: a temporary file renamed into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     media = media or {}
-    with tempfile.TemporaryDirectory(prefix="genanki-build-") as tmp:
-        db_path = os.path.join(tmp, "collection.anki2")
-        count, decks = _write_db(
-            db_path, cards, collection, namespace, timestamp, notetype_mtimes or {}, reverse
+    db, count, decks = _write_db(cards, collection, namespace, timestamp, notetype_mtimes or {}, reverse)
+    fd, tmp_apkg = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        names = sorted(media)
+        index = json.dumps({str(i): name for i, name in enumerate(names)}, sort_keys=True)
+        entries = itertools.chain(
+            [("collection.anki2", db), ("media", index.encode())],
+            ((str(i), media[name].read_bytes()) for i, name in enumerate(names)),
         )
-        fd, tmp_apkg = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        try:
-            names = sorted(media)
-            index = json.dumps({str(i): name for i, name in enumerate(names)}, sort_keys=True)
-            entries = itertools.chain(
-                [("collection.anki2", Path(db_path).read_bytes()), ("media", index.encode())],
-                ((str(i), media[name].read_bytes()) for i, name in enumerate(names)),
-            )
-            with open(tmp_apkg, "wb") as out:
-                _write_zip(out, entries, timestamp)
-            os.chmod(tmp_apkg, 0o644)
-            os.replace(tmp_apkg, path)
-        except BaseException as exc:
-            Path(tmp_apkg).unlink(missing_ok=True)
-            if isinstance(exc, _TooLarge):
-                raise BuildError(f"{path}: {exc}") from exc
-            raise
+        with open(tmp_apkg, "wb") as out:
+            _write_zip(out, entries, timestamp)
+        os.chmod(tmp_apkg, 0o644)
+        os.replace(tmp_apkg, path)
+    except BaseException as exc:
+        Path(tmp_apkg).unlink(missing_ok=True)
+        if isinstance(exc, _TooLarge):
+            raise BuildError(f"{path}: {exc}") from exc
+        raise
     return PackageInfo(path, count, decks)
