@@ -281,20 +281,23 @@ def _use_pool(todo: Sequence[SourceFile]) -> bool:
 
 def _parse_many(
     todo: Sequence[SourceFile], config: Config, registry: Registry, pool: bool
-) -> Iterator[tuple[Parsed, bytes | None]]:
-    """Each file's result, and its cache entry when a worker made one."""
+) -> Iterator[tuple[int, Parsed, bytes | None]]:
+    """Each file's index in ``todo``, its result, and its cache entry when a worker made one."""
     from genanki_build.build import parse_file
 
     if not pool:
-        for source in todo:
-            yield parse_file(source, config, registry), None
+        for k, source in enumerate(todo):
+            yield k, parse_file(source, config, registry), None
         return
     workers = min(POOL_MAX_WORKERS, os.cpu_count() or 1)
-    # Big chunks keep pickling overhead down; map() keeps the files' order.
-    chunk = max(1, len(todo) // (workers * 8))
+    # Largest files first and small chunks, so no worker is left with a big file at the end;
+    # results travel as bytes, so a chunk costs little to send.
+    order = sorted(range(len(todo)), key=lambda k: -len(todo[k].data))
+    chunk = max(1, len(todo) // (workers * 32))
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(config, registry)) as ex:
-        for data in ex.map(_parse_in_worker, todo, chunksize=chunk):
-            yield decode(data), data
+        entries = ex.map(_parse_in_worker, [todo[k] for k in order], chunksize=chunk)
+        for k, data in zip(order, entries, strict=True):
+            yield k, decode(data), data
 
 
 def parse_all(
@@ -324,7 +327,8 @@ def parse_all(
         progress("parse", done, len(files))
     missing = [files[i] for i in todo]
     use_pool = _use_pool(missing) if pool is None else pool
-    for i, (value, data) in zip(todo, _parse_many(missing, config, registry, use_pool), strict=True):
+    for k, value, data in _parse_many(missing, config, registry, use_pool):
+        i = todo[k]
         results[i] = value
         if cache is not None:
             cache.put_encoded(files[i], data if data is not None else encode(value))

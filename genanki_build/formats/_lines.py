@@ -33,13 +33,7 @@ def nonblank(text: str) -> list[tuple[int, str]]:
 
 def skipped(stage: str, file: str, lineno: int, line: str, reason: str) -> Finding:
     """A finding that accounts for one source line no card uses."""
-    return Finding(
-        stage=stage,
-        kind="skipped",
-        message=reason,
-        where=SourceRef(file, lineno, lineno),
-        before=line,
-    )
+    return Finding(stage, "skipped", reason, SourceRef(file, lineno, lineno), line)
 
 
 def compile_noise(patterns: Iterable[str]) -> re.Pattern[str]:

@@ -21,6 +21,7 @@ that the page spaced apart stay one list.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from genanki_build.formats._lines import TITLE, compile_noise, numbered, skipped
 from genanki_build.formats.base import Format, ParseOptions
@@ -29,23 +30,48 @@ from genanki_build.model import Card, Finding, ParseResult, SourceRef
 NAME = "brainscape-page"
 _NUMBER = re.compile(r"^\s*\d{1,5}\s*$")
 _WIDGET_DIGITS = frozenset({"1", "2", "3", "4", "5"})
+#: The end of a line holding only ``Q`` or only ``A``: the letter, then nothing but the white
+#: space ``str.strip`` strips (``\s``). Starting with the letter, a search skips ahead quickly.
+_Q_END = re.compile(r"Q[^\S\n]*$", re.MULTILINE)
+_A_END = re.compile(r"A[^\S\n]*$", re.MULTILINE)
 
 Lines = list[tuple[int, str]]
 
 
-def _blocks(lines: Lines) -> list[tuple[int, int, int | None]]:
-    """``(start, q_at, a_at)`` indexes of every block: its first line, its ``Q`` and its ``A``
-    (``None`` when the block has no ``A`` before the next ``Q``)."""
-    q_lines = [i for i, (_, ln) in enumerate(lines) if ln.strip() == "Q"]
+def _line_indexes(text: str, end: re.Pattern[str]) -> list[int]:
+    """0-based indexes of the lines of ``text`` that are a line end ``end`` matches with only
+    white space before it."""
+    out: list[int] = []
+    index = pos = 0
+    for m in end.finditer(text):
+        at = m.start()
+        line_start = text.rfind("\n", 0, at) + 1
+        if text[line_start:at].strip():
+            continue
+        index += text.count("\n", pos, at)
+        pos = at
+        out.append(index)
+    return out
+
+
+def _blocks(text: str, lines: list[str]) -> list[tuple[int, int, int | None]]:
+    """``(start, q_at, a_at)`` indexes into ``lines`` (``text`` split at line ends) of every
+    block: its first line, its ``Q`` and its ``A`` (``None`` when the block has no ``A`` before
+    the next ``Q``)."""
+    q_lines = _line_indexes(text, _Q_END)
+    if not q_lines:
+        return []
+    a_lines = _line_indexes(text, _A_END)
     blocks: list[tuple[int, int, int | None]] = []
     for k, q_at in enumerate(q_lines):
         limit = q_lines[k + 1] if k + 1 < len(q_lines) else len(lines)
-        a_at = next((i for i in range(q_at + 1, limit) if lines[i][1].strip() == "A"), None)
+        j = bisect_right(a_lines, q_at)
+        a_at = a_lines[j] if j < len(a_lines) and a_lines[j] < limit else None
         start = q_at
         before = q_at - 1
-        while before >= 0 and not lines[before][1].strip():
+        while before >= 0 and not lines[before].strip():
             before -= 1
-        if before >= 0 and _NUMBER.match(lines[before][1]) and (not blocks or before > blocks[-1][1]):
+        if before >= 0 and _NUMBER.match(lines[before]) and (not blocks or before > blocks[-1][1]):
             start = before
         blocks.append((start, q_at, a_at))
     return blocks
@@ -53,8 +79,7 @@ def _blocks(lines: Lines) -> list[tuple[int, int, int | None]]:
 
 def detect(text: str) -> float:
     """High when several blocks each hold a ``Q`` and an ``A`` marker line."""
-    lines = numbered(text)
-    blocks = _blocks(lines)
+    blocks = _blocks(text, text.split("\n"))
     complete = sum(a_at is not None for _, _, a_at in blocks)
     if complete >= 2 and complete >= 0.8 * len(blocks):
         return 0.95
@@ -72,7 +97,7 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
     """Cards from every ``Q``/``A`` block; everything else reported with a reason."""
     lines = numbered(text)
     noise = compile_noise(options.noise)
-    blocks = _blocks(lines)
+    blocks = _blocks(text, [line for _, line in lines])
     findings: list[Finding] = []
     cards: list[Card] = []
     title = ""
@@ -109,9 +134,12 @@ def _card(
     # The rating widget starts at the first noise line; widget digits after it are noise too.
     cut = next((i for i, (_, ln) in enumerate(answer) if noise.match(ln)), len(answer))
     for lineno, line in answer[cut:]:
-        if line.strip() and (noise.match(line) or line.strip() in _WIDGET_DIGITS):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped in _WIDGET_DIGITS or noise.match(line):
             findings.append(skipped(NAME, source, lineno, line, "rating widget"))
-        elif line.strip():
+        else:
             findings.append(skipped(NAME, source, lineno, line, "after the rating widget"))
     front, back = _side(question), _side(answer[:cut])
     if not front or not back:

@@ -17,16 +17,22 @@ The text is plain, not Markdown: the render stage keeps its ``- `` lists as list
 
 from __future__ import annotations
 
+import re
+
 from genanki_build.formats import _markdown_common as md
 from genanki_build.formats import _qa
 from genanki_build.formats.base import Format, ParseOptions
 from genanki_build.model import Card, Markup, ParseResult
 
 NAME = "qa-lines"
+#: What every ``Q:`` line holds (the label, bold or not); fewer than two in a text, no cards.
+_LABEL = re.compile(r"Q(?:\*\*|__)?:")
 
 
 def detect(text: str) -> float:
     """High when ``Q:`` and answer lines make up most of the text and no Markdown structure shows."""
+    if len(_LABEL.findall(text)) < 2:
+        return 0.0  # fewer than two question lines, as counted below
     lines = [ln for ln in text.split("\n") if ln.strip()]
     questions = sum(1 for ln in lines if _qa.is_question_line(ln))
     answers = sum(1 for ln in lines if _qa.is_answer_line(ln))
@@ -67,4 +73,8 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
     return found.result("")
 
 
-FORMAT = Format(NAME, "Plain 'Q:' / 'A:' blocks (exam banks), with 'Multiple answers:' lists.", detect, parse)
+# Question, answer and indented list lines are three kinds that no line is two of, so their share
+# is at most 1 and the score at most 0.6 + 0.3.
+FORMAT = Format(
+    NAME, "Plain 'Q:' / 'A:' blocks (exam banks), with 'Multiple answers:' lists.", detect, parse, ceiling=0.9
+)
