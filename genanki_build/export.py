@@ -13,6 +13,7 @@ import io
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from itertools import islice
 
 from genanki_build.ledger import plain_text
 from genanki_build.model import Card, NoteType
@@ -48,11 +49,17 @@ def to_jsonl(cards: Iterable[Card]) -> str:
 
 
 def iter_jsonl(cards: Iterable[Card]) -> Iterator[str]:
-    """:func:`to_jsonl` line by line, for writing a large collection without holding it whole.
+    """:func:`to_jsonl` piece by piece (a thousand lines a piece), for writing a large collection
+    without holding it whole."""
+    lines = _jsonl_lines(cards)
+    while piece := "".join(islice(lines, 1000)):
+        yield piece
 
-    Each line is exactly ``json.dumps(card_record(card), ensure_ascii=False, sort_keys=True)``
-    (a test compares them), written by hand: at 100,000 cards, building and sorting the dicts
-    took most of ``cards.jsonl``'s time."""
+
+def _jsonl_lines(cards: Iterable[Card]) -> Iterator[str]:
+    """Each card's line: exactly ``json.dumps(card_record(card), ensure_ascii=False,
+    sort_keys=True)`` and a newline (a test compares them), written by hand: at 100,000 cards,
+    building and sorting the dicts took most of ``cards.jsonl``'s time."""
     string = _string
     (b0, i0), (b1, i1), (b2, i2) = _sorted_fields(NoteType.BASIC)
     (c0, j0), (c1, j1) = _sorted_fields(NoteType.CLOZE)
@@ -76,14 +83,18 @@ def iter_jsonl(cards: Iterable[Card]) -> Iterator[str]:
         else:
             v = (card.front, card.back, "y" if "reverse" in card.flags else "")
             kind, fields = basic, f"{b0}{string(v[i0])}, {b1}{string(v[i1])}, {b2}{string(v[i2])}"
-        also = ", ".join(
-            f'{{"file": {string(s.file)}, "lines": [{s.first}, {s.last}]}}' for s in card.also_from
+        also = (
+            ", ".join(f'{{"file": {string(s.file)}, "lines": [{s.first}, {s.last}]}}' for s in card.also_from)
+            if card.also_from
+            else ""
         )
+        # A card without flags is "ok" (most are).
+        status = string(card.status) if card.flags else '"ok"'
         yield (
             f'{{"also_from": [{also}], "deck": {deck_json}, "fields": {{{fields}}}, '
             f'"guid": {string(card.guid)}, "note_type": {kind}, '
             f'"source": {{"file": {file_json}, "lines": [{src.first}, {src.last}]}}, '
-            f'"status": {string(card.status)}, "tags": [{tags_json}]}}\n'
+            f'"status": {status}, "tags": [{tags_json}]}}\n'
         )
 
 

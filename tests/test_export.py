@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from genanki_build.build import build
 from genanki_build.check import import_into
 from genanki_build.cli import main
-from genanki_build.export import card_record, iter_jsonl
+from genanki_build.export import _jsonl_lines, card_record, iter_jsonl
 from genanki_build.ledger import LEDGER_NAME
 from genanki_build.model import Card, NoteType, SourceRef
 from tests.conftest import write_tree
@@ -128,4 +128,14 @@ def _cards(draw: st.DrawFn) -> Card:
 @given(st.lists(_cards(), max_size=4))
 def test_iter_jsonl__matches_json_dumps_of_card_record(cards: list[Card]) -> None:
     expected = [json.dumps(card_record(c), ensure_ascii=False, sort_keys=True) + "\n" for c in cards]
-    assert list(iter_jsonl(cards)) == expected
+    assert list(_jsonl_lines(cards)) == expected
+    assert "".join(iter_jsonl(cards)) == "".join(expected)
+
+
+def test_iter_jsonl__a_thousand_lines_a_piece_none_lost() -> None:
+    cards = [Card(f"q{n}", "a", SourceRef("f.txt", n, n), "p", deck="D") for n in range(1, 2502)]
+    pieces = list(iter_jsonl(cards))
+    assert [piece.count("\n") for piece in pieces] == [1000, 1000, 501]
+    assert [json.loads(line)["fields"]["Front"] for line in "".join(pieces).splitlines()] == [
+        f"q{n}" for n in range(1, 2502)
+    ]
