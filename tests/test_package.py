@@ -247,3 +247,12 @@ def test_write_package__zip_past_the_zip32_limits_is_refused(
     with pytest.raises(BuildError, match="4 GiB"):
         write_package(MIXED, tmp_path / "out.apkg", collection=NAME, namespace=NAMESPACE, timestamp=TIMESTAMP)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_write_package__dates_before_1980_are_written_as_1980(tmp_path: Path) -> None:
+    """Zip dates start in 1980; a timestamp of 0 (1970) would not fit the date field."""
+    apkg = write_package(
+        MIXED[:1], tmp_path / "out.apkg", collection=NAME, namespace=NAMESPACE, timestamp=0
+    ).path
+    with zipfile.ZipFile(apkg) as zf:
+        assert {info.date_time for info in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
