@@ -73,7 +73,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import cached_property
 from itertools import pairwise
 
 from rapidfuzz import fuzz
@@ -264,9 +263,11 @@ class _Line:
     def is_label(self) -> bool:
         return len(self.words) <= 12 and not self.ends_stop and not self.lower and not self.key_value
 
-    @cached_property
+    @property
     def term(self) -> str:
         """The term this line asks about, normalized; empty when there is no clear one."""
+        # Asked for about once per line, so it is worked out each time (functools.cached_property
+        # takes a lock on every first access, which costs more here than it saves).
         text = self.body
         if ":" in text.rstrip(": "):
             after = text.rsplit(":", 1)[1].strip()
@@ -330,7 +331,8 @@ def _question_next(prev: _Line, line: _Line, w: Weights) -> float:
     return s
 
 
-def _answer_first(question: _Line, line: _Line, w: Weights) -> float:
+def _answer_first(question: _Line, line: _Line, w: Weights, repeats: bool | None = None) -> float:
+    """``repeats``: ``line.repeats(question.term)`` when the caller has worked it out already."""
     s = 0.0
     # A question answering a question is a translation of it ("¿Dónde está …?" → "Where is …?").
     translation = question.ends_q and line.ends_q
@@ -344,7 +346,7 @@ def _answer_first(question: _Line, line: _Line, w: Weights) -> float:
         s += w.answer_shape
     if line.lower:
         s += w.lower_answer
-    if line.repeats(question.term):
+    if line.repeats(question.term) if repeats is None else repeats:
         s += w.term_repeated
     if _parallel(question, line):
         s += w.parallel_split
@@ -450,6 +452,8 @@ class _Pairs:
         self.opens_item = [False] * len(lines)
         """A bullet line ending in ":" (a further list item when its marker was used before)."""
         self.parallel = [False] * len(lines)
+        self.bullet = [line.bullet for line in lines]
+        """Each line's bullet marker."""
         for k in range(1, len(lines)):
             prev, line = lines[k - 1], lines[k]
             s = w.extra_answer_line
@@ -483,33 +487,43 @@ def _answers(
     a_score = 0.0
     term_line = False
     markers: set[str] = set()
+    # The hottest loop of the parser: the cues it reads, bound to local names once.
+    next_score, end_score, in_list, opens_item = (
+        pairs.next_score,
+        pairs.end_score,
+        pairs.in_list,
+        pairs.opens_item,
+    )
+    parallel, bullets = pairs.parallel, pairs.bullet
+    list_continues, w_parallel, after_term = w.list_continues, w.parallel, w.after_term
+    cut_list, parallel_split = w.cut_list, w.parallel_split
     for end in range(mid + 1, min(mid + MAX_ANSWER_LINES, n) + 1):
         k = end - 1
-        line = lines[k]
         only = 0.0
         if end == mid + 1:
-            a_score += _answer_first(q_line, line, w)
+            line = lines[k]
             term_line = line.repeats(q_line.term)
+            a_score += _answer_first(q_line, line, w, term_line)
             if term_line and len(line.words) <= 8 and ":" not in line.text:
                 only = w.only_term
         else:  # _answer_next(lines[k - 1], line, markers, after_term, w)
-            s = pairs.next_score[k]
-            if pairs.in_list[k] or (pairs.opens_item[k] and line.bullet in markers):
-                s += w.list_continues
-            if pairs.parallel[k]:
-                s += w.parallel
+            s = next_score[k]
+            if in_list[k] or (opens_item[k] and bullets[k] in markers):
+                s += list_continues
+            if parallel[k]:
+                s += w_parallel
             if term_line and end == mid + 2:
-                s += w.after_term
+                s += after_term
             a_score += s
-        if line.bullet:
-            markers.add(line.bullet)
+        if bullets[k]:
+            markers.add(bullets[k])
         card_end = 0.0
         if end < n:  # _card_end(line, lines[end], markers, w)
-            card_end = pairs.end_score[end]
-            if pairs.in_list[end] or (pairs.opens_item[end] and lines[end].bullet in markers):
-                card_end += w.cut_list
-            if pairs.parallel[end]:
-                card_end += w.parallel_split
+            card_end = end_score[end]
+            if in_list[end] or (opens_item[end] and bullets[end] in markers):
+                card_end += cut_list
+            if parallel[end]:
+                card_end += parallel_split
         out.append((end, a_score, only, card_end))
     return out
 
