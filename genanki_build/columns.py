@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
 from itertools import repeat
+from operator import attrgetter
 from typing import Any
 
 #: Column kinds.
@@ -34,20 +35,23 @@ def _field_names(cls: type[Any]) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))
 
 
-def _same(values: Sequence[Any]) -> bool:
-    """True when every value can stand for every other: one scalar, enum member or empty container."""
+def _same(values: list[Any], kinds: set[type[Any]]) -> bool:
+    """True when every value can stand for every other: one scalar, enum member or empty container
+    (``kinds`` holds the values' types)."""
     first = values[0]
-    kind = type(first)
-    if not (isinstance(first, _SCALARS) or (isinstance(first, tuple | frozenset) and not first)):
+    if len(kinds) != 1 or not (
+        isinstance(first, _SCALARS) or (isinstance(first, tuple | frozenset) and not first)
+    ):
         return False
-    return all(type(v) is kind and v == first for v in values)
+    return values.count(first) == len(values)
 
 
 def _column(values: list[Any]) -> tuple[int, Any]:
-    if _same(values):
+    kinds = set(map(type, values))
+    if _same(values, kinds):
         return _SAME, values[0]
     kind = type(values[0])
-    if dataclasses.is_dataclass(kind) and all(type(v) is kind for v in values):
+    if dataclasses.is_dataclass(kind) and len(kinds) == 1:
         return _NESTED, encode(values)
     return _LIST, values
 
@@ -57,9 +61,9 @@ def encode(objects: Sequence[Any]) -> Columns | None:
     if not objects:
         return None
     cls = type(objects[0])
-    if any(type(obj) is not cls for obj in objects):
+    if len(set(map(type, objects))) != 1:
         raise TypeError(f"columns hold instances of one class, not {cls.__name__} and others")
-    columns = tuple(_column([getattr(obj, name) for obj in objects]) for name in _field_names(cls))
+    columns = tuple(_column(list(map(attrgetter(name), objects))) for name in _field_names(cls))
     return cls, len(objects), columns
 
 

@@ -536,18 +536,20 @@ def segment(lines: list[_Line], w: Weights = WEIGHTS) -> list[_Cut]:
     best[0] = 0.0
     answers: list[list[tuple[int, float, float, float]] | None] = [None] * (n + 1)
     pairs = _Pairs(lines, w)
+    # A line's score as a question's first line, and as a further line after the one above,
+    # do not depend on where the question starts: worked out once per line.
+    first = [_question_first(line, w) for line in lines]
+    further = [0.0] + [_question_next(prev, line, w) for prev, line in pairwise(lines)]
+    mark = [w.question_mark if line.ends_q else 0.0 for line in lines]
     for i in range(n):
-        if best[i] == -math.inf:
+        start = best[i]
+        if start == -math.inf:
             continue
         q_score = 0.0
         for mid in range(i + 1, min(i + MAX_QUESTION_LINES, n - 1) + 1):
-            q_line = lines[mid - 1]
-            if mid == i + 1:
-                q_score += _question_first(q_line, w)
-            else:
-                q_score += _question_next(lines[mid - 2], q_line, w)
+            q_score += first[mid - 1] if mid == i + 1 else further[mid - 1]
             # The question mark counts where the question ends: on the span's last line.
-            q_total = best[i] + q_score + (w.question_mark if q_line.ends_q else 0.0)
+            q_total = start + q_score + mark[mid - 1]
             spans = answers[mid]
             if spans is None:
                 spans = answers[mid] = _answers(lines, pairs, mid, w)
