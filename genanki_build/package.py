@@ -208,6 +208,8 @@ def _write_db(
         cursor.executemany(_INSERT_NOTE, note_rows)
         cursor.executemany(_INSERT_CARD, card_rows)
         conn.execute("COMMIT")
+        count = len(note_rows)
+        del note_rows, card_rows  # freed before VACUUM holds a second copy of the file in memory
         for statement in _INDEXES:
             conn.execute(statement)
         # Lays the file out as one canonical copy, so the bytes depend on the content alone.
@@ -215,7 +217,7 @@ def _write_db(
         data = conn.serialize()
     finally:
         conn.close()
-    return data, len(note_rows), tuple(deck.name for deck in decks)
+    return data, count, tuple(deck.name for deck in decks)
 
 
 # Zip records (APPNOTE 4.3.7, 4.3.12, 4.3.16): local header, central directory header, end record.
