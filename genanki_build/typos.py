@@ -49,14 +49,16 @@ Only :attr:`Card.front` and :attr:`Card.back` change; :attr:`Card.identity` (and
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
+from itertools import chain
 
 from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.distance import OSA, DamerauLevenshtein
 
 from genanki_build.clean import protected_spans
 from genanki_build.model import Card, Finding, Markup, SourceRef
@@ -105,7 +107,12 @@ PREFIXES = (
     "self", "semi", "sub", "super", "trans", "under", "un",
 )
 # fmt: on
+_PREFIXES_BY_FIRST = {c: tuple(p for p in PREFIXES if p[0] == c) for c in {p[0] for p in PREFIXES}}
+_SUFFIXES_BY_LAST = {c: tuple(s for s in SUFFIXES if s[-1] == c) for c in {s[-1] for s in SUFFIXES}}
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
+#: Words at least this long find their dictionary neighbours in sorted word lists
+#: (:func:`_neighbours`); shorter ones by trying every edit (:func:`_edits1`), quicker for them.
+_LIST_LENGTH = 5
 
 #: British/Canadian → American rewrites; a word whose rewrite is known is spelled correctly.
 _VARIANTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -134,6 +141,11 @@ _EDGE = "\"'“”‘’«»()[]{}.,;:!?…*_~"
 _SENTENCE_END = re.compile(r"(?:[.!?:;→⇒➔]|\n)[\s\"'“‘(\[]*$")
 _LINE_START = re.compile(r"(?:^|\n)[ \t]*(?:[-*•·▪◦]|\d{1,3}[.)]|[a-z][.)])?[ \t]*[\"'“‘(\[]*$")
 _WORD = re.compile(r"[a-z]+")
+_POSSESSIVE = re.compile(r"['’]s$")
+_LOWER = re.compile(r"[a-z]+")
+_LOWER_OR_APOSTROPHE = re.compile(r"[a-z']+")
+#: Matches where any of :data:`_VARIANTS` does: a word it misses has no other spelling.
+_ANY_VARIANT = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _VARIANTS))
 _RUN = re.compile(rf"[a-z]{{{MIN_LENGTH},}}")
 
 
@@ -156,6 +168,8 @@ def confusables() -> Mapping[str, str]:
 def american(word: str) -> set[str]:
     """The American spellings a British/Canadian ``word`` may stand for (each rule, then all)."""
     out: set[str] = set()
+    if not _ANY_VARIANT.search(word):
+        return out  # the quick answer for most words
     combined = word
     for pattern, repl in _VARIANTS:
         new = pattern.sub(repl, word)
@@ -176,9 +190,114 @@ def _edits1(word: str) -> set[str]:
     return (deletes | swaps | changes | inserts) - {word}
 
 
+def _first_difference(a: str, b: str) -> int:
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+
+
+def _one_edit(word: str, other: str) -> bool:
+    """True when ``other`` is in :func:`_edits1` of ``word``: a letter dropped, two neighbours
+    swapped, a letter changed into one of :data:`_LETTERS`, or one of those or ``'`` added."""
+    n = len(word)
+    if len(other) == n:
+        diff = [i for i in range(n) if word[i] != other[i]]
+        if len(diff) == 1:
+            return other[diff[0]] in _LETTERS
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and word[diff[0]] == other[diff[1]]
+            and word[diff[1]] == other[diff[0]]
+        )
+    i = _first_difference(word, other)
+    if len(other) == n - 1:  # a letter dropped
+        return word[:i] + word[i + 1 :] == other
+    if len(other) == n + 1:  # a letter added
+        return other[i] in _LETTERS + "'" and other[:i] + other[i + 1 :] == word
+    return False
+
+
 @lru_cache(maxsize=1)
 def _word_set() -> frozenset[str]:
     return frozenset(_dictionary())
+
+
+@lru_cache(maxsize=1)
+def _by_length() -> Mapping[int, list[str]]:
+    """The dictionary's words by length, each list sorted."""
+    out: dict[int, list[str]] = {}
+    for word in sorted(_dictionary()):
+        out.setdefault(len(word), []).append(word)
+    return out
+
+
+@lru_cache(maxsize=64)
+def _backwards(length: int) -> list[str]:
+    """The dictionary's words of ``length`` letters spelled backwards, sorted."""
+    return sorted(word[::-1] for word in _by_length().get(length, ()))
+
+
+def _starting(words: list[str], prefix: str) -> list[str]:
+    """The words of the sorted list ``words`` that start with ``prefix``."""
+    start = bisect_left(words, prefix)
+    return words[start : bisect_left(words, prefix + "\U0010ffff", start)]
+
+
+def _within_one(word: str, pool: list[str]) -> list[str]:
+    """The words of ``pool`` at most one edit (of any character) from ``word``."""
+    if not pool:
+        return []
+    return [w for w, _, _ in process.extract(word, pool, scorer=OSA.distance, score_cutoff=1, limit=None)]
+
+
+@lru_cache(maxsize=200_000)
+def _neighbours(word: str) -> frozenset[str]:
+    """The dictionary's words in :func:`_edits1` of ``word``. Cached: they depend on the dictionary
+    only.
+
+    A long word does not try its hundreds of edits: a letter changed or added in the second half of
+    ``word`` keeps its first half, so the candidate is among the dictionary's words that start with
+    that half; in the first half, it keeps the second half, and the candidate is among the words
+    that end with it. Dropped and swapped letters are tried directly."""
+    if len(word) < _LIST_LENGTH or not _LOWER.fullmatch(word):
+        return frozenset(_edits1(word) & _word_set())
+    n, half, drow, lists = len(word), len(word) // 2, word[::-1], _by_length()
+    ahead = [*_starting(lists.get(n, []), word[:half]), *_starting(lists.get(n + 1, []), word[:half])]
+    behind = [*_starting(_backwards(n), drow[: n - half]), *_starting(_backwards(n + 1), drow[: n - half])]
+    changed = {*_within_one(word, ahead), *(c[::-1] for c in _within_one(drow, behind))}
+    edits = [word[:i] + word[i + 1 :] for i in range(n)]
+    edits += [word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(n - 1)]
+    # One edit of any character away: a change or an addition :func:`_edits1` makes when the new
+    # letter is one of a–z (or ' when added).
+    others = (c for c in changed if (_LOWER if len(c) == n else _LOWER_OR_APOSTROPHE).fullmatch(c))
+    return _word_set().intersection(edits).union(others) - {word}
+
+
+def _drops(word: str) -> set[str]:
+    """``word`` with one letter dropped, each way."""
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+class _DropIndex:
+    """A few words, filed under each way of dropping one of their letters: two words one edit apart
+    (:func:`_edits1`) become the same word when one letter is dropped from one or both."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words = frozenset(words)
+        self._by_drop: dict[str, list[str]] = {}
+        for word in self.words:
+            for short in _drops(word):
+                self._by_drop.setdefault(short, []).append(word)
+
+    def neighbours(self, word: str) -> set[str]:
+        """The words in :func:`_edits1` of ``word``."""
+        if not self.words:
+            return set()
+        drops = _drops(word)
+        found = {w for w in drops if w in self.words}
+        found.update(self._by_drop.get(word, ()))
+        for short in drops:
+            found.update(self._by_drop.get(short, ()))
+        return {c for c in found if c != word and _one_edit(word, c)}
 
 
 def _common(word: str) -> bool:
@@ -198,7 +317,7 @@ def _known_to_dictionary(word: str) -> bool:
         word.startswith(prefix)
         and len(word) - len(prefix) >= MIN_LENGTH
         and any(_common(stem) for stem in _stems(word[len(prefix) :]))
-        for prefix in PREFIXES
+        for prefix in _PREFIXES_BY_FIRST.get(word[:1], ())
     ):
         return True
     # Two everyday words written as one (linewise, facebased): a term, not a slip. A letter doubled at
@@ -253,7 +372,7 @@ def _stems(word: str) -> frozenset[str]:
     """``word`` and what it may be built on: ``influencers`` → ``influence``, ``centred`` → …
     Cached: a word's stems are asked for again for every word one edit from it."""
     out = {word}
-    for suffix in SUFFIXES:
+    for suffix in _SUFFIXES_BY_LAST.get(word[-1:], ()):
         if not word.endswith(suffix) or len(word) - len(suffix) < 3:
             continue
         stem = word[: -len(suffix)]
@@ -302,6 +421,9 @@ class _Checker:
         self._by_length: dict[int, list[str]] = {}
         for w in sorted(self.domain):
             self._by_length.setdefault(len(w), []).append(w)
+        self._similar: dict[int, list[str]] = {}
+        self._unlisted = _DropIndex(w for w in self.domain if w not in self.words)
+        """The collection's own terms the dictionary does not list."""
         self._cache: dict[str, Verdict] = {}
         self.ok: set[str] = set()
         """Words whose verdict is ``ok``, for the fast path."""
@@ -317,8 +439,26 @@ class _Checker:
             word.startswith(prefix)
             and len(word) - len(prefix) >= MIN_LENGTH
             and not self.domain.isdisjoint(_stems(word[len(prefix) :]))
-            for prefix in PREFIXES
+            for prefix in _PREFIXES_BY_FIRST.get(word[:1], ())
         )
+
+    def neighbours(self, word: str) -> set[str]:
+        """The words of the dictionary and of the collection's terms in :func:`_edits1` of ``word``."""
+        return self._unlisted.neighbours(word) | _neighbours(word)
+
+    def similar(self, length: int) -> list[str]:
+        """The collection's terms at most two letters longer or shorter than ``length``."""
+        found = self._similar.get(length)
+        if found is None:
+            found = self._similar[length] = [
+                w for n in range(length - 2, length + 3) for w in self._by_length.get(n, ())
+            ]
+        return found
+
+    def doubtful(self, words: set[str]) -> set[str]:
+        """Those of ``words`` that fail :func:`_plan`'s quick test: confusables, and words neither
+        known to be fine (:attr:`ok`) nor with the verdict ``ok``."""
+        return {w for w in words if w in confusables() or (w not in self.ok and self.verdict(w) is not _OK)}
 
     def uses(self, word: str) -> int:
         return self.vocabulary.get(word, 0)
@@ -338,15 +478,13 @@ class _Checker:
             return Verdict("fix", self.fix[word], "deck.toml [typos] fix", domain=True)
         if self.known(word):
             return self._confusable(word)
-        edits = _edits1(word)
         stems = _stems(word)
-        candidates = {c for c in (edits & _word_set()) | (edits & self.domain) if stems.isdisjoint(_stems(c))}
+        candidates = {c for c in self.neighbours(word) if stems.isdisjoint(_stems(c))}
         if candidates:
             return self._pick(word, candidates, "edit distance 1")
         if len(word) >= MIN_LENGTH_DISTANCE_2:
-            similar = [w for n in range(len(word) - 2, len(word) + 3) for w in self._by_length.get(n, ())]
             close = process.extract(
-                word, similar, scorer=DamerauLevenshtein.distance, score_cutoff=2, limit=None
+                word, self.similar(len(word)), scorer=DamerauLevenshtein.distance, score_cutoff=2, limit=None
             )
             near = sorted(
                 w for w, _, _ in close if _rearranged(word, w) and _slip(word, w) and not _inflection(word, w)
@@ -436,6 +574,9 @@ def _words(prose: str) -> Iterable[tuple[int, str, bool]]:
         start = chunk.start()
         raw = chunk.group(0)
         core = raw.strip(_EDGE)
+        if core.isascii() and core.isalpha():
+            yield start + raw.index(core), core, False  # the common case: one plain word
+            continue
         if not core or _NOT_A_WORD.search(core):
             continue
         offset = start + raw.index(core)
@@ -444,7 +585,7 @@ def _words(prose: str) -> Iterable[tuple[int, str, bool]]:
             continue
         compound = len(parts) > 1
         for part in parts:
-            word = re.sub(r"['’]s$", "", part.group(0))
+            word = _POSSESSIVE.sub("", part.group(0))
             if "'" in word or "’" in word:
                 continue
             yield offset + part.start(), word, compound
@@ -457,25 +598,85 @@ def _sentence_start(text: str, offset: int) -> bool:
     return bool(_SENTENCE_END.search(before) or _LINE_START.search(before))
 
 
-def _vocabularies(cards: Iterable[Card]) -> dict[str, Counter[str]]:
+def _letter_runs(card: Card) -> list[str]:
+    """The runs of letters (lower-cased a–z) in the prose of both fields of ``card``: the words a
+    vocabulary counts."""
+    return _WORD.findall(f"{_prose(card.front, card.markup)}\n{_prose(card.back, card.markup)}".lower())
+
+
+class _Sorter:
+    """Sorts words into plain and unsure ones, once each. A plain word is fine whatever the
+    collection's vocabulary (unless ``deck.toml`` fixes it): shorter than :data:`MIN_LENGTH`, or
+    known to the dictionary and not a confusable. Any other word is unsure."""
+
+    def __init__(self) -> None:
+        self.short: set[str] = set()
+        self.plain: set[str] = set()
+        self.unsure: set[str] = set()
+
+    def sort(self, words: set[str]) -> None:
+        for word in words - self.plain - self.unsure:
+            if len(word) < MIN_LENGTH:
+                self.short.add(word)
+                self.plain.add(word)
+            elif _known_to_dictionary(word) and word not in confusables():
+                self.plain.add(word)
+            else:
+                self.unsure.add(word)
+
+    def unsure_of(self, runs: list[str]) -> frozenset[str]:
+        """The unsure words of ``runs``."""
+        self.sort(set(runs))
+        return frozenset(self.unsure.intersection(runs))
+
+
+@dataclass(frozen=True, slots=True)
+class _Survey:
+    """What reading every card once finds."""
+
+    counts: dict[str, Counter[str]]
     """Each source file's words and how often it uses them."""
+    vocabulary: Counter[str]
+    """All those counts added up."""
+    shares: dict[str, tuple[float, int]]
+    """Each source file's :func:`_english_share`."""
+    unsure: list[frozenset[str]]
+    """Each card's unsure words (:class:`_Sorter`)."""
+    sorter: _Sorter
+    """The sorter that sorted them."""
+
+
+def _survey(cards: tuple[Card, ...]) -> _Survey:
+    by_file: dict[str, list[int]] = {}
+    for i, card in enumerate(cards):
+        by_file.setdefault(card.source.file, []).append(i)
+    sorter = _Sorter()
     counts: dict[str, Counter[str]] = {}
-    for card in cards:
-        file = counts.setdefault(card.source.file, Counter())
-        file.update(_WORD.findall(_prose(card.front, card.markup).lower()))
-        file.update(_WORD.findall(_prose(card.back, card.markup).lower()))
-    return counts
+    vocabulary: Counter[str] = Counter()
+    shares: dict[str, tuple[float, int]] = {}
+    unsure = [frozenset[str]()] * len(cards)
+    for file, indices in by_file.items():
+        runs = [_letter_runs(cards[i]) for i in indices]
+        words = list(chain.from_iterable(runs))
+        counts[file] = Counter(words)
+        vocabulary.update(words)  # quicker than adding up the counts
+        sorter.sort(set(counts[file]))
+        for i, card_runs in zip(indices, runs, strict=True):
+            found = sorter.unsure.intersection(card_runs)
+            if found:
+                unsure[i] = frozenset(found)
+        shares[file] = _english_share(counts[file], sorter)
+    return _Survey(counts, vocabulary, shares, unsure, sorter)
 
 
-def _english_share(counts: Counter[str]) -> tuple[float, int]:
+def _english_share(counts: Counter[str], sorter: _Sorter) -> tuple[float, int]:
     """The share of a file's words (of :data:`MIN_LENGTH` letters or more) the English dictionary
-    knows, and how many words that share is taken over."""
-    total = known = 0
-    for word, n in counts.items():
-        if len(word) >= MIN_LENGTH:
-            total += n
-            known += n * _known_to_dictionary(word)
-    return (known / total if total else 1.0), total
+    knows, and how many words that share is taken over. ``sorter`` has sorted every word of ``counts``."""
+    total = counts.total() - sum(counts[word] for word in sorter.short.intersection(counts))
+    unknown = sum(
+        counts[word] for word in sorter.unsure.intersection(counts) if not _known_to_dictionary(word)
+    )
+    return ((total - unknown) / total if total else 1.0), total
 
 
 _Plan = list[tuple[int, str, bool, Verdict, bool]]
@@ -499,20 +700,22 @@ def _plan(text: str, markup: Markup, checker: _Checker) -> tuple[_Plan, int, int
     checked = known = 0
     plan: _Plan = []
     for offset, word, compound in _words(prose):
-        lower = word.lower()
-        if lower in checker.fix:
-            plan.append((offset, word, compound, checker.verdict(lower), True))
+        if checker.fix and word.lower() in checker.fix:
+            plan.append((offset, word, compound, checker.verdict(word.lower()), True))
             continue
-        if not word.isascii() or len(word) < MIN_LENGTH:
+        if len(word) < MIN_LENGTH or not word.isascii():
             continue
-        if word.isupper() and len(word) <= ACRONYM_LENGTH:
+        if word.isupper():
+            if len(word) <= ACRONYM_LENGTH:
+                continue
+        elif not word[1:].islower():  # mixed case (eBay); the word is letters only
             continue
-        if not word.isupper() and any(c.isupper() for c in word[1:]):
-            continue
-        name_like = word[0].isupper() and not word.isupper() and not _sentence_start(text, offset)
-        verdict = checker.verdict(lower)
+        verdict = checker.verdict(word.lower())
         checked += 1
         known += verdict.kind != "suspect"  # a word one sure edit from English is English too
+        if verdict.kind == "ok":
+            continue  # nothing to fix or report
+        name_like = word[0].isupper() and not word.isupper() and not _sentence_start(text, offset)
         plan.append((offset, word, compound, verdict, not name_like))
     return plan, checked, known, False
 
@@ -603,45 +806,53 @@ def fix_typos(cards: tuple[Card, ...], context: Context) -> StageResult:
     """Every card with unambiguous typos corrected (``typo`` findings) and doubtful words reported
     (``suspect`` findings). Never changes :attr:`Card.identity`."""
     config = context.config
-    current = cards
+    current = list(cards)
     fixes: list[list[Finding]] = [[] for _ in cards]
     suspects: list[list[Finding]] = [[] for _ in cards]
-    # A settled card stays settled when the vocabulary is recounted: a word that is fine stays fine
-    # (a word the collection uses is never corrected away), unless it is a confusable.
-    settled = [False] * len(cards)
+    survey = _survey(cards)
     # A file in another language is not spell-checked, and its words are not the course's English.
-    vocabulary: Counter[str] = Counter()
+    vocabulary = survey.vocabulary
     notes: list[Finding] = []
-    for file, counts in _vocabularies(cards).items():
-        share, sample = _english_share(counts)
+    for file, counts in survey.counts.items():
+        share, sample = survey.shares[file]
         if sample >= LANGUAGE_SAMPLE and share < MIN_ENGLISH_SHARE:
             message = (
                 f"{file}: not spell-checked: only {share:.0%} of its words are English ones the "
                 f"dictionary knows (at least {MIN_ENGLISH_SHARE:.0%} needed)"
             )
             notes.append(Finding(STAGE, "info", message, SourceRef(file, 0, 0)))
-        else:
-            vocabulary.update(counts)
-    if notes:
-        foreign = {note.where.file for note in notes if note.where}
-        settled = [card.source.file in foreign for card in cards]
+            vocabulary.subtract(counts)
+    vocabulary = +vocabulary  # without the words of foreign files
+    foreign = {note.where.file for note in notes if note.where}
+    # The cards still to check. A settled card stays settled when the vocabulary is recounted: a word
+    # that is fine stays fine (a word the collection uses is never corrected away), unless it is a
+    # confusable.
+    pending = [i for i, card in enumerate(cards) if card.source.file not in foreign]
+    unsure = survey.unsure
     fine: set[str] = set()
     for _ in range(_MAX_PASSES):
         checker = _Checker(vocabulary, config.typo_fix, config.typo_keep)
         checker.ok.update(fine)
+        # The quick test (as in :func:`_plan`): a card none of whose unsure words is doubtful has
+        # every word fine and no confusable; it has nothing to fix or report and is settled.
+        quick = not checker.fix
+        doubtful = checker.doubtful(set().union(*(unsure[i] for i in pending))) if quick else set()
         made: list[Finding] = []
-        updated: list[Card] = []
-        for i, card in enumerate(current):
-            if settled[i]:
-                updated.append(card)
+        unsettled: list[int] = []
+        for i in pending:
+            if quick and doubtful.isdisjoint(unsure[i]):
+                suspects[i] = []
                 continue
-            front, back, card_fixes, suspects[i], settled[i] = _check_card(card, checker)
+            card = current[i]
+            front, back, card_fixes, suspects[i], settled = _check_card(card, checker)
             if card_fixes:
                 made.extend(card_fixes)
                 fixes[i].extend(card_fixes)
-                card = replace(card, front=front, back=back)
-            updated.append(card)
-        current = tuple(updated)
+                current[i] = card = replace(card, front=front, back=back)
+                unsure[i] = survey.sorter.unsure_of(_letter_runs(card))
+            if not settled:
+                unsettled.append(i)
+        pending = unsettled
         if not made:
             break
         after = _recount(vocabulary, made)

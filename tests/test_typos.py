@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -10,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from genanki_build import pipeline
+from genanki_build import pipeline, typos
 from genanki_build.build import parse_sources, read_sources
 from genanki_build.config import Config
-from genanki_build.model import Card, Markup, SourceRef
+from genanki_build.model import Card, Finding, Markup, SourceRef
 from genanki_build.stage import Context, StageResult
 from genanki_build.typos import american, fix_typos
 
@@ -337,3 +338,189 @@ def test_seeds__raw_sources_hold_what_the_seed_tests_expect() -> None:
     raw = "\n".join(p.read_text(encoding="utf-8") for p in sorted(Path(SOURCE).glob("0*.txt")))
     for word in ("costumer", "Cosutomers", "framwork", "wordof-mouth", "Sobeys", "centred", "postNL"):
         assert word in raw
+
+
+# --- quick paths agree with the plain ones ---------------------------------------------------------
+
+
+def _mutated(draw: st.DrawFn, words: list[str]) -> str:
+    """A word of ``words`` with up to two random slips (a letter dropped, added, changed or swapped)."""
+    word = draw(st.sampled_from(words))
+    for _ in range(draw(st.integers(0, 2))):
+        edits = sorted(typos._edits1(word))
+        if edits:
+            word = draw(st.sampled_from(edits))
+    return word
+
+
+_DICTIONARY_SAMPLE = sorted(typos._dictionary())[::97]
+
+
+@st.composite
+def _near_words(draw: st.DrawFn) -> str:
+    if draw(st.booleans()):
+        return _mutated(draw, _DICTIONARY_SAMPLE)
+    return draw(st.text(alphabet="abcdeilnorstu'", min_size=1, max_size=12))
+
+
+@settings(max_examples=200, deadline=None)
+@given(word=_near_words())
+def test_neighbours__same_as_trying_every_edit(word: str) -> None:
+    assert typos._neighbours(word) == typos._edits1(word) & typos._word_set()
+
+
+@settings(max_examples=100, deadline=None)
+@given(words=st.lists(_near_words(), max_size=30), word=_near_words())
+def test_drop_index__same_as_trying_every_edit(words: list[str], word: str) -> None:
+    assert typos._DropIndex(words).neighbours(word) == typos._edits1(word) & set(words)
+
+
+@settings(max_examples=200, deadline=None)
+@given(word=_near_words(), other=_near_words())
+def test_one_edit__same_as_edits1(word: str, other: str) -> None:
+    assert typos._one_edit(word, other) == (other in typos._edits1(word))
+    for edit in list(typos._edits1(word))[:20]:
+        assert typos._one_edit(word, edit)
+
+
+def _words_as_before(prose: str) -> list[tuple[int, str, bool]]:
+    """:func:`typos._words` without its quick path for a plain word."""
+    out = []
+    for chunk in typos._CHUNK.finditer(prose):
+        raw = chunk.group(0)
+        core = raw.strip(typos._EDGE)
+        if not core or typos._NOT_A_WORD.search(core):
+            continue
+        offset = chunk.start() + raw.index(core)
+        parts = list(typos._PART.finditer(core))
+        if not parts or "".join(p.group(0) for p in parts) != core.replace("-", "").replace("–", ""):
+            continue
+        for part in parts:
+            word = typos._POSSESSIVE.sub("", part.group(0))
+            if "'" not in word and "’" not in word:
+                out.append((offset + part.start(), word, len(parts) > 1))
+    return out
+
+
+_PIECES = st.sampled_from(
+    ["a", "Word", "word's", "(word),", "x-y", "e.g.", "“Quoted”", "R&D", "Café", "don't", "-", "–"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(pieces=st.lists(_PIECES | st.text(max_size=6), max_size=12))
+def test_words__quick_path_same_as_parsing_each_chunk(pieces: list[str]) -> None:
+    prose = " ".join(pieces)
+    assert list(typos._words(prose)) == _words_as_before(prose)
+
+
+def _stage_as_before(cards: tuple[Card, ...], context: Context) -> StageResult:
+    """The stage without its survey and quick test: every pass plans every card not yet settled."""
+    config = context.config
+    counts: dict[str, Counter[str]] = {}
+    for card in cards:
+        file = counts.setdefault(card.source.file, Counter())
+        file.update(typos._WORD.findall(typos._prose(card.front, card.markup).lower()))
+        file.update(typos._WORD.findall(typos._prose(card.back, card.markup).lower()))
+    vocabulary: Counter[str] = Counter()
+    notes: list[Finding] = []
+    settled = [False] * len(cards)
+    for file, file_counts in counts.items():
+        long = {w: n for w, n in file_counts.items() if len(w) >= typos.MIN_LENGTH}
+        total = sum(long.values())
+        known = sum(n for w, n in long.items() if typos._known_to_dictionary(w))
+        share = known / total if total else 1.0
+        if total >= typos.LANGUAGE_SAMPLE and share < typos.MIN_ENGLISH_SHARE:
+            message = (
+                f"{file}: not spell-checked: only {share:.0%} of its words are English ones the "
+                f"dictionary knows (at least {typos.MIN_ENGLISH_SHARE:.0%} needed)"
+            )
+            notes.append(Finding(typos.STAGE, "info", message, SourceRef(file, 0, 0)))
+            settled = [s or c.source.file == file for s, c in zip(settled, cards, strict=True)]
+        else:
+            vocabulary.update(file_counts)
+    current = list(cards)
+    fixes: list[list[Finding]] = [[] for _ in cards]
+    suspects: list[list[Finding]] = [[] for _ in cards]
+    fine: set[str] = set()
+    for _ in range(typos._MAX_PASSES):
+        checker = typos._Checker(vocabulary, config.typo_fix, config.typo_keep)
+        checker.ok.update(fine)
+        made: list[Finding] = []
+        for i, card in enumerate(current):
+            if not settled[i]:
+                front, back, card_fixes, suspects[i], settled[i] = typos._check_card(card, checker)
+                if card_fixes:
+                    made += card_fixes
+                    fixes[i] += card_fixes
+                    current[i] = replace(card, front=front, back=back)
+        if not made:
+            break
+        after = typos._recount(vocabulary, made)
+        if not typos._verdicts_may_change(vocabulary, after, checker):
+            break
+        vocabulary = after
+        fine = checker.ok - set(typos.confusables())
+    out: list[Card] = []
+    findings: list[Finding] = notes
+    for card, card_fixes, card_suspects in zip(current, fixes, suspects, strict=True):
+        new = [f for f in (*card_fixes, *card_suspects) if f not in card.findings]
+        findings += new
+        out.append(replace(card, findings=(*card.findings, *new)) if new else card)
+    return StageResult(tuple(out), tuple(findings))
+
+
+_STAGE_WORDS = st.sampled_from(
+    [
+        "customer", "customers", "costumer", "Costumer", "manger", "manager", "managers", "enchance",
+        "framwork", "framework", "Relationshop", "relationship", "percieved", "benifits", "wordof-mouth",
+        "colour", "Sobeys", "eBay", "CRM", "the", "of", "and", "value", "`framwork`", "www.benifits.org",
+        "krefter", "lungene", "luften", "strømmer", "balansen", "kroppen", "finaly", "finally", "cabel",
+        "Cosutomers", "omnichanel", "omnichannel", "Pateints", "patients", ".", "\n", "→", "- ",
+    ]
+)  # fmt: skip
+
+
+_NORWEGIAN = ["krefter", "lungene", "luften", "strømmer", "balansen", "kroppen", "totale", "ballanse"]
+
+
+def _stage_text(draw: st.DrawFn, norwegian: bool) -> str:
+    words = []
+    for _ in range(draw(st.integers(0, 10))):
+        kind = draw(st.integers(0, 3))
+        if kind == 0:
+            words.append(_mutated(draw, ["customer", "framework", "relationship", "patients", "manager"]))
+        elif kind == 1 and norwegian:
+            words.append(draw(st.sampled_from(_NORWEGIAN)))
+        else:
+            words.append(draw(_STAGE_WORDS))
+    return " ".join(words)
+
+
+@st.composite
+def _stage_cards(draw: st.DrawFn) -> tuple[Card, ...]:
+    cards = []
+    for n in range(draw(st.integers(1, 12))):
+        file = draw(st.sampled_from(["a.txt", "b.txt", "no.txt"]))
+        front, back = (_stage_text(draw, file == "no.txt") for _ in range(2))
+        markup = draw(st.sampled_from(list(Markup)))
+        flags = frozenset({"incomplete"}) if draw(st.integers(0, 9)) == 0 else frozenset()
+        card = replace(_card(front, back, n, markup), source=SourceRef(file, n, n), flags=flags)
+        cards.append(card)
+    # A course that uses "customer" and "manager" often: "costumer" and "manger" become slips.
+    course = "customer customers manager " * 5
+    return (*cards, replace(_card(course, course, 99), source=SourceRef("a.txt", 99, 99)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(cards=_stage_cards(), deck_toml=st.booleans())
+def test_fix_typos__same_as_planning_every_card(cards: tuple[Card, ...], deck_toml: bool) -> None:
+    """The survey and the quick test only skip work: the stage's cards and findings are those of
+    planning every card on every pass."""
+    config = Config()
+    if deck_toml:
+        config = replace(
+            config, typo_fix=MappingProxyType({"framwork": "framework"}), typo_keep=frozenset({"cabel"})
+        )
+    context = Context(config=config)
+    assert fix_typos(cards, context) == _stage_as_before(cards, context)
