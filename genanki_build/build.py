@@ -298,7 +298,7 @@ def parse_file(source: SourceFile, config: Config, registry: Registry) -> tuple[
     )
     if skipped:
         # Counted line by line above; reported as runs (a dozen skipped lines, one finding).
-        used = [ref for card in result.cards for ref in (card.source, *card.also_from)]
+        used = (ref for card in result.cards for ref in (card.source, *card.also_from))  # read if needed
         result = replace(result, findings=coalesce_skipped(result.findings, text, source.path, used))
     return result, report
 

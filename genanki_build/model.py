@@ -11,6 +11,7 @@ import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from itertools import chain
 from typing import Any, TypeVar
 
 
@@ -140,73 +141,101 @@ class ParseResult:
 def coalesce_skipped(
     findings: Iterable[Finding], text: str, source: str, used: Iterable[SourceRef] = ()
 ) -> tuple[Finding, ...]:
-    """``findings`` with each run of one-line ``skipped`` findings of ``source`` that share a stage
-    and a reason, on consecutive lines, made into one finding over the run's range; its ``before``
-    is the lines' texts joined with newlines (line ``first + i`` is ``before.split("\\n")[i]``).
+    """``findings`` with each run of ``skipped`` findings of ``source`` that share a stage and a
+    reason and follow each other line after line made into one finding over the run's range; its
+    ``before`` is the lines' texts joined with newlines (line ``first + i`` is
+    ``before.split("\\n")[i]``).
 
     A run steps over blank lines of ``text`` (the file's text) that no other finding and no
-    ``used`` range (the cards' sources) names, and over nothing else. A merged finding stands where
-    the run's first finding stood; every other finding keeps its place. A page export skips a dozen
-    lines of rating buttons between two cards: one finding says so, instead of a dozen.
+    ``used`` range (the cards' sources) names, and over nothing else. Runs follow the order the
+    findings come in (parsers report lines in order); a line that does not come after its run's
+    last starts a new run. A merged finding stands where the run's first finding stood; every
+    other finding keeps its place. A page export skips a dozen lines of rating buttons between two
+    cards: one finding says so, instead of a dozen.
     """
-    items = list(findings)
-    lines = text.split("\n")
-    # busy[n]: line n is named by a card or a finding, so a run may not step over it.
-    busy = bytearray(len(lines) + 2)
-    # (stage, reason) -> (line, index) of each one-line skipped finding that may join a run.
-    groups: dict[tuple[str, str], list[tuple[int, int]]] = {}
-    for ref in (*used, *(f.where for f in items if f.where is not None)):
-        lo, hi = max(ref.first, 0), min(ref.last, len(lines))
-        if ref.file == source and lo <= hi:
-            busy[lo : hi + 1] = b"\x01" * (hi - lo + 1)
-    for i, f in enumerate(items):
+    items = tuple(findings)
+    gaps = _Gaps(text, source, used, items)
+    # A run is [its first finding, its last line, its lines' texts]; the output holds runs in
+    # place of the findings that start them.
+    out: list[Finding | list[Any]] = []
+    runs: dict[tuple[str, str], list[Any]] = {}  # the run each stage and reason may still extend
+    for f in items:
         where = f.where
         if (
-            f.kind == "skipped"
-            and where is not None
-            and where.file == source
-            and where.first == where.last
-            and 1 <= where.first <= len(lines)
-            and not f.after
-            and "\n" not in f.before
+            f.kind != "skipped"
+            or where is None
+            or where.file != source
+            or f.after
+            or where.first < 1
+            or f.before.count("\n") != where.last - where.first
         ):
-            groups.setdefault((f.stage, f.message), []).append((where.first, i))
+            out.append(f)
+            continue
+        first = where.first
+        key = (f.stage, f.message)
+        run = runs.get(key)
+        if run is not None and (first == run[1] + 1 or (first > run[1] and gaps.free(run[1], first))):
+            if first > run[1] + 1:
+                run[2] += gaps.lines[run[1] : first - 1]
+            run[2].append(f.before)
+            run[1] = where.last
+        else:
+            run = runs[key] = [f, where.last, [f.before]]
+            out.append(run)
+    return tuple(_joined(entry, source) if isinstance(entry, list) else entry for entry in out)
 
-    def steps_over(last: int, line: int) -> bool:
-        return last < line and all(not busy[n] and not lines[n - 1].strip() for n in range(last + 1, line))
 
-    merged: dict[int, Finding] = {}
-    dropped: set[int] = set()
-    for members in groups.values():
-        members.sort()
-        runs: list[list[tuple[int, int]]] = []
-        # Runs that a later line may still extend; a line skipped twice starts a second run.
-        open_runs: list[list[tuple[int, int]]] = []
-        for line, i in members:
-            open_runs = [run for run in open_runs if run[-1][0] >= line or steps_over(run[-1][0], line)]
-            run = next((run for run in open_runs if run[-1][0] < line), None)
-            if run is None:
-                run = [(line, i)]
-                runs.append(run)
-                open_runs.append(run)
-            else:
-                run.append((line, i))
-        for run in runs:
-            if len(run) < 2:
+def _joined(run: list[Any], source: str) -> Finding:
+    """A run's first finding when nothing joined it, else one finding over the whole run."""
+    f, last, texts = run
+    if len(texts) == 1:
+        return f  # type: ignore[no-any-return]
+    where = SourceRef(source, f.where.first, last)
+    return Finding(f.stage, "skipped", f.message, where, "\n".join(texts))
+
+
+class _Gaps:
+    """Which stretches of a file's lines a run of skipped lines may step over: blank lines no card
+    and no finding names. Splits the text when a run first meets a gap, and works out which lines
+    are named only when a gap is all blank."""
+
+    def __init__(
+        self, text: str, source: str, used: Iterable[SourceRef], findings: tuple[Finding, ...]
+    ) -> None:
+        self._text, self._source, self._used, self._findings = text, source, used, findings
+        self._busy: bytearray | None = None
+        self.lines: list[str] = []
+
+    def free(self, last: int, first: int) -> bool:
+        """True when every line after ``last`` and before ``first`` may be stepped over."""
+        lines = self.lines or self._split()
+        if first - 1 > len(lines) or lines[last].strip():
+            return False  # the usual answer: the line after a run has text
+        if any(lines[n - 1].strip() for n in range(last + 2, first)):
+            return False
+        busy = self._busy
+        if busy is None:
+            busy = self._busy = self._named()
+        return not any(busy[last + 1 : first])
+
+    def _split(self) -> list[str]:
+        self.lines = self._text.split("\n")
+        return self.lines
+
+    def _named(self) -> bytearray:
+        """``named[n]`` is 1 when a card or a finding names line ``n``."""
+        size = len(self.lines)
+        named = bytearray(size + 2)
+        source = self._source
+        for ref in chain(self._used, (f.where for f in self._findings if f.where is not None)):
+            if ref.file != source:
                 continue
-            texts = {line: items[i].before for line, i in run}
-            lo, hi = run[0][0], run[-1][0]
-            at = min(i for _, i in run)
-            head = items[at]
-            merged[at] = Finding(
-                head.stage,
-                "skipped",
-                head.message,
-                SourceRef(source, lo, hi),
-                "\n".join(texts[n] if n in texts else lines[n - 1] for n in range(lo, hi + 1)),
-            )
-            dropped.update(i for _, i in run)
-    return tuple(merged.get(i, f) for i, f in enumerate(items) if i in merged or i not in dropped)
+            lo, hi = max(ref.first, 0), min(ref.last, size)
+            if lo == hi:
+                named[lo] = 1
+            elif lo < hi:
+                named[lo : hi + 1] = b"\x01" * (hi - lo + 1)
+        return named
 
 
 _T = TypeVar("_T")

@@ -116,11 +116,36 @@ def test_coalesce_skipped__keeps_stages_files_and_changes_apart() -> None:
 def test_coalesce_skipped__merged_finding_stands_where_its_first_finding_stood() -> None:
     text = "a\nb\nc\nd"
     info = Finding("p", "info", "hello")
-    findings = (_skip(2, "b"), info, _skip(1, "a"), _skip(4, "d", "other"), _skip(3, "c"))
+    findings = (_skip(1, "a"), info, _skip(2, "b"), _skip(4, "d", "other"), _skip(3, "c"))
     assert coalesce_skipped(findings, text, "f.txt") == (
         Finding("p", "skipped", "noise", SourceRef("f.txt", 1, 3), "a\nb\nc"),
         info,
         findings[3],
+    )
+
+
+def test_coalesce_skipped__a_line_out_of_order_starts_a_new_run() -> None:
+    text = "a\nb\nc"
+    findings = (_skip(2, "b"), _skip(1, "a"), _skip(3, "c"))
+    assert coalesce_skipped(findings, text, "f.txt") == (
+        findings[0],
+        Finding("p", "skipped", "noise", SourceRef("f.txt", 1, 1), "a"),
+        # Line 3 follows the run of line 1 across line 2, which has text: no join.
+        findings[2],
+    )
+
+
+def test_coalesce_skipped__a_run_of_several_lines_joins_like_one_line() -> None:
+    text = "a\nb\n\nd\ne"
+    findings = (
+        Finding("p", "skipped", "noise", SourceRef("f.txt", 1, 2), "a\nb"),
+        _skip(4, "d"),
+        # Its text does not give one line per line of its range: left alone.
+        Finding("p", "skipped", "noise", SourceRef("f.txt", 5, 6), "e"),
+    )
+    assert coalesce_skipped(findings, text, "f.txt") == (
+        Finding("p", "skipped", "noise", SourceRef("f.txt", 1, 4), "a\nb\n\nd"),
+        findings[2],
     )
 
 
