@@ -93,3 +93,24 @@ def decode(columns: Columns | None) -> list[Any]:
             values = column
         deque(map(_writer(cls, name), objects, values), maxlen=0)
     return objects
+
+
+def same(value: Any) -> tuple[int, Any]:
+    """A column holding ``value`` for every object (for :func:`build`)."""
+    return _SAME, value
+
+
+def each(values: list[Any]) -> tuple[int, Any]:
+    """A column holding one value per object, in order (for :func:`build`)."""
+    return _LIST, values
+
+
+def nested(cls: type[Any], count: int, *fields: tuple[int, Any]) -> tuple[int, Any]:
+    """A column of ``count`` instances of ``cls``, given field by field (for :func:`build`)."""
+    return _NESTED, (cls, count, fields)
+
+
+def build(cls: type[Any], count: int, *fields: tuple[int, Any]) -> list[Any]:
+    """``count`` new instances of ``cls`` from one column per field, in the fields' order: what
+    calling ``cls`` on each row would make, without a Python-level call per object."""
+    return decode((cls, count, fields))

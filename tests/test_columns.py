@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from genanki_build import columns
+from genanki_build.formats._lines import skipped, skipped_all
 from genanki_build.model import Card, Finding, Markup, NoteType, SourceRef
 
 _TEXT = st.text(max_size=12)
@@ -89,3 +90,10 @@ def test_columns__wrong_length_column_is_an_error() -> None:
     cls, count, cols = columns.encode([SourceRef("a", 1, 1), SourceRef("a", 2, 3)])  # type: ignore[misc]
     with pytest.raises(ValueError, match="wrong length"):
         columns.decode((cls, count + 1, cols))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 10**6), _TEXT, _TEXT), max_size=8))
+def test_skipped_all__same_findings_as_one_by_one(skips: list[tuple[int, str, str]]) -> None:
+    one_by_one = [skipped("quizlet-page", "a.txt", n, line, why) for n, line, why in skips]
+    _assert_identical(skipped_all("quizlet-page", "a.txt", skips), one_by_one)

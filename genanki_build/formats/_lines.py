@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+from genanki_build import columns
 from genanki_build.model import Finding, SourceRef
 
 #: A title line as Quizlet and Brainscape pages print it: "<name> Flashcards".
@@ -34,6 +35,29 @@ def nonblank(text: str) -> list[tuple[int, str]]:
 def skipped(stage: str, file: str, lineno: int, line: str, reason: str) -> Finding:
     """A finding that accounts for one source line no card uses."""
     return Finding(stage, "skipped", reason, SourceRef(file, lineno, lineno), line)
+
+
+#: One line no card uses: its number, its text and the reason.
+Skip = tuple[int, str, str]
+
+
+def skipped_all(stage: str, file: str, skips: Sequence[Skip]) -> list[Finding]:
+    """:func:`skipped` for each of ``skips``, in order. A page export can skip hundreds of thousands
+    of lines (rating widgets); these findings are built field by field, all at once."""
+    count = len(skips)
+    numbers = [n for n, _, _ in skips]
+    where = columns.nested(SourceRef, count, columns.same(file), columns.each(numbers), columns.each(numbers))
+    findings: list[Finding] = columns.build(
+        Finding,
+        count,
+        columns.same(stage),
+        columns.same("skipped"),
+        columns.each([reason for _, _, reason in skips]),
+        where,
+        columns.each([line for _, line, _ in skips]),
+        columns.same(""),
+    )
+    return findings
 
 
 def compile_noise(patterns: Iterable[str]) -> re.Pattern[str]:

@@ -23,9 +23,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-from genanki_build.formats._lines import TITLE, compile_noise, numbered, skipped
+from genanki_build.formats._lines import TITLE, Skip, compile_noise, numbered, skipped_all
 from genanki_build.formats.base import Format, ParseOptions
-from genanki_build.model import Card, Finding, ParseResult, SourceRef
+from genanki_build.model import Card, ParseResult, SourceRef
 
 NAME = "brainscape-page"
 _NUMBER = re.compile(r"^\s*\d{1,5}\s*$")
@@ -98,7 +98,7 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
     lines = numbered(text)
     noise = compile_noise(options.noise)
     blocks = _blocks(text, [line for _, line in lines])
-    findings: list[Finding] = []
+    skips: list[Skip] = []
     cards: list[Card] = []
     title = ""
     head_end = blocks[0][0] if blocks else len(lines)
@@ -107,29 +107,30 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
             continue
         if not title and TITLE.search(line):
             title = line.strip()
-            findings.append(skipped(NAME, source, lineno, line, "title"))
+            skips.append((lineno, line, "title"))
         elif noise.match(line):
-            findings.append(skipped(NAME, source, lineno, line, "page noise"))
+            skips.append((lineno, line, "page noise"))
         else:
-            findings.append(skipped(NAME, source, lineno, line, "outside any Q/A block"))
+            skips.append((lineno, line, "outside any Q/A block"))
     for b, (start, q_at, a_at) in enumerate(blocks):
         end = blocks[b + 1][0] if b + 1 < len(blocks) else len(lines)
         if start != q_at:
-            findings.append(skipped(NAME, source, lines[start][0], lines[start][1], "card number"))
-        findings.append(skipped(NAME, source, lines[q_at][0], lines[q_at][1], "Q marker"))
+            skips.append((*lines[start], "card number"))
+        skips.append((*lines[q_at], "Q marker"))
         if a_at is None:
             for lineno, line in _side(lines[q_at + 1 : end]):
-                findings.append(skipped(NAME, source, lineno, line, "a Q block without an A marker"))
+                skips.append((lineno, line, "a Q block without an A marker"))
             continue
-        findings.append(skipped(NAME, source, lines[a_at][0], lines[a_at][1], "A marker"))
-        card = _card(lines[q_at + 1 : a_at], lines[a_at + 1 : end], source, noise, title, findings)
+        skips.append((*lines[a_at], "A marker"))
+        card = _card(lines[q_at + 1 : a_at], lines[a_at + 1 : end], source, noise, title, skips)
         if card is not None:
             cards.append(card)
+    findings = skipped_all(NAME, source, skips)
     return ParseResult(cards=tuple(cards), findings=tuple(findings), title=title)
 
 
 def _card(
-    question: Lines, answer: Lines, source: str, noise: re.Pattern[str], title: str, findings: list[Finding]
+    question: Lines, answer: Lines, source: str, noise: re.Pattern[str], title: str, skips: list[Skip]
 ) -> Card | None:
     # The rating widget starts at the first noise line; widget digits after it are noise too.
     cut = next((i for i, (_, ln) in enumerate(answer) if noise.match(ln)), len(answer))
@@ -138,15 +139,13 @@ def _card(
         if not stripped:
             continue
         if stripped in _WIDGET_DIGITS or noise.match(line):
-            findings.append(skipped(NAME, source, lineno, line, "rating widget"))
+            skips.append((lineno, line, "rating widget"))
         else:
-            findings.append(skipped(NAME, source, lineno, line, "after the rating widget"))
+            skips.append((lineno, line, "after the rating widget"))
     front, back = _side(question), _side(answer[:cut])
     if not front or not back:
         for lineno, line in front + back:
-            findings.append(
-                skipped(NAME, source, lineno, line, "block without both a question and an answer")
-            )
+            skips.append((lineno, line, "block without both a question and an answer"))
         return None
     return Card(
         front="\n".join(ln.strip() for _, ln in front),

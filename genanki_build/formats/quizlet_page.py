@@ -77,9 +77,9 @@ from itertools import pairwise
 
 from rapidfuzz import fuzz
 
-from genanki_build.formats._lines import TITLE, compile_noise, nonblank, skipped
+from genanki_build.formats._lines import TITLE, compile_noise, nonblank, skipped_all
 from genanki_build.formats.base import Format, ParseOptions
-from genanki_build.model import Card, Finding, ParseResult, SourceRef
+from genanki_build.model import Card, ParseResult, SourceRef
 
 NAME = "quizlet-page"
 
@@ -622,12 +622,10 @@ def _content(text: str, options: ParseOptions) -> tuple[str, list[_Line], list[t
 def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
     """Cards from the best segmentation of the lines after the title."""
     title, lines, skip = _content(text, options)
-    findings: list[Finding] = [skipped(NAME, source, n, raw, why) for n, raw, why in skip]
     if len(lines) < 2:
-        findings.extend(
-            skipped(NAME, source, ln.number, ln.text, "a term without a definition") for ln in lines
-        )
-        return ParseResult((), tuple(findings), title)
+        skip.extend((ln.number, ln.text, "a term without a definition") for ln in lines)
+        return ParseResult((), tuple(skipped_all(NAME, source, skip)), title)
+    findings = skipped_all(NAME, source, skip)
     cards = []
     for cut in segment(lines):
         question, answer = lines[cut.start : cut.mid], lines[cut.mid : cut.end]
