@@ -27,10 +27,10 @@ import html
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from itertools import combinations
+from itertools import chain, combinations, count
 
 from rapidfuzz.distance import OSA
 
@@ -51,6 +51,8 @@ _CLOZE = re.compile(r"\{\{c\d+::((?:[^{}:]|:(?!:)|\{(?!\{)|\}(?!\}))*)(?:::[^{}]
 _BREAK_TAGS = re.compile(r"<\s*(?:br|/?p|/?div|/?li|/?ul|/?ol|/?tr)\b[^>]*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
 _TOKEN = re.compile(r"\w+")
+# _TOKEN's words without "_" and single letters, for lower-cased ASCII text.
+_ASCII_WORD = re.compile(r"[a-z0-9]{2,}|[0-9]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,25 +82,28 @@ def _plain(text: str, markup: Markup) -> str:
 
 
 def _tokens(text: str) -> list[str]:
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
+    if text.isascii():
+        # The same words as below, found by one regex: ASCII needs no NFKC, casefold is lower, and
+        # only 0-9 are digits.
+        return _ASCII_WORD.findall(text.lower())
+    text = unicodedata.normalize("NFKC", text)
     words = _TOKEN.findall(text.casefold().replace("_", " "))
     # Single letters are list labels ("a.", "b.") or possessive "s": noise for matching.
     return [w for w in words if len(w) > 1 or w.isdigit()]
 
 
-def card_key(card: Card) -> _Key:
-    """The normalized question, answer and whole-card word bag that matching compares."""
-    front = _plain(card.front, card.markup)
-    back = _plain(card.back, card.markup)
+def _words(card: Card) -> tuple[list[str], list[str]]:
+    """The question's and the answer's words, in written order."""
+    front, back = card.front, card.back
+    if card.markup is Markup.HTML:
+        front, back = _plain(front, Markup.HTML), _plain(back, Markup.HTML)
     if card.note_type is NoteType.CLOZE:
         deleted = [m.group(1) for m in _CLOZE.finditer(front)]
-        question = _CLOZE.sub(" ", front)
-        answer_words = _tokens(" ".join([*deleted, back]))
-    else:
-        question = front
-        answer_words = _tokens(back)
-    question_words = _tokens(question)
+        return _tokens(_CLOZE.sub(" ", front)), _tokens(" ".join([*deleted, back]))
+    return _tokens(front), _tokens(back)
+
+
+def _key(question_words: list[str], answer_words: list[str]) -> _Key:
     return _Key(
         " ".join(sorted(question_words)),
         " ".join(sorted(answer_words)),
@@ -106,6 +111,11 @@ def card_key(card: Card) -> _Key:
         " ".join(question_words),
         " ".join(answer_words),
     )
+
+
+def card_key(card: Card) -> _Key:
+    """The normalized question, answer and whole-card word bag that matching compares."""
+    return _key(*_words(card))
 
 
 class _UnionFind:
@@ -131,6 +141,9 @@ def conflict_key(card: Card) -> str:
     letters included ("git checkout -b x" is not "git checkout x"). A question of one or two words
     is compared as written, case and symbols kept, because there the symbols are the question
     (":w file" and ":e file", "BEGIN" and "begin", "ctrl+R" and "ctrl+z").
+
+    Equal conflict keys mean equal question words (:func:`_words`): matching uses that as a cheap
+    first test.
     """
     text = _plain(card.front, card.markup)
     if not text.isascii():
@@ -151,49 +164,88 @@ def _near(a: str, b: str) -> bool:
     return OSA.distance(a, b, score_cutoff=allowed) <= allowed
 
 
-def _blocks(keys: list[_Key]) -> Iterable[list[int]]:
-    """Groups of key indexes that share a pair of their rarest words.
+def _near_length(a: int, b: int) -> bool:
+    return a == b or abs(a - b) <= min(a, b) // TYPO_CHARS_PER_EDIT
+
+
+def _blocks(bags: list[set[int]], words: list[str]) -> list[list[int]]:
+    """Groups of indexes into ``bags`` (sets of word numbers: indexes into ``words``) that share a
+    pair of their rarest words.
 
     A typo makes a new, rarest word, so a copy with typos in up to ``BLOCK_WORDS - 2`` words still
     shares with the original the pair of its rarest words the typos left alone.
     """
-    df: Counter[str] = Counter()
-    words_of = [set(k.bag.split()) for k in keys]
-    for words in words_of:
-        df.update(words)
-    # Every word's place in (document frequency, word) order, worked out once: rarest first. A block
-    # is named by its words' ranks, which stand for the words one for one.
-    rank = {w: r for r, w in enumerate(sorted(df, key=lambda w: (df[w], w)))}
+    df = Counter(chain.from_iterable(bags))
+    # Every word's place in (document frequency, word) order, worked out once: rarest first. Words
+    # under three letters count only when a card has no longer one: they are ranked after every
+    # longer word, so a card's first ranks are its rarest long words when it has any. A block is
+    # named by its words' ranks, which stand for the words one for one.
+    short = len(words)
+    rank = [0] * short
+    for r, w in enumerate(sorted(range(short), key=lambda w: (df[w], words[w]))):
+        rank[w] = r if len(words[w]) >= 3 else short + r
+    names: list[tuple[tuple[int, ...], ...]] = []
+    for bag in bags:
+        rarest = sorted(map(rank.__getitem__, bag))[:BLOCK_WORDS]
+        if rarest and rarest[0] < short <= rarest[-1]:
+            rarest = [r for r in rarest if r < short]
+        names.append(tuple(combinations(rarest, 2)) or (tuple(rarest),))
+    sizes = Counter(chain.from_iterable(names))
+    useful = {name for name, size in sizes.items() if 2 <= size <= MAX_BLOCK}
     blocks: dict[tuple[int, ...], list[int]] = defaultdict(list)
-    for i, words in enumerate(words_of):
-        long_words = [w for w in words if len(w) >= 3] or words
-        rarest = sorted(map(rank.__getitem__, long_words))[:BLOCK_WORDS]
-        pairs: list[tuple[int, ...]] = list(combinations(rarest, 2)) or [tuple(rarest)]
-        for pair in pairs:
-            blocks[pair].append(i)
-    for members in blocks.values():
-        if 2 <= len(members) <= MAX_BLOCK:
-            yield members
+    for i, mine in enumerate(names):
+        if not useful.isdisjoint(mine):
+            for name in useful.intersection(mine):
+                blocks[name].append(i)
+    return list(blocks.values())
 
 
-def _group(cards: list[Card]) -> tuple[list[list[int]], list[_Key]]:
-    """Indexes of ``cards`` grouped into notes (each group in input order), and every card's key."""
-    keys = [card_key(c) for c in cards]
-    by_bag: dict[str, list[int]] = defaultdict(list)
-    for i, key in enumerate(keys):
-        by_bag[key.bag].append(i)
-    bags = sorted(by_bag)
-    unique = [keys[by_bag[b][0]] for b in bags]
-    uf = _UnionFind(len(bags))
-    for members in _blocks(unique):
+def _group(cards: list[Card]) -> tuple[list[list[int]], list[str]]:
+    """Indexes of ``cards`` grouped into notes (each group in input order, groups in the order of
+    their first card), and every card's front as a Basic question's words (:func:`_words`)
+    joined by spaces."""
+    # Words are numbered in order of first sight; a card's bag is its sorted word numbers.
+    numbers: defaultdict[str, int] = defaultdict(count().__next__)
+    number = numbers.__getitem__
+    bags: dict[tuple[int, ...], int] = {}
+    written: list[tuple[list[str], list[str], int, int]] = []  # per bag: its first card's words
+    bag_of: list[int] = []
+    questions: list[str] = []
+    for card in cards:
+        question, answer = _words(card)
+        seq = " ".join(question)
+        if card.note_type is NoteType.BASIC:
+            questions.append(seq)
+        else:
+            questions.append(" ".join(_tokens(_plain(card.front, card.markup))))
+        b = bags.setdefault(tuple(sorted(map(number, question + answer))), len(written))
+        if b == len(written):
+            written.append((question, answer, len(seq), len(" ".join(answer))))
+        bag_of.append(b)
+    keys: dict[int, _Key] = {}
+
+    def key(b: int) -> _Key:
+        if b not in keys:
+            keys[b] = _key(written[b][0], written[b][1])
+        return keys[b]
+
+    def maybe_near(a: int, b: int) -> bool:
+        """False when the two bags' keys cannot be near, by their texts' lengths alone (a text
+        has one length, sorted or not)."""
+        _, _, question_a, answer_a = written[a]
+        _, _, question_b, answer_b = written[b]
+        return _near_length(question_a, question_b) and _near_length(answer_a, answer_b)
+
+    uf = _UnionFind(len(written))
+    for members in _blocks([set(bag) for bag in bags], list(numbers)):
         for x, i in enumerate(members):
             for j in members[x + 1 :]:
-                if uf.find(i) != uf.find(j) and unique[i].near(unique[j]):
+                if maybe_near(i, j) and uf.find(i) != uf.find(j) and key(i).near(key(j)):
                     uf.union(i, j)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for g, bag in enumerate(bags):
-        groups[uf.find(g)].extend(by_bag[bag])
-    return sorted(sorted(m) for m in groups.values()), keys
+    groups: dict[int, list[int]] = {}
+    for i, b in enumerate(bag_of):
+        groups.setdefault(uf.find(b), []).append(i)
+    return list(groups.values()), questions
 
 
 def _text(card: Card) -> str:
@@ -289,25 +341,34 @@ def merge_duplicates(cards: tuple[Card, ...], context: Context) -> StageResult:
 
 def _merge_duplicates(cards: tuple[Card, ...]) -> StageResult:
     live = [i for i, c in enumerate(cards) if "excluded" not in c.flags]
-    groups, _ = _group([cards[i] for i in live])
-    out: dict[int, Card] = {i: c for i, c in enumerate(cards) if "excluded" in c.flags}
+    groups, questions = _group([cards[i] for i in live])
+    out: list[Card | None] = list(cards)
     findings: list[Finding] = []
-    notes: list[tuple[int, Card]] = []
-    questions: dict[int, set[str]] = {}
+    merged: dict[int, list[int]] = {}  # live index -> its group, for groups of more than one card
     for group in groups:
-        pos = live[group[0]]
-        copies = [cards[live[g]] for g in group]
-        if len(copies) > 1:
-            note, finding = _merge(copies)
+        if len(group) > 1:
+            note, finding = _merge([cards[live[g]] for g in group])
             findings.append(finding)
-        else:
-            note = copies[0]
-        notes.append((pos, note))
-        # A cloze note has no question apart from its deletions: two clozes on one sentence
-        # pattern ("{{c1::A}} is {{c2::B}}") are different cards, not a conflict.
-        questions[pos] = (
-            {conflict_key(cards[live[g]]) for g in group} if copies[0].note_type is NoteType.BASIC else set()
-        )
-    flagged, conflict_findings = _conflicts(notes, questions)
-    out.update(flagged)
-    return StageResult(tuple(out[i] for i in sorted(out)), (*findings, *conflict_findings))
+            out[live[group[0]]] = note
+            for g in group:
+                merged[g] = group
+            for g in group[1:]:
+                out[live[g]] = None
+    # Cards with equal conflict keys have equal question words, so only notes that share their
+    # question words with another card can be in conflict: only those need conflict keys.
+    shared = Counter(questions)
+    conflict_keys: dict[int, set[str]] = {}
+    for g, question in enumerate(questions):
+        if shared[question] > 1:
+            group = merged.get(g, [g])
+            pos = live[group[0]]
+            # A cloze note has no question apart from its deletions: two clozes on one sentence
+            # pattern ("{{c1::A}} is {{c2::B}}") are different cards, not a conflict.
+            if pos not in conflict_keys and cards[pos].note_type is NoteType.BASIC:
+                conflict_keys[pos] = {conflict_key(cards[live[c]]) for c in group}
+    notes = [(pos, out[pos] or cards[pos]) for pos in sorted(conflict_keys)]
+    flagged, conflict_findings = _conflicts(notes, conflict_keys)
+    for pos, card in flagged.items():
+        out[pos] = card
+    kept = tuple(card for card in out if card is not None)
+    return StageResult(kept, (*findings, *conflict_findings))

@@ -18,15 +18,16 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import operator
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from genanki_build.errors import BuildError
-from genanki_build.model import Card, Finding, NoteType
+from genanki_build.model import Card, Finding, NoteType, evolve
 from genanki_build.notetypes import NoteTypeSpec
 from genanki_build.stage import LedgerEntry
 
@@ -87,6 +88,9 @@ class Stamped:
 def plain_text(markup: str) -> str:
     """A field's text for comparing: tags dropped (block tags leave a space), entities decoded,
     white space collapsed."""
+    if "<" not in markup and "&" not in markup:
+        # No tag and no entity: only the white space to collapse (split() and \s agree on it).
+        return " ".join(markup.split())
     return _SPACE.sub(" ", html.unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", markup)))).strip()
 
 
@@ -119,6 +123,47 @@ def _str(raw: Any, path: Path, what: str) -> str:
 
 
 def _entry(raw: Any, path: Path, i: int) -> LedgerEntry:
+    # Fast path: an entry as dumps() writes it, every value of its type; anything else is checked
+    # field by field below, for the message.
+    if type(raw) is dict and len(raw) == 8:
+        guid, fp, mtime, file, lines, note_type, front, back = (
+            raw.get("guid"),
+            raw.get("fingerprint"),
+            raw.get("mtime"),
+            raw.get("file"),
+            raw.get("lines"),
+            raw.get("note_type"),
+            raw.get("front"),
+            raw.get("back"),
+        )
+        if (
+            type(guid) is str
+            and type(fp) is str
+            and type(mtime) is int
+            and type(file) is str
+            and type(lines) is list
+            and len(lines) == 2
+            and type(lines[0]) is int
+            and type(lines[1]) is int
+            and type(note_type) is str
+            and type(front) is str
+            and type(back) is str
+        ):
+            return LedgerEntry(
+                guid=guid,
+                fingerprint=fp,
+                mtime=mtime,
+                file=file,
+                front=front,
+                back=back,
+                first=lines[0],
+                last=lines[1],
+                note_type=note_type,
+            )
+    return _checked_entry(raw, path, i)
+
+
+def _checked_entry(raw: Any, path: Path, i: int) -> LedgerEntry:
     if not isinstance(raw, dict):
         raise _fail(path, f"card entry {i + 1} is not an object")
     lines = raw.get("lines", [0, 0])
@@ -188,8 +233,9 @@ def read(path: Path) -> Ledger:
     return loads(text, path)
 
 
-def _sort_key(entry: LedgerEntry) -> tuple[str, int, str]:
-    return (entry.file, entry.first, entry.guid)
+_sort_key: Callable[[LedgerEntry], tuple[str, int, str]] = operator.attrgetter("file", "first", "guid")
+#: Encodes one string as json.dumps(..., ensure_ascii=False) does.
+_TEXT_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 def dumps(ledger: Ledger) -> str:
@@ -203,20 +249,13 @@ def dumps(ledger: Ledger) -> str:
         + one({"fingerprint": nt.fingerprint, "mtime": nt.mtime, "fields": list(nt.fields)})
         for key, nt in sorted(ledger.note_types.items())
     ]
+    # Each card line as json.dumps() writes the dict, with the strings encoded one by one (a
+    # dumps() per line costs several times more at 100,000 cards).
+    text = _TEXT_ENCODER.encode
     cards = [
-        "    "
-        + one(
-            {
-                "guid": e.guid,
-                "fingerprint": e.fingerprint,
-                "mtime": e.mtime,
-                "file": e.file,
-                "lines": [e.first, e.last],
-                "note_type": e.note_type,
-                "front": e.front,
-                "back": e.back,
-            }
-        )
+        f'    {{"guid": {text(e.guid)}, "fingerprint": {text(e.fingerprint)}, "mtime": {e.mtime:d}, '
+        f'"file": {text(e.file)}, "lines": [{e.first:d}, {e.last:d}], "note_type": {text(e.note_type)}, '
+        f'"front": {text(e.front)}, "back": {text(e.back)}}}'
         for e in sorted(ledger.cards, key=_sort_key)
     ]
     return (
@@ -294,7 +333,7 @@ def update(
     ``allow_field_change`` is false.
     """
     note_types, findings = _note_types(specs, previous, build_time, allow_field_change)
-    old = previous.by_guid()
+    old = {e.guid: e for e in previous.cards}
     stamped: list[Card] = []
     entries: list[LedgerEntry] = []
     recorded: set[str] = set()
@@ -307,7 +346,7 @@ def update(
             mtime = max(build_time, before.mtime + 1)
         else:
             mtime = card.mtime or build_time
-        stamped.append(replace(card, mtime=mtime))
+        stamped.append(card if card.mtime == mtime else evolve(card, mtime=mtime))
         if not card.guid or card.guid in recorded:
             continue  # no GUID (the ids stage skipped) or one already recorded: nothing to remember
         recorded.add(card.guid)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import random
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from itertools import combinations
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from genanki_build import dedupe
 from genanki_build.build import build, parse_sources, read_sources
-from genanki_build.dedupe import card_key, merge_duplicates
+from genanki_build.dedupe import card_key, conflict_key, merge_duplicates
 from genanki_build.formats import default_registry
 from genanki_build.model import Card, Markup, NoteType, SourceRef
 from genanki_build.stage import Context
@@ -253,3 +258,134 @@ def test_dedupe__recased_sentence_question_with_other_answer_still_conflicts() -
     cards = (_card("What is CRM?", "A process.", line=1), _card("what is crm", "A strategy.", line=5))
     result = merge_duplicates(cards, CTX)
     assert [f.kind for f in result.findings] == ["conflict"]
+
+
+# --- fast paths, against the rules they shortcut --------------------------------------------------
+
+_MIXED_TEXT = st.text(alphabet=st.sampled_from(list("aZb9_0 .-'\nß²İé①ＡK")), max_size=30)
+
+
+def _rule_tokens(text: str) -> list[str]:
+    """The matching words as the module docstring defines them (NFKC, casefold, no "_", no single letters)."""
+    words = re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold().replace("_", " "))
+    return [w for w in words if len(w) > 1 or w.isdigit()]
+
+
+@settings(max_examples=200, deadline=None)
+@given(_MIXED_TEXT)
+def test_tokens__ascii_shortcut_gives_the_rules_words(text: str) -> None:
+    assert dedupe._tokens(text) == _rule_tokens(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab c", max_size=40), st.text(alphabet="ab c", max_size=40))
+def test_near_length__never_rules_out_a_near_pair(a: str, b: str) -> None:
+    if dedupe._near(a, b):
+        assert dedupe._near_length(len(a), len(b))
+
+
+_FRONT = st.text(alphabet=st.sampled_from(list("aA b_:-1{}c")), max_size=14)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_FRONT, _FRONT, st.sampled_from([NoteType.BASIC, NoteType.CLOZE]))
+def test_conflict_key__equal_keys_mean_equal_question_words(a: str, b: str, note_type: NoteType) -> None:
+    """The stage computes conflict keys only for cards whose question words another card shares."""
+    x, y = _card(a, "x", note_type=note_type), _card(b, "y")
+    if conflict_key(x) == conflict_key(y):
+        assert dedupe._tokens(x.front) == dedupe._tokens(y.front)
+
+
+def _rule_blocks(bags: list[list[str]]) -> Counter[frozenset[int]]:
+    """Blocks as the docstring defines them: each bag under every pair of its BLOCK_WORDS rarest
+    words (by bags holding the word, then alphabetically; longer words first), sizes 2..MAX_BLOCK."""
+    df = Counter(w for bag in bags for w in set(bag))
+    blocks: dict[tuple[str, ...], set[int]] = defaultdict(set)
+    for i, bag in enumerate(bags):
+        words = set(bag)
+        usable = [w for w in words if len(w) >= 3] or list(words)
+        rarest = sorted(usable, key=lambda w: (df[w], w))[: dedupe.BLOCK_WORDS]
+        for name in list(combinations(rarest, 2)) or [tuple(rarest)]:
+            blocks[name].add(i)
+    return Counter(frozenset(m) for m in blocks.values() if 2 <= len(m) <= dedupe.MAX_BLOCK)
+
+
+_BAGS = st.lists(
+    st.lists(
+        st.sampled_from(["ab", "c", "cat", "dog", "emu", "fox", "gnu", "hen", "ibis", "x1"]), max_size=6
+    ),
+    max_size=25,
+).map(lambda bags: list({tuple(sorted(b)): b for b in bags}.values()))
+
+
+@settings(max_examples=150, deadline=None)
+@given(_BAGS, st.sampled_from([3, 300]))
+def test_blocks__are_the_blocks_the_rule_names(bags: list[list[str]], max_block: int) -> None:
+    words = sorted({w for bag in bags for w in bag})
+    numbered = [{words.index(w) for w in bag} for bag in bags]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(dedupe, "MAX_BLOCK", max_block)
+        got = Counter(frozenset(m) for m in dedupe._blocks(numbered, words))
+        assert got == _rule_blocks(bags)
+
+
+def _rule_groups(cards: list[Card]) -> list[list[int]]:
+    """Notes as the docstring defines them: equal bags, or bags sharing a block whose first cards'
+    keys are near, joined transitively; each group in input order, groups by their first card."""
+    keys = [card_key(c) for c in cards]
+    first = {k.bag: k for k in reversed(keys)}
+    bags = sorted(first)
+    parent = list(range(len(bags)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for members in _rule_blocks([b.split() for b in bags]):
+        for i, j in combinations(sorted(members), 2):
+            if first[bags[i]].near(first[bags[j]]):
+                parent[root(j)] = root(i)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for n, key in enumerate(keys):
+        groups[root(bags.index(key.bag))].append(n)
+    return sorted(groups.values())
+
+
+def _typo(text: str, at: int) -> str:
+    at %= max(len(text) - 1, 1)
+    return text[:at] + text[at + 1 : at + 2] + text[at : at + 1] + text[at + 2 :]
+
+
+_TEXTS = [
+    "What does the enzyme kinase do in cells",
+    "Which receptor binds the membrane protein",
+    "a. One b. Two",
+    "Q",
+    "Seamless, networked and omnichannel relationships",
+    "{{c1::Kinase}} adds a phosphate to the {{c2::protein}}",
+]
+_TYPO_CARDS = st.lists(
+    st.tuples(
+        st.integers(0, len(_TEXTS) - 1), st.integers(0, len(_TEXTS) - 1), st.integers(0, 60), st.booleans()
+    ),
+    min_size=1,
+    max_size=14,
+).map(
+    lambda picks: [
+        _card(
+            _typo(_TEXTS[q], at) if typo else _TEXTS[q],
+            _TEXTS[a] if typo else _typo(_TEXTS[a], at),
+            line=n,
+            note_type=NoteType.CLOZE if "{{" in _TEXTS[q] else NoteType.BASIC,
+        )
+        for n, (q, a, at, typo) in enumerate(picks)
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_TYPO_CARDS)
+def test_group__gives_the_notes_the_rule_defines(cards: list[Card]) -> None:
+    groups, _ = dedupe._group(cards)
+    assert groups == _rule_groups(cards)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -244,3 +247,86 @@ def test_ledger__reads_a_file_an_editor_saved_with_bom_and_crlf(tmp_path: Path) 
     path = tmp_path / "cards.lock"
     path.write_bytes(b"\xef\xbb\xbf" + ledger.dumps(v1.ledger).replace("\n", "\r\n").encode("utf-8"))
     assert ledger.read(path) == v1.ledger
+
+
+# --- fast paths, against the slow ones they shortcut ----------------------------------------------
+
+_MARKUP = st.text(alphabet=st.sampled_from(list("ab <>&;/pr\n\t\u00a0\x1c#1")), max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_MARKUP)
+def test_plain_text__shortcut_equals_stripping_tags_and_entities(text: str) -> None:
+    slow = ledger._SPACE.sub(
+        " ", html.unescape(ledger._TAG.sub("", ledger._BLOCK_TAG.sub(" ", text)))
+    ).strip()
+    assert ledger.plain_text(text) == slow
+
+
+_VALUE = st.one_of(
+    st.text(max_size=5), st.integers(-2, 2), st.booleans(), st.none(), st.lists(st.integers(0, 3), max_size=3)
+)
+_RAW_ENTRY = st.fixed_dictionaries(
+    {
+        "guid": st.one_of(st.text(max_size=5), _VALUE),
+        "fingerprint": st.one_of(st.text(max_size=5), _VALUE),
+        "mtime": st.one_of(st.integers(0, 10**10), _VALUE),
+        "file": st.one_of(st.text(max_size=5), _VALUE),
+        "lines": st.one_of(st.lists(st.integers(0, 9), min_size=2, max_size=2), _VALUE),
+        "note_type": st.one_of(st.sampled_from(["basic", "cloze"]), _VALUE),
+        "front": st.one_of(st.text(max_size=5), _VALUE),
+        "back": st.one_of(st.text(max_size=5), _VALUE),
+    },
+    optional={"extra": _VALUE},
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(_RAW_ENTRY, _VALUE))
+def test_ledger__entry_shortcut_reads_what_the_checked_path_reads(raw: object) -> None:
+    def read(reader: Callable[[object, Path, int], LedgerEntry]) -> LedgerEntry | str:
+        try:
+            return reader(raw, Path("cards.lock"), 0)
+        except BuildError as exc:
+            return str(exc)
+
+    assert read(ledger._entry) == read(ledger._checked_entry)
+
+
+_ENTRY = st.builds(
+    LedgerEntry,
+    guid=st.text(max_size=8),
+    fingerprint=st.text(alphabet="0123456789abcdef", max_size=20),
+    mtime=st.integers(0, 2**40),
+    file=st.text(max_size=8),
+    front=st.text(max_size=20),
+    back=st.text(max_size=20),
+    first=st.integers(0, 10**6),
+    last=st.integers(0, 10**6),
+    note_type=st.sampled_from(["basic", "cloze"]),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_ENTRY, max_size=6, unique_by=lambda e: e.guid))
+def test_ledger__card_lines_are_what_json_dumps_writes(entries: list[LedgerEntry]) -> None:
+    text = ledger.dumps(ledger.Ledger(tuple(entries)))
+    lines = text.split("\n")[5:-3]
+    expected = [
+        json.dumps(
+            {
+                "guid": e.guid,
+                "fingerprint": e.fingerprint,
+                "mtime": e.mtime,
+                "file": e.file,
+                "lines": [e.first, e.last],
+                "note_type": e.note_type,
+                "front": e.front,
+                "back": e.back,
+            },
+            ensure_ascii=False,
+        )
+        for e in sorted(entries, key=lambda e: (e.file, e.first, e.guid))
+    ]
+    assert [line.strip().removesuffix(",") for line in lines] == expected
+    assert ledger.loads(text).cards == tuple(sorted(entries, key=lambda e: (e.file, e.first, e.guid)))
