@@ -232,7 +232,12 @@ def test_build__broken_csv_quoting_and_missing_columns(tmp_path: Path) -> None:
     lines = {f.where.first for f in _warnings_for(result, "table.csv") if f.where}
     assert {4, 5} <= lines, "the broken row and the short row are each reported with their line"
     accounted = {n for c in cards.values() for n in range(c.source.first, c.source.last + 1)}
-    accounted |= {f.where.first for f in result.findings if f.where and f.where.file == "table.csv"}
+    accounted |= {
+        n
+        for f in result.findings
+        if f.where and f.where.file == "table.csv"
+        for n in range(f.where.first, f.where.last + 1)
+    }
     assert accounted >= {1, 2, 3, 4, 5, 6}
 
 
