@@ -473,6 +473,27 @@ class _Pairs:
             )
             self.opens_item[k] = bool(line.bullet) and line.text.endswith(":")
             self.parallel[k] = _parallel(prev, line)
+        # Where the markers used so far cannot matter (no bullet line ending in ":"), the whole
+        # score is the same for every question end: summed once, in the same order.
+        self.next_full: list[float | None] = [None] * len(lines)
+        """:func:`_answer_next` but its after-term cue, or None where it depends on the markers."""
+        self.end_full: list[float | None] = [None] * len(lines)
+        """:func:`_card_end` whole, or None where it depends on the markers."""
+        for k in range(1, len(lines)):
+            if self.opens_item[k]:
+                continue
+            s = self.next_score[k]
+            if self.in_list[k]:
+                s += w.list_continues
+            if self.parallel[k]:
+                s += w.parallel
+            self.next_full[k] = s
+            e = self.end_score[k]
+            if self.in_list[k]:
+                e += w.cut_list
+            if self.parallel[k]:
+                e += w.parallel_split
+            self.end_full[k] = e
 
 
 def _answers(
@@ -488,13 +509,13 @@ def _answers(
     term_line = False
     markers: set[str] = set()
     # The hottest loop of the parser: the cues it reads, bound to local names once.
-    next_score, end_score, in_list, opens_item = (
+    next_score, end_score, in_list, parallel = (
         pairs.next_score,
         pairs.end_score,
         pairs.in_list,
-        pairs.opens_item,
+        pairs.parallel,
     )
-    parallel, bullets = pairs.parallel, pairs.bullet
+    next_full, end_full, bullets = pairs.next_full, pairs.end_full, pairs.bullet
     list_continues, w_parallel, after_term = w.list_continues, w.parallel, w.after_term
     cut_list, parallel_split = w.cut_list, w.parallel_split
     for end in range(mid + 1, min(mid + MAX_ANSWER_LINES, n) + 1):
@@ -507,11 +528,13 @@ def _answers(
             if term_line and len(line.words) <= 8 and ":" not in line.text:
                 only = w.only_term
         else:  # _answer_next(lines[k - 1], line, markers, after_term, w)
-            s = next_score[k]
-            if in_list[k] or (opens_item[k] and bullets[k] in markers):
-                s += list_continues
-            if parallel[k]:
-                s += w_parallel
+            s = next_full[k]
+            if s is None:  # a bullet line ending in ":" continues a list when its marker was used
+                s = next_score[k]
+                if in_list[k] or bullets[k] in markers:
+                    s += list_continues
+                if parallel[k]:
+                    s += w_parallel
             if term_line and end == mid + 2:
                 s += after_term
             a_score += s
@@ -519,11 +542,15 @@ def _answers(
             markers.add(bullets[k])
         card_end = 0.0
         if end < n:  # _card_end(line, lines[end], markers, w)
-            card_end = end_score[end]
-            if in_list[end] or (opens_item[end] and bullets[end] in markers):
-                card_end += cut_list
-            if parallel[end]:
-                card_end += parallel_split
+            full = end_full[end]
+            if full is None:
+                card_end = end_score[end]
+                if in_list[end] or bullets[end] in markers:
+                    card_end += cut_list
+                if parallel[end]:
+                    card_end += parallel_split
+            else:
+                card_end = full
         out.append((end, a_score, only, card_end))
     return out
 
