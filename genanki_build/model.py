@@ -155,10 +155,8 @@ def coalesce_skipped(
     """
     items = tuple(findings)
     gaps = _Gaps(text, source, used, items)
-    # A run is [its first finding, its last line, its lines' texts]; the output holds runs in
-    # place of the findings that start them.
-    out: list[Finding | list[Any]] = []
-    runs: dict[tuple[str, str], list[Any]] = {}  # the run each stage and reason may still extend
+    out: list[Finding | _Run] = []  # a run stands in place of the finding that starts it
+    runs: dict[tuple[str, str], _Run] = {}  # the run each stage and reason may still extend
     for f in items:
         where = f.where
         if (
@@ -174,24 +172,32 @@ def coalesce_skipped(
         first = where.first
         key = (f.stage, f.message)
         run = runs.get(key)
-        if run is not None and (first == run[1] + 1 or (first > run[1] and gaps.free(run[1], first))):
-            if first > run[1] + 1:
-                run[2] += gaps.lines[run[1] : first - 1]
-            run[2].append(f.before)
-            run[1] = where.last
+        if run is not None and (first == run.last + 1 or (first > run.last and gaps.free(run.last, first))):
+            run.texts += gaps.lines[run.last : first - 1]  # the blank lines stepped over, if any
+            run.texts.append(f.before)
+            run.last = where.last
         else:
-            run = runs[key] = [f, where.last, [f.before]]
+            run = runs[key] = _Run(f, where.last)
             out.append(run)
-    return tuple(_joined(entry, source) if isinstance(entry, list) else entry for entry in out)
+    return tuple(entry.finding(source) if isinstance(entry, _Run) else entry for entry in out)
 
 
-def _joined(run: list[Any], source: str) -> Finding:
-    """A run's first finding when nothing joined it, else one finding over the whole run."""
-    f, last, texts = run
-    if len(texts) == 1:
-        return f  # type: ignore[no-any-return]
-    where = SourceRef(source, f.where.first, last)
-    return Finding(f.stage, "skipped", f.message, where, "\n".join(texts))
+class _Run:
+    """Skipped lines :func:`coalesce_skipped` is joining: the first finding, the last line so far,
+    and the lines' texts."""
+
+    __slots__ = ("first", "last", "texts")
+
+    def __init__(self, first: Finding, last: int) -> None:
+        self.first, self.last, self.texts = first, last, [first.before]
+
+    def finding(self, source: str) -> Finding:
+        """The first finding when nothing joined it, else one finding over the whole run."""
+        f = self.first
+        if len(self.texts) == 1 or f.where is None:
+            return f
+        where = SourceRef(source, f.where.first, self.last)
+        return Finding(f.stage, "skipped", f.message, where, "\n".join(self.texts))
 
 
 class _Gaps:
@@ -203,8 +209,9 @@ class _Gaps:
         self, text: str, source: str, used: Iterable[SourceRef], findings: tuple[Finding, ...]
     ) -> None:
         self._text, self._source, self._used, self._findings = text, source, used, findings
-        self._busy: bytearray | None = None
+        self._named: bytearray | None = None
         self.lines: list[str] = []
+        """The file's lines, once a run has met a gap."""
 
     def free(self, last: int, first: int) -> bool:
         """True when every line after ``last`` and before ``first`` may be stepped over."""
@@ -213,16 +220,16 @@ class _Gaps:
             return False  # the usual answer: the line after a run has text
         if any(lines[n - 1].strip() for n in range(last + 2, first)):
             return False
-        busy = self._busy
-        if busy is None:
-            busy = self._busy = self._named()
-        return not any(busy[last + 1 : first])
+        named = self._named
+        if named is None:
+            named = self._named = self._work_out_named()
+        return not any(named[last + 1 : first])
 
     def _split(self) -> list[str]:
         self.lines = self._text.split("\n")
         return self.lines
 
-    def _named(self) -> bytearray:
+    def _work_out_named(self) -> bytearray:
         """``named[n]`` is 1 when a card or a finding names line ``n``."""
         size = len(self.lines)
         named = bytearray(size + 2)
