@@ -52,6 +52,8 @@ MAX_PAIRS = 4_000_000
 _ENTRY_ORDER = operator.attrgetter("file", "first", "guid")
 # Anki's base-91 digits, as genanki writes GUIDs.
 _BASE91 = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~"
+# Every two-digit number in base 91, by value.
+_BASE91_PAIRS = [high + low for high in _BASE91 for low in _BASE91]
 # A line the renderer would turn into a list item (see genanki_build.render).
 _LISTISH = re.compile(r"^\s*(?:[-•·▪◦*\u2022]|\d{1,3}[.)])\s", re.MULTILINE)
 
@@ -66,11 +68,12 @@ def derive_guid(namespace: str, identity: str, salt: int = 0) -> str:
     """
     text = f"{namespace}__{identity}__{salt}" if salt else f"{namespace}__{identity}"
     number = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
-    digits: list[str] = []
+    pairs: list[str] = []
     while number:
-        number, digit = divmod(number, 91)
-        digits.append(_BASE91[digit])
-    return "".join(reversed(digits))
+        number, pair = divmod(number, 91 * 91)
+        pairs.append(_BASE91_PAIRS[pair])
+    # Two digits at a time, so the first pair may start with a zero digit ("a"): genanki writes none.
+    return "".join(reversed(pairs)).lstrip(_BASE91[0])
 
 
 @dataclass(frozen=True, slots=True)
