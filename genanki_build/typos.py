@@ -458,7 +458,12 @@ class _Checker:
     def doubtful(self, words: set[str]) -> set[str]:
         """Those of ``words`` that fail :func:`_plan`'s quick test: confusables, and words neither
         known to be fine (:attr:`ok`) nor with the verdict ``ok``."""
-        return {w for w in words if w in confusables() or (w not in self.ok and self.verdict(w) is not _OK)}
+        # In alphabetical order: neighbouring words look up neighbouring parts of the word lists.
+        return {
+            w
+            for w in sorted(words)
+            if w in confusables() or (w not in self.ok and self.verdict(w) is not _OK)
+        }
 
     def uses(self, word: str) -> int:
         return self.vocabulary.get(word, 0)
@@ -611,22 +616,20 @@ class _Sorter:
 
     def __init__(self) -> None:
         self.short: set[str] = set()
-        self.plain: set[str] = set()
         self.unsure: set[str] = set()
+        self.sorted: set[str] = set()
 
-    def sort(self, words: set[str]) -> None:
-        for word in words - self.plain - self.unsure:
+    def sort(self, words: Iterable[str]) -> None:
+        for word in set(words).difference(self.sorted):
             if len(word) < MIN_LENGTH:
                 self.short.add(word)
-                self.plain.add(word)
-            elif _known_to_dictionary(word) and word not in confusables():
-                self.plain.add(word)
-            else:
+            elif not _known_to_dictionary(word) or word in confusables():
                 self.unsure.add(word)
+            self.sorted.add(word)
 
     def unsure_of(self, runs: list[str]) -> frozenset[str]:
         """The unsure words of ``runs``."""
-        self.sort(set(runs))
+        self.sort(runs)
         return frozenset(self.unsure.intersection(runs))
 
 
@@ -660,7 +663,7 @@ def _survey(cards: tuple[Card, ...]) -> _Survey:
         words = list(chain.from_iterable(runs))
         counts[file] = Counter(words)
         vocabulary.update(words)  # quicker than adding up the counts
-        sorter.sort(set(counts[file]))
+        sorter.sort(counts[file].keys())
         for i, card_runs in zip(indices, runs, strict=True):
             found = sorter.unsure.intersection(card_runs)
             if found:
