@@ -31,8 +31,15 @@ _SCALARS = (str, int, float, bool, type(None), Enum)
 Columns = tuple[type[Any], int, tuple[tuple[int, Any], ...]]
 
 
+#: Field names by class (``dataclasses.fields`` is slow enough to matter once per column).
+_NAMES: dict[type[Any], tuple[str, ...]] = {}
+
+
 def _field_names(cls: type[Any]) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
 
 
 def _same(values: list[Any], kinds: set[type[Any]]) -> bool:
@@ -81,8 +88,7 @@ def decode(columns: Columns | None) -> list[Any]:
     names = _field_names(cls)
     if len(names) != len(fields):
         raise ValueError(f"columns for {cls.__name__} do not match its fields")
-    new = object.__new__
-    objects = [new(cls) for _ in range(count)]
+    objects = list(map(object.__new__, repeat(cls, count)))
     for name, (kind, data) in zip(names, fields, strict=True):
         if kind == _SAME:
             values: Iterable[Any] = repeat(data, count)

@@ -131,6 +131,8 @@ def detect(text: str) -> float:
         return 0.99
     if headers.lines >= 1:
         return 0.8
+    if "\t" not in text:
+        return 0.0  # every row below would be one column: not notes
     rows = _legacy_rows(text)
     if len(rows) < 2:
         return 0.0

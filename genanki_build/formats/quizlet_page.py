@@ -232,7 +232,8 @@ class _Line:
             tail.endswith(_OPEN_PUNCT) or self.ends_arrow or last_word[0] in OPEN_ENDINGS
         ) and not tail.endswith("?")
         self.ends_stop = tail.endswith((".", "!")) and not tail.endswith("...")
-        first_letter = next((c for c in self.body if c.isalpha()), "")
+        body = self.body
+        first_letter = body[0] if body[:1].isalpha() else next((c for c in body if c.isalpha()), "")
         self.lower = first_letter.islower()
         low = self.body.lower()
         self.connective = low.startswith(CONNECTIVES) and any(
@@ -251,7 +252,7 @@ class _Line:
         )
         self.sentences = 1 + len(_SENTENCE_BREAK.findall(text))
         # "Side effects: nausea and headache": a key and its value, which is how answers read.
-        key = _KEY_VALUE.match(self.body)
+        key = _KEY_VALUE.match(body) if ":" in body or "=" in body else None
         self.separator = key.group(2) if key and len(_WORD.findall(key.group(3))) >= 2 else ""
         self.key_value = bool(self.separator) and not self.ends_q
 
