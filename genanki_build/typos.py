@@ -48,8 +48,11 @@ Only :attr:`Card.front` and :attr:`Card.back` change; :attr:`Card.identity` (and
 
 from __future__ import annotations
 
+import gzip
+import json
+import pkgutil
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -151,7 +154,14 @@ _RUN = re.compile(rf"[a-z]{{{MIN_LENGTH},}}")
 
 @lru_cache(maxsize=1)
 def _dictionary() -> Mapping[str, int]:
-    """pyspellchecker's English word frequencies, loaded once per process."""
+    """pyspellchecker's English word frequencies, loaded once per process: read straight from the
+    word list it ships, which is what its ``SpellChecker`` loads (lower-cased; it is already), in half
+    the time; through ``SpellChecker`` should that list move or hold a capital letter."""
+    raw = pkgutil.get_data("spellchecker", "resources/en.json.gz")
+    if raw is not None:
+        words: dict[str, int] = json.loads(gzip.decompress(raw))
+        if "".join(words).islower():
+            return words
     from spellchecker import SpellChecker
 
     return dict(SpellChecker(language="en", distance=1).word_frequency.dictionary)
@@ -224,10 +234,9 @@ def _word_set() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _by_length() -> Mapping[int, list[str]]:
     """The dictionary's words by length, each list sorted."""
-    out: dict[int, list[str]] = {}
-    for word in sorted(_dictionary()):
-        out.setdefault(len(word), []).append(word)
-    return out
+    words = sorted(sorted(_dictionary()), key=len)
+    lengths = list(map(len, words))
+    return {n: words[bisect_left(lengths, n) : bisect_right(lengths, n)] for n in set(lengths)}
 
 
 @lru_cache(maxsize=64)
@@ -464,6 +473,10 @@ class _Checker:
             for w in sorted(words)
             if w in confusables() or (w not in self.ok and self.verdict(w) is not _OK)
         }
+
+    def decided(self, word: str) -> Verdict | None:
+        """The verdict on ``word`` if it has been asked for."""
+        return self._cache.get(word)
 
     def uses(self, word: str) -> int:
         return self.vocabulary.get(word, 0)
@@ -833,18 +846,28 @@ def fix_typos(cards: tuple[Card, ...], context: Context) -> StageResult:
     pending = [i for i, card in enumerate(cards) if card.source.file not in foreign]
     unsure = survey.unsure
     fine: set[str] = set()
+    last: _Checker | None = None
+    rewritten: set[int] = set()
     for _ in range(_MAX_PASSES):
         checker = _Checker(vocabulary, config.typo_fix, config.typo_keep)
         checker.ok.update(fine)
+        words = set().union(*(unsure[i] for i in pending))
         # The quick test (as in :func:`_plan`): a card none of whose unsure words is doubtful has
         # every word fine and no confusable; it has nothing to fix or report and is settled.
         quick = not checker.fix
-        doubtful = checker.doubtful(set().union(*(unsure[i] for i in pending))) if quick else set()
+        doubtful = checker.doubtful(words) if quick else set()
+        # A card the last pass left as it was, none of whose unsure words has a new verdict, would
+        # be checked as it was then (its plain words are fine in every pass).
+        changed = {w for w in words if last is None or last.decided(w) != checker.verdict(w)}
         made: list[Finding] = []
         unsettled: list[int] = []
+        changes: set[int] = set()
         for i in pending:
             if quick and doubtful.isdisjoint(unsure[i]):
                 suspects[i] = []
+                continue
+            if last is not None and i not in rewritten and changed.isdisjoint(unsure[i]):
+                unsettled.append(i)  # the same findings as in the last pass
                 continue
             card = current[i]
             front, back, card_fixes, suspects[i], settled = _check_card(card, checker)
@@ -853,9 +876,11 @@ def fix_typos(cards: tuple[Card, ...], context: Context) -> StageResult:
                 fixes[i].extend(card_fixes)
                 current[i] = card = replace(card, front=front, back=back)
                 unsure[i] = survey.sorter.unsure_of(_letter_runs(card))
+                changes.add(i)
             if not settled:
                 unsettled.append(i)
         pending = unsettled
+        last, rewritten = checker, changes
         if not made:
             break
         after = _recount(vocabulary, made)
