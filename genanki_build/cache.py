@@ -186,6 +186,7 @@ class ParseCache:
         self.folder = out_dir / CACHE_DIR / "parse"
         self._config_key = _config_key(config, registry_names)
         self._used: set[str] = set()
+        self._folder_made = False
         self.hits = 0
         self.misses = 0
 
@@ -225,7 +226,9 @@ class ParseCache:
         name = self.key(source)
         self._used.add(name)
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            if not self._folder_made:  # once per build, not once per entry
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self._folder_made = True
             fd, tmp = tempfile.mkstemp(prefix=f".{name[:16]}.", suffix=".tmp", dir=self.folder)
         except OSError:
             return
