@@ -44,6 +44,13 @@ kept: ``Recieve`` → ``Receive``, ``RECIEVE`` → ``RECEIVE``. An unknown word 
 corrected unambiguously is reported as a ``suspect`` and left as it is.
 
 Only :attr:`Card.front` and :attr:`Card.back` change; :attr:`Card.identity` (and so the GUID) never.
+
+The work is per unique word, not per occurrence: every card is read once (:func:`_survey`: each
+file's word counts, and each card's *unsure* words, those the dictionary alone does not vouch for);
+a pass decides each unsure word once and plans (:func:`_plan`) only the cards holding a doubtful one;
+a later pass re-plans only the cards whose text or verdicts changed. A long word finds its
+dictionary neighbours in sorted word lists (:func:`_neighbours`), not by trying its hundreds of edits.
+The property tests in ``tests/test_typos.py`` check each of these quick paths against the plain one.
 """
 
 from __future__ import annotations
@@ -145,7 +152,6 @@ _SENTENCE_END = re.compile(r"(?:[.!?:;→⇒➔]|\n)[\s\"'“‘(\[]*$")
 _LINE_START = re.compile(r"(?:^|\n)[ \t]*(?:[-*•·▪◦]|\d{1,3}[.)]|[a-z][.)])?[ \t]*[\"'“‘(\[]*$")
 _WORD = re.compile(r"[a-z]+")
 _POSSESSIVE = re.compile(r"['’]s$")
-_LOWER = re.compile(r"[a-z]+")
 _LOWER_OR_APOSTROPHE = re.compile(r"[a-z']+")
 #: Matches where any of :data:`_VARIANTS` does: a word it misses has no other spelling.
 _ANY_VARIANT = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _VARIANTS))
@@ -267,7 +273,7 @@ def _neighbours(word: str) -> frozenset[str]:
     ``word`` keeps its first half, so the candidate is among the dictionary's words that start with
     that half; in the first half, it keeps the second half, and the candidate is among the words
     that end with it. Dropped and swapped letters are tried directly."""
-    if len(word) < _LIST_LENGTH or not _LOWER.fullmatch(word):
+    if len(word) < _LIST_LENGTH or not _WORD.fullmatch(word):
         return frozenset(_edits1(word) & _word_set())
     n, half, drow, lists = len(word), len(word) // 2, word[::-1], _by_length()
     ahead = [*_starting(lists.get(n, []), word[:half]), *_starting(lists.get(n + 1, []), word[:half])]
@@ -277,7 +283,7 @@ def _neighbours(word: str) -> frozenset[str]:
     edits += [word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(n - 1)]
     # One edit of any character away: a change or an addition :func:`_edits1` makes when the new
     # letter is one of a–z (or ' when added).
-    others = (c for c in changed if (_LOWER if len(c) == n else _LOWER_OR_APOSTROPHE).fullmatch(c))
+    others = (c for c in changed if (_WORD if len(c) == n else _LOWER_OR_APOSTROPHE).fullmatch(c))
     return _word_set().intersection(edits).union(others) - {word}
 
 
