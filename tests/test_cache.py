@@ -191,3 +191,21 @@ def test_parse_cache__key_is_the_same_in_every_process() -> None:
         for seed in ("1", "2", "3")
     }
     assert len(keys) == 1
+
+
+def test_parse_all__pool_entries_read_back_as_the_serial_results(tmp_path: Path) -> None:
+    """Workers send back finished cache entries; what the parent keeps and what a later build reads
+    from them must equal parsing in this process."""
+    files: dict[str, str | bytes] = {
+        f"f{i:02d}/page.txt": (BRAINSCAPE if i % 2 else QUIZLET).replace("price", f"price {i}")
+        for i in range(6)
+    }
+    src = write_tree(tmp_path / "src", files, deck_toml='[collection]\nname = "Test"\n')
+    sources = read_sources(src)
+    registry = default_registry()
+    serial = [parse_file(s, sources.config, registry) for s in sources.files]
+    cache = ParseCache(tmp_path / "out", sources.config, registry.names())
+    assert parse_all(sources.files, sources.config, registry, cache=cache, pool=True) == serial
+    again = ParseCache(tmp_path / "out", sources.config, registry.names())
+    assert parse_all(sources.files, sources.config, registry, cache=again, pool=True) == serial
+    assert (again.hits, again.misses) == (6, 0)
