@@ -692,6 +692,11 @@ def _foreign_share(raw: list[str], body: list[str]) -> float:
     return max(shares)
 
 
+def _asks(line: _Line) -> bool:
+    """A line that reads as a question or a short label: what a term line looks like."""
+    return line.ends_q or line.opens or (line.is_label and len(line.words) <= 8)
+
+
 def detect(text: str) -> float:
     """High for a title line ending in "Flashcards" over alternating terms and definitions;
     lower without the title when the lines still alternate; near zero when another format's
@@ -708,11 +713,17 @@ def detect(text: str) -> float:
     foreign = _foreign_share(raw[1:] if titled else raw, body)
     if foreign >= (0.5 if titled else 0.25):
         return 0.05
-    parsed = [_Line(0, ln) for ln in body]
-    asking = sum(ln.ends_q or ln.opens or (ln.is_label and len(ln.words) <= 8) for ln in parsed)
-    share = asking / count
     if titled:
-        return 0.85 if share >= 0.1 else 0.6
+        # Read lines only until a tenth of them ask: the share can only grow from there.
+        asking = 0
+        for ln in body:
+            if _asks(_Line(0, ln)):
+                asking += 1
+                if asking / count >= 0.1:
+                    return 0.85
+        return 0.6
+    asking = sum(_asks(_Line(0, ln)) for ln in body)
+    share = asking / count
     # Without a title: questions or labels on roughly every other line, and long paragraphs, if
     # any, between short lines rather than one after another (as in an article).
     long_runs = sum(len(a) > 300 and len(b) > 300 for a, b in pairwise(body)) / (count - 1)
