@@ -287,24 +287,25 @@ def _loose_list(answer: str) -> _List | None:
     return None
 
 
-def _numbers(question: str) -> set[int]:
+def _numbers(question: str, words: frozenset[str]) -> set[int]:
+    """The counts of two or more that ``question`` (whose lower-cased ``words`` these are) names."""
     found = {int(n) for n in _NUMBER.findall(question)}
-    found |= {NUMBER_WORDS[w.lower()] for w in _words(question) if w.lower() in NUMBER_WORDS}
+    found.update(NUMBER_WORDS[w] for w in words & NUMBER_WORDS.keys())
     return {n for n in found if n >= 2}
 
 
-def _names_list(question: str, count: int, rules: ClozeRules, numbers: set[int]) -> bool | None:
-    """True when the question (naming ``numbers``) names a list of ``count`` items; None when it
-    names another count."""
+def _names_list(count: int, rules: ClozeRules, numbers: set[int], words: frozenset[str]) -> bool | None:
+    """True when a question naming ``numbers`` (with lower-cased ``words``) names a list of
+    ``count`` items; None when it names another count."""
     if numbers:
         return count in numbers or None
-    nouns = {w.lower() for w in _words(question)}
-    return count >= 2 and bool(nouns & rules.list_nouns)
+    return count >= 2 and not rules.list_nouns.isdisjoint(words)
 
 
 def _enumeration(question: str, answer: str, rules: ClozeRules) -> tuple[str, str, str] | None:
-    numbers = _numbers(question)
-    if not numbers and rules.list_nouns.isdisjoint(w.lower() for w in _words(question)):
+    words = frozenset(w.lower() for w in _words(question))
+    numbers = _numbers(question, words)
+    if not numbers and rules.list_nouns.isdisjoint(words):
         return None  # the question names no list (see _names_list): no need to look for one
     found = split_list(answer, rules)
     loose = found is None
@@ -313,7 +314,7 @@ def _enumeration(question: str, answer: str, rules: ClozeRules) -> tuple[str, st
     if found is None:
         return None
     items = _items(found.pieces)
-    names = _names_list(question, len(items), rules, numbers)
+    names = _names_list(len(items), rules, numbers, words)
     if not names or (loose and not numbers):
         return None
     if any(not item.strip() or len(_words(item)) > rules.item_max_words for item in items):
