@@ -137,17 +137,26 @@ _PROTECTED: Mapping[Markup, re.Pattern[str]] = MappingProxyType(
     }
 )
 
-#: A cheap test that a field may hold something :data:`_PROTECTED` matches.
-_MAYBE_PROTECTED: Mapping[Markup, re.Pattern[str]] = MappingProxyType(
+#: What a field that holds something :data:`_PROTECTED` matches contains: a cheap test.
+_PROTECTED_CUES: Mapping[Markup, tuple[str, ...]] = MappingProxyType(
     {
-        Markup.TEXT: re.compile(r"[`@]|://|www\."),
-        Markup.MARKDOWN: re.compile(r"[`~@<]|://|www\.|\]\("),
-        Markup.HTML: re.compile(r"[<@]|://|www\."),
+        Markup.TEXT: ("`", "@", "://", "www."),
+        Markup.MARKDOWN: ("`", "~", "@", "<", "://", "www.", "]("),
+        Markup.HTML: ("<", "@", "://", "www."),
     }
+)
+_MAYBE_PROTECTED: Mapping[Markup, re.Pattern[str]] = MappingProxyType(
+    {markup: re.compile("|".join(map(re.escape, cues))) for markup, cues in _PROTECTED_CUES.items()}
 )
 
 Rule = Callable[[str, Markup], tuple[str, str]]
 """A repair: ``(text, markup) -> (new text, why)``; ``why`` is empty when nothing changed."""
+
+
+def may_be_protected(text: str, markup: Markup) -> bool:
+    """False when :func:`protected_spans` of ``text`` is surely empty. Its cues never span a line
+    break, so one test of many fields joined by line breaks answers for each of them."""
+    return any(cue in text for cue in _PROTECTED_CUES[markup])
 
 
 def protected_spans(text: str, markup: Markup) -> list[tuple[int, int]]:

@@ -70,7 +70,7 @@ from itertools import chain
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, DamerauLevenshtein
 
-from genanki_build.clean import protected_spans
+from genanki_build.clean import may_be_protected, protected_spans
 from genanki_build.model import Card, Finding, Markup, SourceRef
 from genanki_build.stage import Context, StageResult
 
@@ -678,17 +678,27 @@ def _survey(cards: tuple[Card, ...]) -> _Survey:
     shares: dict[str, tuple[float, int]] = {}
     unsure = [frozenset[str]()] * len(cards)
     for file, indices in by_file.items():
-        runs = [_letter_runs(cards[i]) for i in indices]
-        words = list(chain.from_iterable(runs))
-        counts[file] = Counter(words)
-        vocabulary.update(words)  # quicker than adding up the counts
-        sorter.sort(counts[file].keys())
+        runs = _file_runs([cards[i] for i in indices])
+        file_counts = counts[file] = Counter(chain.from_iterable(runs))
+        vocabulary.update(chain.from_iterable(runs))  # quicker than adding up the counts
+        sorter.sort(file_counts.keys())
+        doubts = sorter.unsure.intersection(file_counts)
         for i, card_runs in zip(indices, runs, strict=True):
-            found = sorter.unsure.intersection(card_runs)
+            found = doubts.intersection(card_runs)
             if found:
                 unsure[i] = frozenset(found)
-        shares[file] = _english_share(counts[file], sorter)
+        shares[file] = _english_share(file_counts, sorter)
     return _Survey(counts, vocabulary, shares, unsure, sorter)
+
+
+def _file_runs(cards: list[Card]) -> list[list[str]]:
+    """:func:`_letter_runs` of each of ``cards`` (of one file); quicker when one test of all their
+    text finds that none of them can hold code, a URL or a tag: their prose is their text."""
+    markup = cards[0].markup
+    texts = [f"{card.front}\n{card.back}" for card in cards]
+    if all(card.markup is markup for card in cards) and not may_be_protected("\n".join(texts), markup):
+        return [_WORD.findall(text.lower()) for text in texts]
+    return [_letter_runs(card) for card in cards]
 
 
 def _english_share(counts: Counter[str], sorter: _Sorter) -> tuple[float, int]:

@@ -524,3 +524,30 @@ def test_fix_typos__same_as_planning_every_card(cards: tuple[Card, ...], deck_to
         )
     context = Context(config=config)
     assert fix_typos(cards, context) == _stage_as_before(cards, context)
+
+
+_FIELD_PIECES = st.sampled_from(
+    ["word", "Wörd", "İstanbul", "`code`", "www.x.org", "a@b.c", "http://x.y", "<b>", "](u)", "~", "\n", " "]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    fields=st.lists(
+        st.tuples(st.lists(_FIELD_PIECES | st.text(max_size=4), max_size=6), st.sampled_from(list(Markup))),
+        min_size=2,
+        max_size=8,
+    ),
+    one_markup=st.booleans(),
+)
+def test_file_runs__same_as_letter_runs_of_each_card(
+    fields: list[tuple[list[str], Markup]], one_markup: bool
+) -> None:
+    """Reading a file's cards at once finds the runs of letters of each card, code and URLs left out."""
+    texts = ["".join(pieces) for pieces, _ in fields]
+    markups = [markup for _, markup in fields]
+    cards = [
+        _card(front, back, n, markups[0] if one_markup else markup)
+        for n, (front, back, markup) in enumerate(zip(texts, texts[1:], markups, strict=False))
+    ]
+    assert typos._file_runs(cards) == [typos._letter_runs(card) for card in cards]
