@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -65,6 +68,57 @@ def test_answers__pair_cache_adds_up_as_the_cue_functions(texts: list[str]) -> N
     pairs = qp._Pairs(lines, qp.WEIGHTS)
     for mid in range(1, len(lines)):
         assert qp._answers(lines, pairs, mid, qp.WEIGHTS) == _reference(lines, mid, qp.WEIGHTS)
+
+
+def _reference_segment(lines: list[qp._Line], w: qp.Weights) -> list[qp._Cut]:
+    """The plain scan :func:`qp.segment` must agree with: every start, every question end, every
+    answer end, card by card; a later card replaces the best only with a strictly larger total."""
+    n = len(lines)
+    best = [-math.inf] * (n + 1)
+    back: list[tuple[int, int]] = [(0, 0)] * (n + 1)
+    best[0] = 0.0
+    for i in range(n):
+        if best[i] == -math.inf:
+            continue
+        q_score = 0.0
+        for mid in range(i + 1, min(i + qp.MAX_QUESTION_LINES, n - 1) + 1):
+            if mid == i + 1:
+                q_score += qp._question_first(lines[i], w)
+            else:
+                q_score += qp._question_next(lines[mid - 2], lines[mid - 1], w)
+            q_total = best[i] + q_score + (w.question_mark if lines[mid - 1].ends_q else 0.0)
+            for end, a_score, only, card_end in _reference(lines, mid, w):
+                total = q_total + a_score + only + card_end
+                if total > best[end]:
+                    best[end] = total
+                    back[end] = (i, mid)
+    cuts = []
+    at = n
+    while at > 0:
+        start, mid = back[at]
+        cuts.append(qp._Cut(start, mid, at))
+        at = start
+    return cuts[::-1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(_LINES), min_size=2, max_size=40),
+    st.sampled_from(
+        [
+            qp.WEIGHTS,
+            qp.Weights(extra_answer_line=-1.0),
+            # Every cover ties: the order alone picks the cut.
+            qp.Weights(**{f.name: 0.0 for f in dataclasses.fields(qp.Weights)}),
+            qp.Weights(**{f.name: 1.0 for f in dataclasses.fields(qp.Weights)}),
+        ]
+    ),
+)
+def test_segment__same_cuts_as_the_plain_scan(texts: list[str], w: qp.Weights) -> None:
+    """Each question end reaches the answer ends from its best start only; ties (everywhere with
+    flat weights) must still go to the first card in scan order."""
+    lines = [qp._Line(i + 1, t) for i, t in enumerate(texts)]
+    assert qp.segment(lines, w) == _reference_segment(lines, w)
 
 
 def test_line__cached_cues_are_copied_not_shared() -> None:

@@ -557,42 +557,82 @@ def _answers(
 
 
 def segment(lines: list[_Line], w: Weights = WEIGHTS) -> list[_Cut]:
-    """The best-scoring cover of ``lines`` by (question span, answer span) cards."""
+    """The best-scoring cover of ``lines`` by (question span, answer span) cards.
+
+    A card ``(start, mid, end)`` adds to ``best[start]`` its question ``[start, mid)`` and its
+    answer ``[mid, end)``; only the question part depends on ``start``. So each question end
+    ``mid`` reaches the answer ends from its best start alone (a quarter of the sums of trying
+    every start with every answer). Sums are made in the same order as card by card, and among
+    equal totals the card with the smallest ``(start, mid)`` wins, as in a scan over starts and
+    then question ends: each line remembers the first ``mid`` that reached its best total and
+    whether another tied it, and the winning start is picked on the way back."""
     n = len(lines)
-    best = [-math.inf] * (n + 1)
-    back: list[tuple[int, int] | None] = [None] * (n + 1)
+    inf = -math.inf
+    best = [inf] * (n + 1)
+    back = [0] * (n + 1)
+    """The first question end that reached each line's best total."""
+    tied = [False] * (n + 1)
+    """Whether a later question end reached the same total."""
     best[0] = 0.0
-    answers: list[list[tuple[int, float, float, float]] | None] = [None] * (n + 1)
     pairs = _Pairs(lines, w)
     # A line's score as a question's first line, and as a further line after the one above,
     # do not depend on where the question starts: worked out once per line.
     first = [_question_first(line, w) for line in lines]
     further = [0.0] + [_question_next(prev, line, w) for prev, line in pairwise(lines)]
     mark = [w.question_mark if line.ends_q else 0.0 for line in lines]
+    # runs[i][m]: the question [i, i + m + 1) summed line by line.
+    runs: list[list[float]] = []
     for i in range(n):
-        start = best[i]
-        if start == -math.inf:
+        q_score = first[i]
+        run = [q_score]
+        for k in range(i + 1, min(i + MAX_QUESTION_LINES, n)):
+            q_score += further[k]
+            run.append(q_score)
+        runs.append(run)
+
+    def q_total(i: int, mid: int) -> float:
+        """The best total up to ``i`` plus the question ``[i, mid)``."""
+        # The question mark counts where the question ends: on the span's last line.
+        return best[i] + runs[i][mid - i - 1] + mark[mid - 1]
+
+    answers: list[list[tuple[int, float, float, float]]] = [[] for _ in range(n)]
+    for mid in range(1, n):
+        # Every start before ``mid`` has its best total now: cards ending there end before mid.
+        q = inf
+        ends_mark = mark[mid - 1]
+        for i in range(max(0, mid - MAX_QUESTION_LINES), mid):
+            total = best[i] + runs[i][mid - i - 1] + ends_mark  # q_total(i, mid), inlined
+            if total > q:
+                q = total
+        if q == inf:
             continue
-        q_score = 0.0
-        for mid in range(i + 1, min(i + MAX_QUESTION_LINES, n - 1) + 1):
-            q_score += first[mid - 1] if mid == i + 1 else further[mid - 1]
-            # The question mark counts where the question ends: on the span's last line.
-            q_total = start + q_score + mark[mid - 1]
-            spans = answers[mid]
-            if spans is None:
-                spans = answers[mid] = _answers(lines, pairs, mid, w)
-            for end, a_score, only, card_end in spans:
-                # Added in this order, so totals (and ties) come out exactly as span by span.
-                total = q_total + a_score + only + card_end
-                if total > best[end]:
-                    best[end] = total
-                    back[end] = (i, mid)
+        spans = answers[mid] = _answers(lines, pairs, mid, w)
+        for end, a_score, only, card_end in spans:
+            total = q + a_score + only + card_end
+            if total > best[end]:
+                best[end] = total
+                back[end] = mid
+                tied[end] = False
+            elif total == best[end]:
+                tied[end] = True
+
+    def first_start(mid: int, end: int) -> int | None:
+        """The first start whose card ``(start, mid, end)`` reaches ``best[end]``, if any."""
+        if not answers[mid]:
+            return None
+        _, a_score, only, card_end = answers[mid][end - mid - 1]
+        for i in range(max(0, mid - MAX_QUESTION_LINES), mid):
+            if q_total(i, mid) + a_score + only + card_end == best[end]:
+                return i
+        return None
+
     cuts: list[_Cut] = []
     at = n
     while at > 0:
-        found = back[at]
-        if found is None:  # pragma: no cover - every n >= 2 has a cover
+        if best[at] == inf:  # pragma: no cover - every n >= 2 has a cover
             raise AssertionError("no segmentation found")
+        mids = range(max(1, at - MAX_ANSWER_LINES), at) if tied[at] else (back[at],)
+        found = min((s, mid) for mid in mids if (s := first_start(mid, at)) is not None)
         cuts.append(_Cut(found[0], found[1], at))
         at = found[0]
     return cuts[::-1]
