@@ -238,3 +238,25 @@ def test_build__ledger_lands_in_the_same_commit_as_the_package(
     state = _snapshot(out, src)
     changed = {name: state[name] != old[name] for name in ("Big.apkg", "cards.jsonl", "cards.lock")}
     assert all(changed.values()), changed
+
+
+def test_build__package_thread_fails__error_raised_and_previous_outputs_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The package is written on a second thread beside the reports: its failure must still stop
+    the build, with nothing committed and no temporary left."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    _tree(src, 2, 3, "v1")
+    build(src, out, timestamp=int(EPOCH))
+    old = _snapshot(out, src)
+    _tree(src, 2, 3, "v2")
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("genanki_build.package.write_package", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        build(src, out, timestamp=int(EPOCH))
+    assert _snapshot(out, src) == old
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+    assert not [p.name for p in src.iterdir() if p.name.endswith(".tmp")]
