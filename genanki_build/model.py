@@ -7,7 +7,6 @@ Everything here is immutable. A stage never mutates a card; it returns a new one
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
@@ -248,27 +247,30 @@ class _Gaps:
 _T = TypeVar("_T")
 
 
-_Writers = tuple[
-    Callable[[Any], tuple[Any, ...]],
-    tuple[Callable[[Any, Any], None], ...],
-    dict[str, Callable[[Any, Any], None]],
-]
-#: Per class: read every field, write every field in order, write one field by name.
-_WRITERS: dict[type[Any], _Writers] = {}
+_Copier = Callable[[Any, dict[str, Any]], Any]
+#: Per class: its copier (see :func:`_copier`) and its field names.
+_COPIERS: dict[type[Any], tuple[_Copier, frozenset[str]]] = {}
 
 
-def _slot_writers(cls: type[Any]) -> _Writers:
+def _copier(cls: type[Any]) -> tuple[_Copier, frozenset[str]]:
+    """A function ``copy(obj, changes)`` for the slotted dataclass ``cls`` that makes a new
+    instance and writes each slot from ``changes`` or from ``obj``, one line per field. It is
+    written out once per class, as :mod:`dataclasses` writes ``__init__``: without a loop it runs
+    twice as fast as one over the fields. Field names are Python identifiers, so the source is safe.
+    """
     names = [f.name for f in fields(cls)]
-    writers = {name: getattr(cls, name).__set__ for name in names}
-    read: Callable[[Any], tuple[Any, ...]] = (
-        operator.attrgetter(*names) if len(names) > 1 else lambda obj: tuple(getattr(obj, n) for n in names)
-    )
-    return read, tuple(writers[n] for n in names), writers
+    body = "".join(f"    put_{name}(new, get({name!r}, obj.{name}))\n" for name in names)
+    source = f"def copy(obj, changes):\n    new = make(cls)\n    get = changes.get\n{body}    return new\n"
+    namespace: dict[str, Any] = {"make": object.__new__, "cls": cls}
+    namespace.update({f"put_{name}": getattr(cls, name).__set__ for name in names})
+    exec(source, namespace)
+    copy: _Copier = namespace["copy"]
+    return copy, frozenset(names)
 
 
 def evolve(obj: _T, **changes: Any) -> _T:
     """A copy of the frozen, slotted dataclass ``obj`` with ``changes``: what
-    :func:`dataclasses.replace` returns, about twice as fast.
+    :func:`dataclasses.replace` returns, three to four times as fast.
 
     Stages make several hundred thousand copies of cards in a large build, and ``replace`` spends
     most of its time checking fields and going through the frozen ``__init__``. This writes the
@@ -276,16 +278,12 @@ def evolve(obj: _T, **changes: Any) -> _T:
     nothing is skipped. An unknown field name raises :class:`TypeError`, as ``replace`` does.
     """
     cls: type[Any] = type(obj)
-    writers = _WRITERS.get(cls)
-    if writers is None:
-        writers = _WRITERS[cls] = _slot_writers(cls)
-    read, write_all, write = writers
-    new: _T = object.__new__(cls)
-    for put, value in zip(write_all, read(obj), strict=True):
-        put(new, value)
-    for name, value in changes.items():
-        try:
-            write[name](new, value)
-        except KeyError:
-            raise TypeError(f"{cls.__name__} has no field {name!r}") from None
+    made = _COPIERS.get(cls)
+    if made is None:
+        made = _COPIERS[cls] = _copier(cls)
+    copy, names = made
+    if not names.issuperset(changes):
+        unknown = ", ".join(repr(name) for name in sorted(set(changes) - names))
+        raise TypeError(f"{cls.__name__} has no field {unknown}")
+    new: _T = copy(obj, changes)
     return new
