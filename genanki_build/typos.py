@@ -907,6 +907,9 @@ def fix_typos(cards: tuple[Card, ...], context: Context) -> StageResult:
     out: list[Card] = []
     findings: list[Finding] = notes
     for card, card_fixes, card_suspects in zip(current, fixes, suspects, strict=True):
+        if not card_fixes and not card_suspects:
+            out.append(card)  # most cards: nothing found
+            continue
         new = [f for f in (*card_fixes, *card_suspects) if f not in card.findings]
         if new:
             findings.extend(new)
