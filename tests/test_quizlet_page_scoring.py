@@ -121,6 +121,13 @@ def test_segment__same_cuts_as_the_plain_scan(texts: list[str], w: qp.Weights) -
     assert qp.segment(lines, w) == _reference_segment(lines, w)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from((*_LINES, "Osmosis", "osmosis: water", "Define osmosis")), st.sampled_from(_LINES))
+def test_repeats_term_of__same_as_repeats_of_the_term(line: str, question: str) -> None:
+    a, q = qp._Line(2, line), qp._Line(1, question)
+    assert a.repeats_term_of(q) == a.repeats(q.term)
+
+
 def test_line__cached_cues_are_copied_not_shared() -> None:
     """Regression: cues are cached per text; calibrating one file's lines (``lower``) must not
     change a line of the same text read later."""

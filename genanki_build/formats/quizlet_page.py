@@ -73,7 +73,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import pairwise, repeat
+from operator import contains
 
 from rapidfuzz import fuzz
 
@@ -276,19 +277,30 @@ class _Line:
                 text = after
         text = _TERM_PREFIX.sub("", text).rstrip(" ?.!")
         words = _WORD.findall(text)
-        return _norm(text) if 0 < len(words) <= 8 else ""
+        return " ".join(w.lower() for w in words) if 0 < len(words) <= 8 else ""  # _norm(text)
 
-    def repeats(self, term: str) -> bool:
-        """Whether this line starts by repeating ``term`` ("Term: …", or only the term)."""
-        if not term:
-            return False
+    def _heads(self) -> list[str]:
+        """What of this line could repeat a term: the part before a colon, or the whole line."""
         candidates = []
         head, colon, _ = self.body.partition(":")
         if colon and len(head) <= 80:
             candidates.append(head)
         if len(self.words) <= 8:
             candidates.append(self.body)
-        return any(fuzz.ratio(term, _norm(c)) >= 85 for c in candidates)
+        return candidates
+
+    def repeats(self, term: str) -> bool:
+        """Whether this line starts by repeating ``term`` ("Term: …", or only the term)."""
+        return bool(term) and any(fuzz.ratio(term, _norm(c)) >= 85 for c in self._heads())
+
+    def repeats_term_of(self, question: _Line) -> bool:
+        """``self.repeats(question.term)``; the term is not worked out when no part of this line
+        could repeat one (a long line without a colon, as most answers are)."""
+        heads = self._heads()
+        if not heads:
+            return False
+        term = question.term
+        return bool(term) and any(fuzz.ratio(term, _norm(c)) >= 85 for c in heads)
 
 
 def _question_first(line: _Line, w: Weights) -> float:
@@ -524,7 +536,7 @@ def _answers(
         only = 0.0
         if end == mid + 1:
             line = lines[k]
-            term_line = line.repeats(q_line.term)
+            term_line = line.repeats_term_of(q_line)
             a_score += _answer_first(q_line, line, w, term_line)
             if term_line and len(line.words) <= 8 and ":" not in line.text:
                 only = w.only_term
@@ -724,10 +736,17 @@ _CSV_COMMA = re.compile(r"[A-Za-z\"],\S")
 def _foreign_share(raw: list[str], body: list[str]) -> float:
     """The largest share of lines carrying another format's marks."""
     count = len(body)
-    shares = [sum(sep in ln for ln in body) / count for sep in _EXPORT_SEPARATORS if sep != "\t"]
-    shares.append(2.5 * sum("\t" in ln for ln in body) / count)
-    shares.append(5 * sum(bool(_MARKUP.search(ln)) for ln in body) / count)
-    shares.append(sum(_CSV_COMMA.search(ln) is not None for ln in body) / count)
+
+    def having(sep: str) -> int:  # how many lines hold sep, counted in C
+        return sum(map(contains, body, repeat(sep)))
+
+    def matching(pattern: re.Pattern[str]) -> int:
+        return len(list(filter(None, map(pattern.search, body))))
+
+    shares = [having(sep) / count for sep in _EXPORT_SEPARATORS if sep != "\t"]
+    shares.append(2.5 * having("\t") / count)
+    shares.append(5 * matching(_MARKUP) / count)
+    shares.append(matching(_CSV_COMMA) / count)
     shares.append(2.5 * sum(ln[:1].isspace() for ln in raw) / count)
     return max(shares)
 
