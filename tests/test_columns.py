@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from genanki_build import columns
-from genanki_build.formats._lines import skipped, skipped_all
+from genanki_build.formats._lines import cards_all, skipped, skipped_all
 from genanki_build.model import Card, Finding, Markup, NoteType, SourceRef
 
 _TEXT = st.text(max_size=12)
@@ -97,3 +97,13 @@ def test_columns__wrong_length_column_is_an_error() -> None:
 def test_skipped_all__same_findings_as_one_by_one(skips: list[tuple[int, str, str]]) -> None:
     one_by_one = [skipped("quizlet-page", "a.txt", n, line, why) for n, line, why in skips]
     _assert_identical(skipped_all("quizlet-page", "a.txt", skips), one_by_one)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(_TEXT, _TEXT, st.integers(1, 10**6), st.integers(1, 10**6)), max_size=8), _TEXT)
+def test_cards_all__same_cards_as_one_by_one(rows: list[tuple[str, str, int, int]], title: str) -> None:
+    one_by_one = [
+        Card(front, back, SourceRef("a.txt", first, last), "quizlet-page", title=title)
+        for front, back, first, last in rows
+    ]
+    _assert_identical(cards_all("quizlet-page", "a.txt", title, rows), one_by_one)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from genanki_build import columns
-from genanki_build.model import Finding, SourceRef
+from genanki_build.model import Card, Finding, SourceRef
 
 #: A title line as Quizlet and Brainscape pages print it: "<name> Flashcards".
 TITLE = re.compile(r"\bflash\s*cards\b[\s,;:.]*$", re.IGNORECASE)
@@ -58,6 +60,40 @@ def skipped_all(stage: str, file: str, skips: Sequence[Skip]) -> list[Finding]:
         columns.same(""),
     )
     return findings
+
+
+#: One card of :func:`cards_all`: its front, its back, and its first and last line numbers.
+Row = tuple[str, str, int, int]
+
+
+def cards_all(format_name: str, file: str, title: str, rows: Sequence[Row]) -> list[Card]:
+    """``Card(front, back, SourceRef(file, first, last), format_name, title=title)`` for each of
+    ``rows``, in order, every other field at its default; built field by field, all at once."""
+    count = len(rows)
+    given: dict[str, tuple[int, Any]] = {
+        "front": columns.each([row[0] for row in rows]),
+        "back": columns.each([row[1] for row in rows]),
+        "source": columns.nested(
+            SourceRef,
+            count,
+            columns.same(file),
+            columns.each([row[2] for row in rows]),
+            columns.each([row[3] for row in rows]),
+        ),
+        "format": columns.same(format_name),
+        "title": columns.same(title),
+    }
+    fields = [given.get(f.name) or columns.same(_default(f)) for f in dataclasses.fields(Card)]
+    cards: list[Card] = columns.build(Card, count, *fields)
+    return cards
+
+
+def _default(field: dataclasses.Field[Any]) -> Any:
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    if field.default is dataclasses.MISSING:
+        raise TypeError(f"Card.{field.name} has no default")
+    return field.default
 
 
 def compile_noise(patterns: Iterable[str]) -> re.Pattern[str]:

@@ -23,9 +23,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-from genanki_build.formats._lines import TITLE, Skip, compile_noise, numbered, skipped_all
+from genanki_build.formats._lines import TITLE, Row, Skip, cards_all, compile_noise, numbered, skipped_all
 from genanki_build.formats.base import Format, ParseOptions
-from genanki_build.model import Card, ParseResult, SourceRef
+from genanki_build.model import ParseResult
 
 NAME = "brainscape-page"
 _NUMBER = re.compile(r"^\s*\d{1,5}\s*$")
@@ -99,7 +99,7 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
     noise = compile_noise(options.noise)
     blocks = _blocks(text, [line for _, line in lines])
     skips: list[Skip] = []
-    cards: list[Card] = []
+    rows: list[Row] = []
     title = ""
     head_end = blocks[0][0] if blocks else len(lines)
     for lineno, line in lines[:head_end]:
@@ -122,16 +122,16 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
                 skips.append((lineno, line, "a Q block without an A marker"))
             continue
         skips.append((*lines[a_at], "A marker"))
-        card = _card(lines[q_at + 1 : a_at], lines[a_at + 1 : end], source, noise, title, skips)
-        if card is not None:
-            cards.append(card)
+        row = _card(lines[q_at + 1 : a_at], lines[a_at + 1 : end], noise, skips)
+        if row is not None:
+            rows.append(row)
     findings = skipped_all(NAME, source, skips)
+    cards = cards_all(NAME, source, title, rows)
     return ParseResult(cards=tuple(cards), findings=tuple(findings), title=title)
 
 
-def _card(
-    question: Lines, answer: Lines, source: str, noise: re.Pattern[str], title: str, skips: list[Skip]
-) -> Card | None:
+def _card(question: Lines, answer: Lines, noise: re.Pattern[str], skips: list[Skip]) -> Row | None:
+    """The card of one block (its sides and line range), or None, its lines added to ``skips``."""
     # The rating widget starts at the first noise line; widget digits after it are noise too.
     cut = next((i for i, (_, ln) in enumerate(answer) if noise.match(ln)), len(answer))
     for lineno, line in answer[cut:]:
@@ -147,13 +147,8 @@ def _card(
         for lineno, line in front + back:
             skips.append((lineno, line, "block without both a question and an answer"))
         return None
-    return Card(
-        front="\n".join(ln.strip() for _, ln in front),
-        back="\n".join(ln.strip() for _, ln in back),
-        source=SourceRef(source, front[0][0], back[-1][0]),
-        format=NAME,
-        title=title,
-    )
+    front_text = "\n".join(ln.strip() for _, ln in front)
+    return front_text, "\n".join(ln.strip() for _, ln in back), front[0][0], back[-1][0]
 
 
 FORMAT = Format(

@@ -78,9 +78,9 @@ from operator import contains
 
 from rapidfuzz import fuzz
 
-from genanki_build.formats._lines import TITLE, compile_noise, nonblank, skipped_all
+from genanki_build.formats._lines import TITLE, cards_all, compile_noise, nonblank, skipped_all
 from genanki_build.formats.base import Format, ParseOptions
-from genanki_build.model import Card, ParseResult, SourceRef
+from genanki_build.model import ParseResult
 
 NAME = "quizlet-page"
 
@@ -706,19 +706,12 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
         skip.extend((ln.number, ln.text, "a term without a definition") for ln in lines)
         return ParseResult((), tuple(skipped_all(NAME, source, skip)), title)
     findings = skipped_all(NAME, source, skip)
-    cards = []
+    rows = []
     for cut in segment(lines):
         question, answer = lines[cut.start : cut.mid], lines[cut.mid : cut.end]
-        cards.append(
-            Card(
-                front="\n".join(ln.text for ln in question),
-                back="\n".join(ln.text for ln in answer),
-                source=SourceRef(source, question[0].number, answer[-1].number),
-                format=NAME,
-                title=title,
-            )
-        )
-    return ParseResult(tuple(cards), tuple(findings), title)
+        front, back = "\n".join(ln.text for ln in question), "\n".join(ln.text for ln in answer)
+        rows.append((front, back, question[0].number, answer[-1].number))
+    return ParseResult(tuple(cards_all(NAME, source, title, rows)), tuple(findings), title)
 
 
 #: Separators of Quizlet's and Anki's own exports; a copied page has none on most lines.
