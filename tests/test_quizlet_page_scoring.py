@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -135,3 +136,19 @@ def test_line__cached_cues_are_copied_not_shared() -> None:
     first.lower = False
     again = qp._Line(7, "  lower case start ")
     assert again.lower is True and again.number == 7 and again.text == "lower case start"
+
+
+#: The one pattern detect used before its marks were split in two (at the start, anywhere).
+_MARKUP_ONE_PATTERN = re.compile(
+    r"^(?:#|[QA]:|(?:START|END)\w*\b|TARGET DECK|Back:|```|<!--|\{\{c\d+::)|!\[|\]\]|\{\{c\d+::",
+    re.IGNORECASE,
+)
+_MARK_PIECES = ("#", "q:", "A:", "start", "ENDX", "target deck", "back:", "```", "<!--", "{{C1::", "{{c")
+_MARK_PIECES += ("![", "]]", "]", "12::", " ", "x", "é", "Q")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_MARK_PIECES), max_size=6).map("".join))
+def test_markup__two_patterns_find_what_one_pattern_found(line: str) -> None:
+    one = bool(_MARKUP_ONE_PATTERN.search(line))
+    assert bool(qp._MARKUP_START.match(line) or qp._MARKUP_ANYWHERE.search(line)) == one

@@ -56,7 +56,7 @@ def detect(text: str) -> float:
     else:
         pairs = list(pairwise(paragraphs))
         runs = sum(a and b for a, b in pairs) / len(pairs)
-    marked = sum(bool(_MARKUP.search(ln)) for ln in lines) / len(lines)
+    marked = len(list(filter(None, map(_MARKUP.search, lines)))) / len(lines)
     questions = sum(ln.endswith("?") for ln in lines) / len(lines)
     score = 0.9 * share * min(1.0, runs / 0.5)
     score *= max(0.0, 1 - 2 * marked) * max(0.0, 1 - 2 * questions)

@@ -221,7 +221,7 @@ class _Line:
         marker = bullet or lettered or numbered
         self.body = text[marker.end() :] if marker else text
         raw_words = _WORD.findall(self.body)
-        self.words = [w.lower() for w in raw_words]
+        self.words = list(map(str.lower, raw_words))
         self.first = self.words[0] if self.words else ""
         tail = text.rstrip(_CLOSERS)
         self.ends_q = tail.endswith("?")
@@ -716,11 +716,11 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
 
 #: Separators of Quizlet's and Anki's own exports; a copied page has none on most lines.
 _EXPORT_SEPARATORS = ("\t", "---", "//", "::", " | ", ";", "*")
-#: Marks of Markdown notes, Anki exports and plugin syntaxes; a copied page has none.
-_MARKUP = re.compile(
-    r"^(?:#|[QA]:|(?:START|END)\w*\b|TARGET DECK|Back:|```|<!--|\{\{c\d+::)|!\[|\]\]|\{\{c\d+::",
-    re.IGNORECASE,
-)
+#: Marks of Markdown notes, Anki exports and plugin syntaxes; a copied page has none. Those that
+#: open a line, and those anywhere in it (two patterns: a search for a literal mark alone runs
+#: in C, where one pattern of both would try every alternative at every character).
+_MARKUP_START = re.compile(r"^(?:#|[QA]:|(?:START|END)\w*\b|TARGET DECK|Back:|```|<!--)", re.IGNORECASE)
+_MARKUP_ANYWHERE = re.compile(r"!\[|\]\]|\{\{[cC]\d+::")
 _MARKERS = frozenset({"Q", "A", "?", "??"})
 _BARE_LETTER = re.compile(r"^(?:answer\s*:?\s*)?[a-eA-E](?:\s*,\s*[a-eA-E])*$", re.IGNORECASE)
 _CSV_COMMA = re.compile(r"[A-Za-z\"],\S")
@@ -738,7 +738,8 @@ def _foreign_share(raw: list[str], body: list[str]) -> float:
 
     shares = [having(sep) / count for sep in _EXPORT_SEPARATORS if sep != "\t"]
     shares.append(2.5 * having("\t") / count)
-    shares.append(5 * matching(_MARKUP) / count)
+    marked = sum(1 for ln in body if _MARKUP_START.match(ln) or _MARKUP_ANYWHERE.search(ln))
+    shares.append(5 * marked / count)
     shares.append(matching(_CSV_COMMA) / count)
     shares.append(2.5 * sum(ln[:1].isspace() for ln in raw) / count)
     return max(shares)
