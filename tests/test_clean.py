@@ -268,3 +268,11 @@ def test_clean_text__fast_path__agrees_with_every_rule(text: str, markup: Markup
 )
 def test_clean_text__fast_path__lets_rule_triggers_through(text: str) -> None:
     assert _MAY_CHANGE.search(text)
+
+
+def test_clean_text__run_of_bullets__one_list_marker() -> None:
+    """Each pass turned one bullet of a run into "- ", so five bullets outlasted the pass limit and
+    cleaning was not idempotent (found by hypothesis)."""
+    assert _clean("·····a") == "a"  # a one-line field: a label, not a one-item list
+    assert _clean("x\n•• y\n• z") == "x\n- y\n- z"
+    assert _clean(_clean("•·•·•·a\nb")) == _clean("•·•·•·a\nb")
