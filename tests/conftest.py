@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ def collection(tmp_path: Path) -> Iterator[Any]:
         col.close()
 
 
-def write_tree(root: Path, files: dict[str, str | bytes], deck_toml: str | None = None) -> Path:
+def write_tree(root: Path, files: Mapping[str, str | bytes], deck_toml: str | None = None) -> Path:
     """Write ``files`` (relative path to text or bytes) under ``root``; return ``root``."""
     root.mkdir(parents=True, exist_ok=True)
     if deck_toml is not None:

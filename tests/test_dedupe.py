@@ -305,7 +305,8 @@ def _rule_blocks(bags: list[list[str]]) -> Counter[frozenset[int]]:
         words = set(bag)
         usable = [w for w in words if len(w) >= 3] or list(words)
         rarest = sorted(usable, key=lambda w: (df[w], w))[: dedupe.BLOCK_WORDS]
-        for name in list(combinations(rarest, 2)) or [tuple(rarest)]:
+        names: list[tuple[str, ...]] = list(combinations(rarest, 2)) or [tuple(rarest)]
+        for name in names:
             blocks[name].add(i)
     return Counter(frozenset(m) for m in blocks.values() if 2 <= len(m) <= dedupe.MAX_BLOCK)
 

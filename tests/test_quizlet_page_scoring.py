@@ -143,7 +143,19 @@ _MARKUP_ONE_PATTERN = re.compile(
     r"^(?:#|[QA]:|(?:START|END)\w*\b|TARGET DECK|Back:|```|<!--|\{\{c\d+::)|!\[|\]\]|\{\{c\d+::",
     re.IGNORECASE,
 )
-_MARK_PIECES = ("#", "q:", "A:", "start", "ENDX", "target deck", "back:", "```", "<!--", "{{C1::", "{{c")
+_MARK_PIECES: tuple[str, ...] = (
+    "#",
+    "q:",
+    "A:",
+    "start",
+    "ENDX",
+    "target deck",
+    "back:",
+    "```",
+    "<!--",
+    "{{C1::",
+    "{{c",
+)
 _MARK_PIECES += ("![", "]]", "]", "12::", " ", "x", "é", "Q")
 
 

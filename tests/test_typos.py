@@ -151,7 +151,7 @@ def test_fix_typos__file_in_another_language_not_checked() -> None:
     """A regression: a Norwegian file's "balanse" became "balance" and "luft" became "left"."""
     norwegian = "Hva er den totale balansen av krefter i lungene når luften strømmer inn og ut av kroppen"
     english = "What is the total balance of forces in the lungs when air flows in and out"
-    cards = (_card(norwegian, norwegian, 1), _card("ballanse luft krefter", norwegian, 2))
+    cards: tuple[Card, ...] = (_card(norwegian, norwegian, 1), _card("ballanse luft krefter", norwegian, 2))
     cards = tuple(replace(c, source=SourceRef("no.txt", i, i)) for i, c in enumerate(cards, 1))
     cards += (_card(english, "The balance is fine", 3),)
     result = fix_typos(cards, Context())
@@ -419,9 +419,9 @@ def _stage_as_before(cards: tuple[Card, ...], context: Context) -> StageResult:
     config = context.config
     counts: dict[str, Counter[str]] = {}
     for card in cards:
-        file = counts.setdefault(card.source.file, Counter())
-        file.update(typos._WORD.findall(typos._prose(card.front, card.markup).lower()))
-        file.update(typos._WORD.findall(typos._prose(card.back, card.markup).lower()))
+        in_file = counts.setdefault(card.source.file, Counter())
+        in_file.update(typos._WORD.findall(typos._prose(card.front, card.markup).lower()))
+        in_file.update(typos._WORD.findall(typos._prose(card.back, card.markup).lower()))
     vocabulary: Counter[str] = Counter()
     notes: list[Finding] = []
     settled = [False] * len(cards)
