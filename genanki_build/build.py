@@ -87,6 +87,31 @@ class FileReport:
 
 
 @dataclass(frozen=True, slots=True)
+class Head:
+    """The stages a build runs on each file as it parses it (:func:`pipeline.head`), and the one
+    setting they may read besides ``deck.toml``."""
+
+    names: tuple[str, ...] = ()
+    """Stage names, in pipeline order; all in :data:`pipeline.PER_CARD`."""
+    include_incomplete: bool = False
+    """``--include-incomplete``, or its ``deck.toml`` setting."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """One file parsed, with the :class:`Head` stages run on its cards."""
+
+    parsed: ParseResult
+    """Its cards, after the head stages, its parse findings and its title."""
+    report: FileReport
+    """What the build made of it."""
+    findings: tuple[tuple[Finding, ...], ...] = ()
+    """What each head stage found, one tuple per stage, in :attr:`Head.names` order."""
+    seconds: tuple[float, ...] = field(default=(), compare=False)
+    """How long each head stage took on this file; zeros for a result read from the cache."""
+
+
+@dataclass(frozen=True, slots=True)
 class Sources:
     """Everything read from a source folder."""
 
@@ -112,6 +137,12 @@ class ParsedSources:
     """Skipped lines and file-level problems."""
     files: tuple[FileReport, ...]
     """One report per file."""
+    head: Head = Head()
+    """The stages already run on :attr:`cards`, file by file."""
+    head_findings: tuple[Finding, ...] = ()
+    """What they found: the first stage's findings over every file in order, then the next's …"""
+    head_seconds: tuple[float, ...] = ()
+    """How long each took, added up over the files parsed (not read from the cache) this time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,34 +335,61 @@ def parse_file(source: SourceFile, config: Config, registry: Registry) -> tuple[
     return result, report
 
 
+def prepare_file(source: SourceFile, config: Config, registry: Registry, head: Head = Head()) -> FileResult:
+    """:func:`parse_file`, then the ``head`` stages on the file's cards. Never raises for bad content."""
+    result, report = parse_file(source, config, registry)
+    context = Context(config=config, include_incomplete=head.include_incomplete)
+    cards = result.cards
+    findings: list[tuple[Finding, ...]] = []
+    seconds: list[float] = []
+    for name in head.names:
+        started = time.perf_counter()
+        stage_result = pipeline.stage(name)(cards, context) if cards else None
+        seconds.append(time.perf_counter() - started)
+        if stage_result is not None:
+            cards = stage_result.cards
+        findings.append(stage_result.findings if stage_result is not None else ())
+    parsed = replace(result, cards=cards) if head.names else result
+    return FileResult(parsed, report, tuple(findings), tuple(seconds))
+
+
 def parse_sources(
     sources: Sources,
     registry: Registry | None = None,
     *,
     cache_in: Path | None = None,
     progress: Progress | None = None,
+    head: Head = Head(),
 ) -> ParsedSources:
-    """Parse every file of ``sources``; with ``cache_in`` (the output folder), reuse and keep
-    results in its ``.cache`` and parse misses on all cores (see :mod:`genanki_build.cache`)."""
+    """Parse every file of ``sources`` and run the ``head`` stages on each; with ``cache_in`` (the
+    output folder), reuse and keep results in its ``.cache`` and parse misses on all cores (see
+    :mod:`genanki_build.cache`)."""
     custom = registry is not None
     registry = registry or default_registry()
-    cache = ParseCache(cache_in, sources.config, registry.names()) if cache_in is not None else None
+    cache = ParseCache(cache_in, sources.config, registry.names(), head) if cache_in is not None else None
     cards: list[Card] = []
     findings: list[Finding] = list(sources.findings)
     reports: list[FileReport] = []
-    parsed = parse_all(
+    by_stage: list[list[Finding]] = [[] for _ in head.names]
+    seconds = [0.0] * len(head.names)
+    done = parse_all(
         sources.files,
         sources.config,
         registry,
         cache=cache,
         progress=progress,
         pool=False if custom else None,
+        head=head,
     )
-    for result, report in parsed:
-        cards.extend(result.cards)
-        findings.extend(result.findings)
-        reports.append(report)
-    return ParsedSources(tuple(cards), tuple(findings), tuple(reports))
+    for file in done:
+        cards.extend(file.parsed.cards)
+        findings.extend(file.parsed.findings)
+        reports.append(file.report)
+        for k, (stage_findings, stage_seconds) in enumerate(zip(file.findings, file.seconds, strict=True)):
+            by_stage[k].extend(stage_findings)
+            seconds[k] += stage_seconds
+    head_findings = tuple(f for stage_findings in by_stage for f in stage_findings)
+    return ParsedSources(tuple(cards), tuple(findings), tuple(reports), head, head_findings, tuple(seconds))
 
 
 def build_time() -> int:
@@ -360,11 +418,16 @@ def compile_cards(
     timings: dict[str, float] | None = None,
     progress: Progress | None = None,
 ) -> tuple[tuple[Card, ...], tuple[Card, ...], tuple[Finding, ...]]:
-    """Run the pipeline; return (packaged cards, excluded cards, stage findings)."""
+    """Run the pipeline (but the stages ``parsed`` has run already, file by file); return
+    (packaged cards, excluded cards, stage findings)."""
+    if timings is not None:
+        for name, seconds in zip(parsed.head.names, parsed.head_seconds, strict=True):
+            timings[name] = timings.get(name, 0.0) + seconds
+    skip = (*skip, *parsed.head.names)
     result = pipeline.run(parsed.cards, context, skip=skip, timings=timings, progress=progress)
     kept = tuple(c for c in result.cards if "excluded" not in c.flags)
     excluded = tuple(c for c in result.cards if "excluded" in c.flags)
-    return kept, excluded, result.findings
+    return kept, excluded, parsed.head_findings + result.findings
 
 
 @contextmanager
@@ -463,9 +526,11 @@ def _build(
     sources = read_sources(source_dir)
     timings["read"] = time.perf_counter() - started
     started = time.perf_counter()
-    parsed = parse_sources(sources, cache_in=out_dir, progress=progress)
-    timings["parse"] = time.perf_counter() - started
     config = sources.config
+    head = Head(pipeline.head(skip), include_incomplete or config.include_incomplete)
+    parsed = parse_sources(sources, cache_in=out_dir, progress=progress, head=head)
+    # Parsing and the head stages: their own figures are the time each took, added over the files.
+    timings["parse"] = time.perf_counter() - started
     now = build_time() if timestamp is None else timestamp
     previous_release = diff.read_package(against) if against is not None else None
     started = time.perf_counter()

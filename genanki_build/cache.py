@@ -1,14 +1,17 @@
 """The parse cache, and parsing many files on all cores.
 
-Parsing is a pure function of a file's bytes, its path, ``deck.toml`` and the code that parses, so
-its result can be kept between builds. :class:`ParseCache` keeps one entry per source file under
-``<out>/.cache/parse/``, named by a hash of everything the result depends on:
+Parsing a file, and running the per-card stages at the head of the pipeline on its cards
+(:class:`~genanki_build.build.Head`), is a pure function of the file's bytes, its path,
+``deck.toml``, one build option and the code, so its result can be kept between builds.
+:class:`ParseCache` keeps one entry per source file under ``<out>/.cache/parse/``, named by a hash
+of everything the result depends on:
 
 - the file's path and the SHA-256 of its bytes;
 - the whole ``deck.toml`` as parsed (any change re-parses every file, which is rare and safe);
 - the names of the registered input formats, in order;
-- the genanki-build version and a fingerprint of its own source code, so an upgrade (or an edit
-  while developing) never reads a stale entry.
+- the head stages' names and ``--include-incomplete``;
+- the genanki-build version, a fingerprint of its own source code and the versions of the libraries
+  it depends on, so an upgrade (or an edit while developing) never reads a stale entry.
 
 An entry holds the cards and findings column by column (:mod:`genanki_build.columns`): a build
 that finds every file in the cache spends its time reading, not rebuilding objects one by one. An
@@ -31,6 +34,7 @@ import hashlib
 import operator
 import os
 import pickle
+import re
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -42,15 +46,14 @@ from typing import TYPE_CHECKING, Any
 from genanki_build import __version__, columns
 
 if TYPE_CHECKING:
-    from genanki_build.build import FileReport, SourceFile
+    from genanki_build.build import FileResult, Head, SourceFile
     from genanki_build.config import Config
     from genanki_build.formats.base import Registry
-    from genanki_build.model import ParseResult
 
 #: The cache folder, inside the output folder.
 CACHE_DIR = ".cache"
 #: Bumped when the layout of an entry changes.
-_LAYOUT = 3
+_LAYOUT = 4
 #: Use worker processes only for at least this many files to parse ...
 POOL_MIN_FILES = 8
 #: ... holding at least this many bytes together.
@@ -58,7 +61,6 @@ POOL_MIN_BYTES = 1_000_000
 #: Worker processes, at most.
 POOL_MAX_WORKERS = 2
 
-Parsed = tuple["ParseResult", "FileReport"]
 #: ``progress(phase, done, total)``: how many of ``total`` units of ``phase`` are done.
 Progress = Callable[[str, int, int], None]
 
@@ -96,32 +98,37 @@ def _register_fast_pickling() -> None:
         _fast_pickling(cls)
 
 
-#: The code a parse result depends on, relative to the package: edit one and its entries are stale.
-#: (Formats import only each other, the model and the errors; a format that starts importing another
-#: module of the package must add it here.)
-PARSE_CODE = (
-    "formats",
-    "build.py",
-    "cache.py",
-    "columns.py",
-    "config.py",
-    "decode.py",
-    "errors.py",
-    "model.py",
-)
+def _dependency_versions() -> list[str]:
+    """``name==version`` for each library genanki-build depends on (ftfy's repairs and the spelling
+    dictionary shape the head stages' results), as installed."""
+    from importlib import metadata
+
+    try:
+        required = metadata.requires("genanki-build") or []
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return []
+    pins: list[str] = []
+    for requirement in required:
+        if "extra ==" in requirement:
+            continue
+        name = re.split(r"[\s<>=!~;\[(]", requirement, maxsplit=1)[0]
+        try:
+            pins.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            pins.append(f"{name}==?")
+    return sorted(pins)
 
 
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """A hash of the version and of the parsing code's source: an upgrade, or an edit while
-    developing, invalidates the cache."""
+    """A hash of the version, of the package's own source and data, and of the libraries' versions:
+    an upgrade, or an edit while developing, invalidates the cache."""
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256(__version__.encode())
-    for name in PARSE_CODE:
-        root = package / name
-        for path in sorted(root.rglob("*.py")) if root.is_dir() else [root]:
-            digest.update(path.relative_to(package).as_posix().encode())
-            digest.update(path.read_bytes())
+    for path in sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in {".py", ".txt"}):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    digest.update("\n".join(_dependency_versions()).encode())
     return digest.hexdigest()
 
 
@@ -142,49 +149,71 @@ def _canonical(value: Any) -> Any:
     return repr(value)
 
 
-def _config_key(config: Config, registry_names: Sequence[str]) -> str:
+def _config_key(config: Config, registry_names: Sequence[str], head: Head | None) -> str:
     settings = repr(_canonical(config))
     digest = hashlib.sha256(f"{_LAYOUT}\x1f{code_fingerprint()}\x1f{settings}".encode())
     digest.update("\x1f".join(registry_names).encode())
+    if head is not None:
+        digest.update(f"\x00{','.join(head.names)}\x1f{head.include_incomplete}".encode())
     return digest.hexdigest()
 
 
-def encode(value: Parsed) -> bytes:
-    """``value`` as the bytes of a cache entry."""
-    result, report = value
-    entry = (_LAYOUT, report, result.title, columns.encode(result.cards), columns.encode(result.findings))
+def encode(value: FileResult) -> bytes:
+    """``value`` as the bytes of a cache entry (the head stages' timings are not kept)."""
+    parsed = value.parsed
+    found = [f for stage_findings in value.findings for f in stage_findings]
+    entry = (
+        _LAYOUT,
+        value.report,
+        parsed.title,
+        columns.encode(parsed.cards),
+        columns.encode(parsed.findings),
+        tuple(map(len, value.findings)),
+        columns.encode(found),
+    )
     return pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def decode(data: bytes) -> Parsed:
+def decode(data: bytes) -> FileResult:
     """The value of the cache entry ``data``; raises ValueError (or whatever unpickling raises)
     for an entry that is not one of this layout."""
-    from genanki_build.build import FileReport
+    from genanki_build.build import FileReport, FileResult
     from genanki_build.model import Card, Finding, ParseResult
 
     entry = pickle.loads(data)
-    if not isinstance(entry, tuple) or len(entry) != 5 or entry[0] != _LAYOUT:
+    if not isinstance(entry, tuple) or len(entry) != 7 or entry[0] != _LAYOUT:
         raise ValueError("not a parse cache entry of this layout")
-    _, report, title, card_columns, finding_columns = entry
+    _, report, title, card_columns, finding_columns, counts, found_columns = entry
     if (
         not isinstance(report, FileReport)
         or not isinstance(title, str)
         or (card_columns is not None and card_columns[0] is not Card)
-        or (finding_columns is not None and finding_columns[0] is not Finding)
+        or any(c is not None and c[0] is not Finding for c in (finding_columns, found_columns))
+        or not isinstance(counts, tuple)
     ):
         raise ValueError("not a parse cache entry of this layout")
     cards = tuple(columns.decode(card_columns))
     findings = tuple(columns.decode(finding_columns))
-    return ParseResult(cards, findings, title), report
+    found = columns.decode(found_columns)
+    if sum(counts) != len(found):
+        raise ValueError("not a parse cache entry of this layout")
+    by_stage, start = [], 0
+    for count in counts:
+        by_stage.append(tuple(found[start : start + count]))
+        start += count
+    parsed = ParseResult(cards, findings, title)
+    return FileResult(parsed, report, tuple(by_stage), (0.0,) * len(counts))
 
 
 class ParseCache:
     """Parse results kept between builds, by file content and everything else they depend on."""
 
-    def __init__(self, out_dir: Path, config: Config, registry_names: Sequence[str]) -> None:
+    def __init__(
+        self, out_dir: Path, config: Config, registry_names: Sequence[str], head: Head | None = None
+    ) -> None:
         _register_fast_pickling()
         self.folder = out_dir / CACHE_DIR / "parse"
-        self._config_key = _config_key(config, registry_names)
+        self._config_key = _config_key(config, registry_names, head)
         self._used: set[str] = set()
         self._folder_made = False
         self.hits = 0
@@ -198,7 +227,7 @@ class ParseCache:
         digest.update(hashlib.sha256(source.data).digest())
         return digest.hexdigest()
 
-    def get(self, source: SourceFile) -> Parsed | None:
+    def get(self, source: SourceFile) -> FileResult | None:
         """The cached result for ``source``, or None (a missing or unreadable entry is a miss)."""
         name = self.key(source)
         self._used.add(name)
@@ -217,7 +246,7 @@ class ParseCache:
         self.hits += 1
         return value
 
-    def put(self, source: SourceFile, value: Parsed) -> None:
+    def put(self, source: SourceFile, value: FileResult) -> None:
         """Keep ``value`` for ``source``; a cache that cannot be written is silently skipped."""
         self.put_encoded(source, encode(value))
 
@@ -259,19 +288,22 @@ class ParseCache:
 # State of a worker process, set once by _init_worker.
 _worker_config: Config | None = None
 _worker_registry: Registry | None = None
+_worker_head: Head | None = None
 
 
-def _init_worker(config: Config, registry: Registry) -> None:
-    global _worker_config, _worker_registry
+def _init_worker(config: Config, registry: Registry, head: Head) -> None:
+    global _worker_config, _worker_registry, _worker_head
     _register_fast_pickling()
-    _worker_config, _worker_registry = config, registry
+    _worker_config, _worker_registry, _worker_head = config, registry, head
 
 
 def _parse_in_worker(source: SourceFile) -> bytes:
-    from genanki_build.build import parse_file
+    from genanki_build.build import prepare_file
 
-    assert _worker_config is not None and _worker_registry is not None
-    return encode(parse_file(source, _worker_config, _worker_registry))
+    assert _worker_config is not None and _worker_registry is not None and _worker_head is not None
+    value = prepare_file(source, _worker_config, _worker_registry, _worker_head)
+    # The timings travel beside the entry, which does not keep them.
+    return pickle.dumps((encode(value), value.seconds), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _use_pool(todo: Sequence[SourceFile]) -> bool:
@@ -283,24 +315,26 @@ def _use_pool(todo: Sequence[SourceFile]) -> bool:
 
 
 def _parse_many(
-    todo: Sequence[SourceFile], config: Config, registry: Registry, pool: bool
-) -> Iterator[tuple[int, Parsed, bytes | None]]:
+    todo: Sequence[SourceFile], config: Config, registry: Registry, head: Head, pool: bool
+) -> Iterator[tuple[int, FileResult, bytes | None]]:
     """Each file's index in ``todo``, its result, and its cache entry when a worker made one."""
-    from genanki_build.build import parse_file
+    from genanki_build.build import prepare_file
 
     if not pool:
         for k, source in enumerate(todo):
-            yield k, parse_file(source, config, registry), None
+            yield k, prepare_file(source, config, registry, head), None
         return
     workers = min(POOL_MAX_WORKERS, os.cpu_count() or 1)
     # Largest files first and small chunks, so no worker is left with a big file at the end;
     # results travel as bytes, so a chunk costs little to send.
     order = sorted(range(len(todo)), key=lambda k: -len(todo[k].data))
     chunk = max(1, len(todo) // (workers * 32))
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(config, registry)) as ex:
-        entries = ex.map(_parse_in_worker, [todo[k] for k in order], chunksize=chunk)
-        for k, data in zip(order, entries, strict=True):
-            yield k, decode(data), data
+    initargs = (config, registry, head)
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=initargs) as ex:
+        sent = ex.map(_parse_in_worker, [todo[k] for k in order], chunksize=chunk)
+        for k, message in zip(order, sent, strict=True):
+            data, seconds = pickle.loads(message)
+            yield k, dataclasses.replace(decode(data), seconds=seconds), data
 
 
 def parse_all(
@@ -311,13 +345,18 @@ def parse_all(
     cache: ParseCache | None = None,
     progress: Progress | None = None,
     pool: bool | None = None,
-) -> list[Parsed]:
-    """Every file parsed (from ``cache`` where it can be), in the order of ``files``.
+    head: Head | None = None,
+) -> list[FileResult]:
+    """Every file parsed and its ``head`` stages run (from ``cache`` where it can be), in the order
+    of ``files``. ``cache`` must have been made with the same ``head``.
 
     ``pool`` forces worker processes on or off; by default they are used for many large misses.
     Workers parse exactly as this process would: results are identical either way.
     """
-    results: list[Parsed | None] = [None] * len(files)
+    from genanki_build.build import Head
+
+    head = head or Head()
+    results: list[FileResult | None] = [None] * len(files)
     todo: list[int] = []
     for i, source in enumerate(files):
         hit = cache.get(source) if cache is not None else None
@@ -330,7 +369,7 @@ def parse_all(
         progress("parse", done, len(files))
     missing = [files[i] for i in todo]
     use_pool = _use_pool(missing) if pool is None else pool
-    for k, value, data in _parse_many(missing, config, registry, use_pool):
+    for k, value, data in _parse_many(missing, config, registry, head, use_pool):
         i = todo[k]
         results[i] = value
         if cache is not None:

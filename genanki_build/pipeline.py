@@ -2,6 +2,10 @@
 
 Each stage is a pure function ``(cards, context) -> StageResult``. Read the order here, skip a stage
 by name (``run(..., skip={"typos"})``), or insert one with :func:`with_stage`.
+
+Some stages look at one card at a time (:data:`PER_CARD`). The run of them at the head of the
+pipeline (:func:`head`) is done file by file as each file is parsed, in the parse workers, and kept
+in the parse cache with the parse: a rebuild spends no time on them for files that did not change.
 """
 
 from __future__ import annotations
@@ -15,15 +19,23 @@ from genanki_build.stage import Context, Stage, StageResult
 STAGES: tuple[tuple[str, Stage], ...] = (
     ("clean", clean.clean_cards),
     ("incomplete", incomplete.flag_incomplete),
+    # Lectures reads only a card's title, file, format and tags, which typos and cloze never
+    # change, and they never read what it sets: placed here it joins the per-file head.
+    ("lectures", lectures.assign_lectures),
     ("typos", typos.fix_typos),
     ("cloze", cloze.make_cloze),
-    ("lectures", lectures.assign_lectures),
     ("dedupe", dedupe.merge_duplicates),
     ("ids", ids.assign_ids),
     ("resolve_media", media.resolve_media),
     ("render", render.render_cards),
     ("guard", guard.guard_cards),
 )
+
+#: Stages whose result for a card, and whose findings about it, depend on nothing but that card,
+#: ``context.config`` and ``context.include_incomplete``: never on other cards, the ledger, the media
+#: present or the build time. Running one over the cards file by file, and putting the pieces
+#: together in order, gives what one run over all the cards gives (a test checks each of them).
+PER_CARD = frozenset({"clean", "incomplete", "lectures", "cloze", "render", "guard"})
 
 
 class PipelineError(ValueError):
@@ -33,6 +45,26 @@ class PipelineError(ValueError):
 def stage_names() -> list[str]:
     """The stage names, in order."""
     return [name for name, _ in STAGES]
+
+
+def head(skip: Iterable[str] = (), stages: Sequence[tuple[str, Stage]] = STAGES) -> tuple[str, ...]:
+    """The names of the stages, not in ``skip``, before the first one not in :data:`PER_CARD`:
+    the ones a build runs on each file as it parses it."""
+    skipped = set(skip)
+    names: list[str] = []
+    for name in (n for n, _ in stages if n not in skipped):
+        if name not in PER_CARD:
+            break
+        names.append(name)
+    return tuple(names)
+
+
+def stage(name: str, stages: Sequence[tuple[str, Stage]] = STAGES) -> Stage:
+    """The stage called ``name``."""
+    for known, function in stages:
+        if known == name:
+            return function
+    raise PipelineError(f"no stage called {name!r}; stages are: {', '.join(n for n, _ in stages)}")
 
 
 def with_stage(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from genanki_build.build import build, parse_file, read_sources
+from genanki_build.build import FileResult, Head, build, prepare_file, read_sources
 from genanki_build.cache import CACHE_DIR, ParseCache, parse_all
 from genanki_build.formats import default_registry
 from tests.conftest import write_tree
@@ -54,7 +54,7 @@ def _tree(tmp_path: Path) -> Path:
     )
 
 
-def _parse(src: Path, out: Path, names: list[str] | None = None) -> tuple[ParseCache, list[object]]:
+def _parse(src: Path, out: Path, names: list[str] | None = None) -> tuple[ParseCache, list[FileResult]]:
     sources = read_sources(src)
     registry = default_registry()
     cache = ParseCache(out, sources.config, names if names is not None else registry.names())
@@ -76,7 +76,7 @@ def test_parse_cache__changed_file_is_parsed_again(tmp_path: Path) -> None:
     (src / "a" / "quizlet.txt").write_text(QUIZLET.replace("legally", "lawfully"), encoding="utf-8")
     cache, results = _parse(src, out)
     assert (cache.hits, cache.misses) == (2, 1)
-    fronts_backs = [(c.front, c.back) for r in results for c in r[0].cards]  # type: ignore[index]
+    fronts_backs = [(c.front, c.back) for r in results for c in r.parsed.cards]
     assert ("What is a price floor?", "The lowest price a seller may lawfully charge.") in fronts_backs
 
 
@@ -87,7 +87,7 @@ def test_parse_cache__renamed_file_is_parsed_again(tmp_path: Path) -> None:
     (src / "a" / "quizlet.txt").rename(src / "a" / "pricing.txt")
     cache, results = _parse(src, out)
     assert cache.misses == 1
-    files = {c.source.file for r in results for c in r[0].cards}  # type: ignore[index]
+    files = {c.source.file for r in results for c in r.parsed.cards}
     assert "a/pricing.txt" in files and "a/quizlet.txt" not in files
 
 
@@ -147,7 +147,7 @@ def test_parse_all__pool_gives_the_same_results_in_order(tmp_path: Path) -> None
     sources = read_sources(src)
     registry = default_registry()
     pooled = parse_all(sources.files, sources.config, registry, pool=True)
-    serial = [parse_file(s, sources.config, registry) for s in sources.files]
+    serial = [prepare_file(s, sources.config, registry) for s in sources.files]
     assert pooled == serial
 
 
@@ -178,7 +178,7 @@ def test_parse_cache__key_is_the_same_in_every_process() -> None:
         "from genanki_build.cache import _config_key\n"
         "from genanki_build.config import parse_config\n"
         'c = parse_config(\'[typos]\\nkeep = ["alpha", "beta", "gamma", "delta", "epsilon"]\\n\')\n'
-        "print(_config_key(c, ['x']))\n"
+        "print(_config_key(c, ['x'], None))\n"
     )
     keys = {
         subprocess.run(
@@ -203,9 +203,76 @@ def test_parse_all__pool_entries_read_back_as_the_serial_results(tmp_path: Path)
     src = write_tree(tmp_path / "src", files, deck_toml='[collection]\nname = "Test"\n')
     sources = read_sources(src)
     registry = default_registry()
-    serial = [parse_file(s, sources.config, registry) for s in sources.files]
+    serial = [prepare_file(s, sources.config, registry) for s in sources.files]
     cache = ParseCache(tmp_path / "out", sources.config, registry.names())
     assert parse_all(sources.files, sources.config, registry, cache=cache, pool=True) == serial
     again = ParseCache(tmp_path / "out", sources.config, registry.names())
     assert parse_all(sources.files, sources.config, registry, cache=again, pool=True) == serial
     assert (again.hits, again.misses) == (6, 0)
+
+
+#: The head of the default pipeline: the per-card stages a build runs on each file as it parses it.
+HEAD = Head(("clean", "incomplete", "lectures"))
+#: Cards the head stages have something to say about: a repair, a picture-only answer, a lecture.
+MESSY = """L4: Promotion Flashcards
+What is advertising?
+Paid -> non-personal promotion of a product.
+What does this chart show?
+See picture
+"""
+
+
+def _head_tree(tmp_path: Path) -> Path:
+    files: dict[str, str | bytes] = {
+        f"f{i:02d}/messy.txt": MESSY.replace("Paid", f"Paid {i}") for i in range(4)
+    }
+    files["g/brainscape.txt"] = BRAINSCAPE
+    return write_tree(tmp_path / "src", files, deck_toml='[collection]\nname = "Test"\n')
+
+
+def test_parse_all__head_stages_run_per_file_as_the_pipeline_runs_them(tmp_path: Path) -> None:
+    """The head stages, run file by file while parsing (in workers, and read back from the cache),
+    give the cards and findings the pipeline gives when it runs them over all the cards at once."""
+    from genanki_build import pipeline
+    from genanki_build.stage import Context
+
+    sources = read_sources(_head_tree(tmp_path))
+    registry = default_registry()
+    plain = [prepare_file(s, sources.config, registry) for s in sources.files]
+    context = Context(config=sources.config)
+    expected = pipeline.run(
+        [c for f in plain for c in f.parsed.cards],
+        context,
+        stages=[(n, pipeline.stage(n)) for n in HEAD.names],
+    )
+    assert any(f.kind == "fix" for f in expected.findings)  # the tree gives the head work to do
+    assert any(f.kind == "excluded" for f in expected.findings)
+    cache = ParseCache(tmp_path / "out", sources.config, registry.names(), HEAD)
+    for attempt, pool in (("workers", True), ("cache", False), ("serial", False)):
+        if attempt == "serial":
+            cache = None  # type: ignore[assignment]
+        done = parse_all(sources.files, sources.config, registry, cache=cache, pool=pool, head=HEAD)
+        cards = tuple(c for f in done for c in f.parsed.cards)
+        by_stage = [tuple(x for f in done for x in f.findings[k]) for k in range(len(HEAD.names))]
+        assert cards == expected.cards, attempt
+        assert tuple(x for found in by_stage for x in found) == expected.findings, attempt
+    assert cache is None
+
+
+def test_parse_cache__other_head_stages_or_include_incomplete_invalidate(tmp_path: Path) -> None:
+    sources = read_sources(_head_tree(tmp_path))
+    registry = default_registry()
+    for head, hits in ((HEAD, 0), (HEAD, 5), (Head(("clean",)), 0), (Head(HEAD.names, True), 0)):
+        cache = ParseCache(tmp_path / "out", sources.config, registry.names(), head)
+        parse_all(sources.files, sources.config, registry, cache=cache, pool=False, head=head)
+        assert cache.hits == hits, head
+
+
+def test_build__from_the_cache_finds_what_a_cold_build_finds(tmp_path: Path) -> None:
+    """A warm build takes the head stages' findings from the cache: the report must not lose them."""
+    src = _head_tree(tmp_path)
+    cold = build(src, tmp_path / "out", timestamp=1_700_000_000, write_ledger=False)
+    warm = build(src, tmp_path / "out", timestamp=1_700_000_000, write_ledger=False)
+    assert warm.findings == cold.findings
+    assert warm.cards == cold.cards and warm.excluded == cold.excluded
+    assert any(f.stage == "clean" for f in warm.findings)

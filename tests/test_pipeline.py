@@ -1,0 +1,108 @@
+"""The pipeline as data: its head, and the promise the per-card stages make."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+
+from genanki_build import pipeline
+from genanki_build.build import parse_sources, read_sources
+from genanki_build.model import Card
+from genanki_build.stage import Context, LedgerEntry, Stage, StageResult
+from tests.conftest import SOURCE, write_tree
+
+#: Cards with cloze lists, picture-only answers, mojibake, symbol-font junk and Markdown, in several
+#: files: enough for every per-card stage to change something.
+MIXED = {
+    "a/lists.txt": (
+        "L1: Lists Flashcards\nThe four Ps of marketing\nProduct, price, place and promotion\n"
+        "What does this chart show?\nSee picture\nWhat is a \u00e2\u20ac\u0153brand\u00e2\u20ac\ufffd?\n"
+        "A name -> a promise.\n"
+    ),
+    "b/notes.md": "# L2 Markdown\n\n## What is *reach*?\n\nHow many people see an ad.\n\n## What is {{c1::frequency}}?\n\nHow often.\n",
+    "c/export.txt": (
+        "#separator:tab\n#html:true\nWhat is <b>CPM</b>?\tCost per <i>mille</i>\nTerm\tDefinition\n"
+        'Which logo? <img alt="{{c1::x}}" src="logo.png">\tThe old one\n'
+    ),
+}
+
+
+def _inputs(root: Path) -> dict[str, tuple[tuple[Card, ...], Context]]:
+    """What each stage of the pipeline is given when ``root`` is built."""
+    sources = read_sources(root)
+    cards = parse_sources(sources).cards
+    context = Context(config=sources.config)
+    seen: dict[str, tuple[tuple[Card, ...], Context]] = {}
+    for name, stage in pipeline.STAGES:
+        seen[name] = (cards, context)
+        cards = stage(cards, context).cards
+    return seen
+
+
+def _by_file(cards: tuple[Card, ...]) -> list[tuple[Card, ...]]:
+    groups: dict[str, list[Card]] = {}
+    for card in cards:
+        groups.setdefault(card.source.file, []).append(card)
+    return [tuple(group) for group in groups.values()]
+
+
+def _pieced(stage: Stage, cards: tuple[Card, ...], context: Context) -> StageResult:
+    results = [stage(group, context) for group in _by_file(cards)]
+    return StageResult(
+        tuple(c for r in results for c in r.cards), tuple(f for r in results for f in r.findings)
+    )
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, tuple[tuple[Card, ...], Context]]]:
+    mixed = write_tree(tmp_path_factory.mktemp("mixed"), MIXED, deck_toml='[collection]\nname = "M"\n')
+    return [_inputs(SOURCE), _inputs(mixed)]
+
+
+@pytest.mark.parametrize("name", sorted(pipeline.PER_CARD))
+def test_per_card_stage__file_by_file_gives_what_all_at_once_gives(
+    name: str, inputs: list[dict[str, tuple[tuple[Card, ...], Context]]]
+) -> None:
+    """A build runs the head of the pipeline file by file (in workers, and from the cache); a stage
+    listed as per-card that looked across cards would build differently warm and cold."""
+    stage = pipeline.stage(name)
+    changed = False
+    for tree in inputs:
+        cards, context = tree[name]
+        whole = stage(cards, context)
+        assert len(_by_file(cards)) > 1
+        assert _pieced(stage, cards, context) == whole
+        changed = changed or whole.cards != cards
+    assert changed, f"no input gives the {name} stage anything to do"
+
+
+@pytest.mark.parametrize("name", sorted(pipeline.PER_CARD))
+def test_per_card_stage__reads_no_ledger_media_or_clock(
+    name: str, inputs: list[dict[str, tuple[tuple[Card, ...], Context]]]
+) -> None:
+    """The cache keys a head stage's result by deck.toml and --include-incomplete only."""
+    stage = pipeline.stage(name)
+    entry = LedgerEntry("g", "f", 1, "a.txt", "front", "back")
+    for tree in inputs:
+        cards, context = tree[name]
+        other = Context(
+            config=context.config,
+            build_time=context.build_time + 86_400,
+            ledger=MappingProxyType({"g": entry}),
+            media=frozenset({"chart.png", "a/chart.png"}),
+        )
+        assert stage(cards, other) == stage(cards, context)
+
+
+def test_head__is_the_leading_run_of_per_card_stages() -> None:
+    assert pipeline.head() == ("clean", "incomplete", "lectures")
+    assert pipeline.head(skip={"incomplete"}) == ("clean", "lectures")
+    assert pipeline.head(skip={"clean", "incomplete", "lectures"}) == ()
+    assert set(pipeline.head()) <= pipeline.PER_CARD
+
+
+def test_stage__unknown_name_says_which_exist() -> None:
+    with pytest.raises(pipeline.PipelineError, match="stages are: clean, incomplete"):
+        pipeline.stage("spelling")
