@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 
 from genanki_build import lock, pipeline
 from genanki_build.cache import ParseCache, Progress, parse_all
@@ -95,6 +96,8 @@ class Head:
     """Stage names, in pipeline order; all in :data:`pipeline.PER_CARD`."""
     include_incomplete: bool = False
     """``--include-incomplete``, or its ``deck.toml`` setting."""
+    then: str = ""
+    """The stage after them, when it has a per-file summary (:func:`pipeline.summarized`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +112,8 @@ class FileResult:
     """What each head stage found, one tuple per stage, in :attr:`Head.names` order."""
     seconds: tuple[float, ...] = field(default=(), compare=False)
     """How long each head stage took on this file; zeros for a result read from the cache."""
+    summary: object = None
+    """The summary of its cards for :attr:`Head.then` (:data:`pipeline.SUMMARIES`), if any."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +148,8 @@ class ParsedSources:
     """What they found: the first stage's findings over every file in order, then the next's …"""
     head_seconds: tuple[float, ...] = ()
     """How long each took, added up over the files parsed (not read from the cache) this time."""
+    summaries: dict[str, object] = field(default_factory=dict)
+    """By file, the summary of its cards for :attr:`Head.then`, for :attr:`Context.summaries`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,7 +357,8 @@ def prepare_file(source: SourceFile, config: Config, registry: Registry, head: H
             cards = stage_result.cards
         findings.append(stage_result.findings if stage_result is not None else ())
     parsed = replace(result, cards=cards) if head.names else result
-    return FileResult(parsed, report, tuple(findings), tuple(seconds))
+    summary = pipeline.SUMMARIES[head.then](cards) if head.then and cards else None
+    return FileResult(parsed, report, tuple(findings), tuple(seconds), summary)
 
 
 def parse_sources(
@@ -372,6 +380,7 @@ def parse_sources(
     reports: list[FileReport] = []
     by_stage: list[list[Finding]] = [[] for _ in head.names]
     seconds = [0.0] * len(head.names)
+    summaries: dict[str, object] = {}
     done = parse_all(
         sources.files,
         sources.config,
@@ -385,11 +394,15 @@ def parse_sources(
         cards.extend(file.parsed.cards)
         findings.extend(file.parsed.findings)
         reports.append(file.report)
+        if file.summary is not None:
+            summaries[file.report.path] = file.summary
         for k, (stage_findings, stage_seconds) in enumerate(zip(file.findings, file.seconds, strict=True)):
             by_stage[k].extend(stage_findings)
             seconds[k] += stage_seconds
     head_findings = tuple(f for stage_findings in by_stage for f in stage_findings)
-    return ParsedSources(tuple(cards), tuple(findings), tuple(reports), head, head_findings, tuple(seconds))
+    return ParsedSources(
+        tuple(cards), tuple(findings), tuple(reports), head, head_findings, tuple(seconds), summaries
+    )
 
 
 def build_time() -> int:
@@ -527,7 +540,9 @@ def _build(
     timings["read"] = time.perf_counter() - started
     started = time.perf_counter()
     config = sources.config
-    head = Head(pipeline.head(skip), include_incomplete or config.include_incomplete)
+    head = Head(
+        pipeline.head(skip), include_incomplete or config.include_incomplete, pipeline.summarized(skip)
+    )
     parsed = parse_sources(sources, cache_in=out_dir, progress=progress, head=head)
     # Parsing and the head stages: their own figures are the time each took, added over the files.
     timings["parse"] = time.perf_counter() - started
@@ -542,6 +557,7 @@ def _build(
         ledger=previous.by_guid(),
         include_incomplete=include_incomplete or config.include_incomplete,
         media=frozenset(sources.media),
+        summaries=MappingProxyType(parsed.summaries),
     )
     kept, excluded, stage_findings = compile_cards(
         parsed, context, skip=skip, timings=timings, progress=progress

@@ -154,7 +154,7 @@ def _config_key(config: Config, registry_names: Sequence[str], head: Head | None
     digest = hashlib.sha256(f"{_LAYOUT}\x1f{code_fingerprint()}\x1f{settings}".encode())
     digest.update("\x1f".join(registry_names).encode())
     if head is not None:
-        digest.update(f"\x00{','.join(head.names)}\x1f{head.include_incomplete}".encode())
+        digest.update(f"\x00{','.join(head.names)}\x1f{head.include_incomplete}\x1f{head.then}".encode())
     return digest.hexdigest()
 
 
@@ -170,6 +170,7 @@ def encode(value: FileResult) -> bytes:
         columns.encode(parsed.findings),
         tuple(map(len, value.findings)),
         columns.encode(found),
+        value.summary,
     )
     return pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -181,9 +182,9 @@ def decode(data: bytes) -> FileResult:
     from genanki_build.model import Card, Finding, ParseResult
 
     entry = pickle.loads(data)
-    if not isinstance(entry, tuple) or len(entry) != 7 or entry[0] != _LAYOUT:
+    if not isinstance(entry, tuple) or len(entry) != 8 or entry[0] != _LAYOUT:
         raise ValueError("not a parse cache entry of this layout")
-    _, report, title, card_columns, finding_columns, counts, found_columns = entry
+    _, report, title, card_columns, finding_columns, counts, found_columns, summary = entry
     if (
         not isinstance(report, FileReport)
         or not isinstance(title, str)
@@ -202,7 +203,7 @@ def decode(data: bytes) -> FileResult:
         by_stage.append(tuple(found[start : start + count]))
         start += count
     parsed = ParseResult(cards, findings, title)
-    return FileResult(parsed, report, tuple(by_stage), (0.0,) * len(counts))
+    return FileResult(parsed, report, tuple(by_stage), (0.0,) * len(counts), summary)
 
 
 class ParseCache:

@@ -11,6 +11,8 @@ in the parse cache with the parse: a rebuild spends no time on them for files th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from types import MappingProxyType
 
 from genanki_build import clean, cloze, dedupe, guard, ids, incomplete, lectures, media, render, typos
 from genanki_build.model import Card, Finding
@@ -37,6 +39,12 @@ STAGES: tuple[tuple[str, Stage], ...] = (
 #: together in order, gives what one run over all the cards gives (a test checks each of them).
 PER_CARD = frozenset({"clean", "incomplete", "lectures", "cloze", "render", "guard"})
 
+#: Collection-wide stages that can read each file's cards ahead of time: ``summary(cards)`` of one
+#: file's cards. When such a stage comes right after the head, a build works out its summaries with
+#: the head, in the parse workers, keeps them in the parse cache and hands them to the stage in
+#: ``context.summaries``; the stage reads those cards no more.
+SUMMARIES: dict[str, Callable[[tuple[Card, ...]], object]] = {"typos": typos.survey_file}
+
 
 class PipelineError(ValueError):
     """A stage name is unknown or repeated."""
@@ -57,6 +65,13 @@ def head(skip: Iterable[str] = (), stages: Sequence[tuple[str, Stage]] = STAGES)
             break
         names.append(name)
     return tuple(names)
+
+
+def summarized(skip: Iterable[str] = (), stages: Sequence[tuple[str, Stage]] = STAGES) -> str:
+    """The stage right after :func:`head`, when it has a summary in :data:`SUMMARIES`; else ``""``."""
+    skipped = set(skip)
+    rest = [n for n, _ in stages if n not in skipped][len(head(skip, stages)) :]
+    return rest[0] if rest and rest[0] in SUMMARIES else ""
 
 
 def stage(name: str, stages: Sequence[tuple[str, Stage]] = STAGES) -> Stage:
@@ -110,6 +125,8 @@ def run(
             progress(name, i, len(stages))
         started = time.perf_counter()
         result = stage(current, context)
+        if context.summaries:
+            context = replace(context, summaries=MappingProxyType({}))  # for the first stage only
         if timings is not None:
             timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
         current = result.cards

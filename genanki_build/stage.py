@@ -48,6 +48,10 @@ class Context:
     """Keep cards that only point at a missing picture (``--include-incomplete``)."""
     media: frozenset[str] = frozenset()
     """Media files present in the source tree, relative to it."""
+    summaries: MappingProxyType[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    """By source file, what :data:`genanki_build.pipeline.SUMMARIES` worked out from its cards for
+    the first stage to run, when a build did that as it parsed the file. Only that stage sees them
+    (:func:`genanki_build.pipeline.run` empties them after it); it gives the same result without."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -653,6 +653,36 @@ class _Sorter:
 
 
 @dataclass(frozen=True, slots=True)
+class FileSurvey:
+    """What the stage reads from one source file's cards, whatever the rest of the collection holds.
+    A build works it out as it parses the file and keeps it in the parse cache
+    (:data:`genanki_build.pipeline.SUMMARIES`)."""
+
+    cards: int
+    """How many cards it was taken from."""
+    counts: Counter[str]
+    """The file's words (runs of letters, lower-cased) and how often it uses each."""
+    share: tuple[float, int]
+    """Its :func:`_english_share`."""
+    unsure: tuple[frozenset[str], ...]
+    """Each card's unsure words (:class:`_Sorter`)."""
+
+
+def survey_file(cards: tuple[Card, ...], sorter: _Sorter | None = None) -> FileSurvey:
+    """The :class:`FileSurvey` of one file's ``cards``."""
+    sorter = sorter or _Sorter()
+    if not cards:
+        return FileSurvey(0, Counter(), (1.0, 0), ())
+    runs = _file_runs(list(cards))
+    counts = Counter(chain.from_iterable(runs))
+    sorter.sort(counts.keys())
+    doubts = sorter.unsure.intersection(counts)
+    none = frozenset[str]()
+    unsure = tuple(frozenset(found) if (found := doubts.intersection(r)) else none for r in runs)
+    return FileSurvey(len(cards), counts, _english_share(counts, sorter), unsure)
+
+
+@dataclass(frozen=True, slots=True)
 class _Survey:
     """What reading every card once finds."""
 
@@ -668,7 +698,9 @@ class _Survey:
     """The sorter that sorted them."""
 
 
-def _survey(cards: tuple[Card, ...]) -> _Survey:
+def _survey(cards: tuple[Card, ...], known: Mapping[str, object] | None = None) -> _Survey:
+    """Every file's survey: from ``known`` (file → :class:`FileSurvey`) where it holds one taken
+    from as many cards as the file has here, else read from the cards."""
     by_file: dict[str, list[int]] = {}
     for i, card in enumerate(cards):
         by_file.setdefault(card.source.file, []).append(i)
@@ -678,16 +710,15 @@ def _survey(cards: tuple[Card, ...]) -> _Survey:
     shares: dict[str, tuple[float, int]] = {}
     unsure = [frozenset[str]()] * len(cards)
     for file, indices in by_file.items():
-        runs = _file_runs([cards[i] for i in indices])
-        file_counts = counts[file] = Counter(chain.from_iterable(runs))
-        vocabulary.update(chain.from_iterable(runs))  # quicker than adding up the counts
-        sorter.sort(file_counts.keys())
-        doubts = sorter.unsure.intersection(file_counts)
-        for i, card_runs in zip(indices, runs, strict=True):
-            found = doubts.intersection(card_runs)
+        survey = (known or {}).get(file)
+        if not isinstance(survey, FileSurvey) or survey.cards != len(indices):
+            survey = survey_file(tuple(cards[i] for i in indices), sorter)
+        counts[file] = survey.counts
+        vocabulary.update(survey.counts)
+        shares[file] = survey.share
+        for i, found in zip(indices, survey.unsure, strict=True):
             if found:
-                unsure[i] = frozenset(found)
-        shares[file] = _english_share(file_counts, sorter)
+                unsure[i] = found
     return _Survey(counts, vocabulary, shares, unsure, sorter)
 
 
@@ -841,7 +872,7 @@ def fix_typos(cards: tuple[Card, ...], context: Context) -> StageResult:
     current = list(cards)
     fixes: list[list[Finding]] = [[] for _ in cards]
     suspects: list[list[Finding]] = [[] for _ in cards]
-    survey = _survey(cards)
+    survey = _survey(cards, context.summaries)
     # A file in another language is not spell-checked, and its words are not the course's English.
     vocabulary = survey.vocabulary
     notes: list[Finding] = []

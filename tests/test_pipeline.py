@@ -106,3 +106,9 @@ def test_head__is_the_leading_run_of_per_card_stages() -> None:
 def test_stage__unknown_name_says_which_exist() -> None:
     with pytest.raises(pipeline.PipelineError, match="stages are: clean, incomplete"):
         pipeline.stage("spelling")
+
+
+def test_summarized__is_the_stage_right_after_the_head_when_it_has_a_summary() -> None:
+    assert pipeline.summarized() == "typos"
+    assert pipeline.summarized(skip={"clean", "lectures"}) == "typos"
+    assert pipeline.summarized(skip={"typos"}) == ""  # cloze comes next and reads cards as they come

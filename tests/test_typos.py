@@ -551,3 +551,39 @@ def test_file_runs__same_as_letter_runs_of_each_card(
         for n, (front, back, markup) in enumerate(zip(texts, texts[1:], markups, strict=False))
     ]
     assert typos._file_runs(cards) == [typos._letter_runs(card) for card in cards]
+
+
+# --- per-file summaries ----------------------------------------------------------------------------
+
+
+def test_fix_typos__file_summaries_give_what_reading_the_cards_gives() -> None:
+    """A build hands the stage each file's survey, worked out as the file was parsed (and kept in the
+    parse cache); the stage must fix and report exactly as when it reads the cards itself. A summary
+    taken from other cards than the file now has (a stale one) is not used."""
+    sources = read_sources(SOURCE)
+    context = Context(config=sources.config)
+    cards = pipeline.run(
+        parse_sources(sources).cards, context, stages=[(n, pipeline.stage(n)) for n in pipeline.head()]
+    ).cards
+    by_file: dict[str, list[Card]] = {}
+    for card in cards:
+        by_file.setdefault(card.source.file, []).append(card)
+    summaries: dict[str, object] = {f: typos.survey_file(tuple(group)) for f, group in by_file.items()}
+    stale = next(f for f, group in by_file.items() if len(group) > 1)
+    summaries[stale] = typos.survey_file(tuple(by_file[stale][1:]))
+    plain = fix_typos(cards, context)
+    assert any(f.kind == "typo" for f in plain.findings)
+    given_summaries = replace(context, summaries=MappingProxyType(summaries))
+    assert fix_typos(cards, given_summaries) == plain
+
+
+def test_pipeline_run__only_the_first_stage_sees_the_summaries() -> None:
+    seen: list[int] = []
+
+    def record(cards: tuple[Card, ...], context: Context) -> StageResult:
+        seen.append(len(context.summaries))
+        return StageResult(cards)
+
+    context = Context(summaries=MappingProxyType({"a.txt": object()}))
+    pipeline.run([], context, stages=[("first", record), ("second", record)])
+    assert seen == [1, 0]
