@@ -43,7 +43,7 @@ PER_CARD = frozenset({"clean", "incomplete", "lectures", "cloze", "render", "gua
 #: file's cards. When such a stage comes right after the head, a build works out its summaries with
 #: the head, in the parse workers, keeps them in the parse cache and hands them to the stage in
 #: ``context.summaries``; the stage reads those cards no more.
-SUMMARIES: dict[str, Callable[[tuple[Card, ...]], object]] = {"typos": typos.survey_file}
+SUMMARIES: dict[str, Callable[[tuple[Card, ...]], object]] = {"typos": typos.summarize_file}
 
 
 class PipelineError(ValueError):

@@ -62,7 +62,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from itertools import chain
@@ -427,8 +427,16 @@ _OK = Verdict("ok")
 class _Checker:
     """Verdicts for one run: the collection's vocabulary, counted once; every word decided once."""
 
-    def __init__(self, vocabulary: Counter[str], fix: Mapping[str, str], keep: frozenset[str]) -> None:
+    def __init__(
+        self,
+        vocabulary: Counter[str],
+        fix: Mapping[str, str],
+        keep: frozenset[str],
+        neighbours: Mapping[str, frozenset[str]] | None = None,
+    ) -> None:
         self.vocabulary = vocabulary
+        self._near = neighbours or {}
+        """Words' :func:`_neighbours` worked out already (:attr:`FileSurvey.neighbours`)."""
         self.fix = fix
         self.keep = keep
         self.words = _dictionary()
@@ -459,7 +467,8 @@ class _Checker:
 
     def neighbours(self, word: str) -> set[str]:
         """The words of the dictionary and of the collection's terms in :func:`_edits1` of ``word``."""
-        return self._unlisted.neighbours(word) | _neighbours(word)
+        known = self._near.get(word)
+        return self._unlisted.neighbours(word) | (_neighbours(word) if known is None else known)
 
     def similar(self, length: int) -> list[str]:
         """The collection's terms at most two letters longer or shorter than ``length``."""
@@ -666,10 +675,16 @@ class FileSurvey:
     """Its :func:`_english_share`."""
     unsure: tuple[frozenset[str], ...]
     """Each card's unsure words (:class:`_Sorter`)."""
+    neighbours: dict[str, frozenset[str]] = field(default_factory=dict)
+    """:func:`_neighbours` of the unsure words the dictionary does not know, when asked for: the
+    costliest part of deciding a word, and the same whatever the collection holds."""
 
 
-def survey_file(cards: tuple[Card, ...], sorter: _Sorter | None = None) -> FileSurvey:
-    """The :class:`FileSurvey` of one file's ``cards``."""
+def survey_file(
+    cards: tuple[Card, ...], sorter: _Sorter | None = None, *, neighbours: bool = False
+) -> FileSurvey:
+    """The :class:`FileSurvey` of one file's ``cards``; with ``neighbours``, their dictionary
+    neighbours too (worth it where the survey is kept: in the parse cache)."""
     sorter = sorter or _Sorter()
     if not cards:
         return FileSurvey(0, Counter(), (1.0, 0), ())
@@ -679,7 +694,14 @@ def survey_file(cards: tuple[Card, ...], sorter: _Sorter | None = None) -> FileS
     doubts = sorter.unsure.intersection(counts)
     none = frozenset[str]()
     unsure = tuple(frozenset(found) if (found := doubts.intersection(r)) else none for r in runs)
-    return FileSurvey(len(cards), counts, _english_share(counts, sorter), unsure)
+    near = {w: _neighbours(w) for w in sorted(doubts) if not _known_to_dictionary(w)} if neighbours else {}
+    return FileSurvey(len(cards), counts, _english_share(counts, sorter), unsure, near)
+
+
+def summarize_file(cards: tuple[Card, ...]) -> FileSurvey:
+    """The summary a build keeps of each file for this stage (:data:`genanki_build.pipeline.SUMMARIES`):
+    its survey, with the dictionary neighbours of its unsure words."""
+    return survey_file(cards, neighbours=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -696,6 +718,8 @@ class _Survey:
     """Each card's unsure words (:class:`_Sorter`)."""
     sorter: _Sorter
     """The sorter that sorted them."""
+    neighbours: dict[str, frozenset[str]]
+    """The :attr:`FileSurvey.neighbours` of every file."""
 
 
 def _survey(cards: tuple[Card, ...], known: Mapping[str, object] | None = None) -> _Survey:
@@ -709,6 +733,7 @@ def _survey(cards: tuple[Card, ...], known: Mapping[str, object] | None = None) 
     vocabulary: Counter[str] = Counter()
     shares: dict[str, tuple[float, int]] = {}
     unsure = [frozenset[str]()] * len(cards)
+    neighbours: dict[str, frozenset[str]] = {}
     for file, indices in by_file.items():
         survey = (known or {}).get(file)
         if not isinstance(survey, FileSurvey) or survey.cards != len(indices):
@@ -716,10 +741,11 @@ def _survey(cards: tuple[Card, ...], known: Mapping[str, object] | None = None) 
         counts[file] = survey.counts
         vocabulary.update(survey.counts)
         shares[file] = survey.share
+        neighbours.update(survey.neighbours)
         for i, found in zip(indices, survey.unsure, strict=True):
             if found:
                 unsure[i] = found
-    return _Survey(counts, vocabulary, shares, unsure, sorter)
+    return _Survey(counts, vocabulary, shares, unsure, sorter, neighbours)
 
 
 def _file_runs(cards: list[Card]) -> list[list[str]]:
@@ -896,7 +922,7 @@ def fix_typos(cards: tuple[Card, ...], context: Context) -> StageResult:
     last: _Checker | None = None
     rewritten: set[int] = set()
     for _ in range(_MAX_PASSES):
-        checker = _Checker(vocabulary, config.typo_fix, config.typo_keep)
+        checker = _Checker(vocabulary, config.typo_fix, config.typo_keep, survey.neighbours)
         checker.ok.update(fine)
         words = set().union(*(unsure[i] for i in pending))
         # The quick test (as in :func:`_plan`): a card none of whose unsure words is doubtful has

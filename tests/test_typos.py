@@ -568,9 +568,9 @@ def test_fix_typos__file_summaries_give_what_reading_the_cards_gives() -> None:
     by_file: dict[str, list[Card]] = {}
     for card in cards:
         by_file.setdefault(card.source.file, []).append(card)
-    summaries: dict[str, object] = {f: typos.survey_file(tuple(group)) for f, group in by_file.items()}
+    summaries: dict[str, object] = {f: typos.summarize_file(tuple(group)) for f, group in by_file.items()}
     stale = next(f for f, group in by_file.items() if len(group) > 1)
-    summaries[stale] = typos.survey_file(tuple(by_file[stale][1:]))
+    summaries[stale] = typos.summarize_file(tuple(by_file[stale][1:]))
     plain = fix_typos(cards, context)
     assert any(f.kind == "typo" for f in plain.findings)
     given_summaries = replace(context, summaries=MappingProxyType(summaries))
