@@ -98,6 +98,13 @@ class Head:
     """``--include-incomplete``, or its ``deck.toml`` setting."""
     then: str = ""
     """The stage after them, when it has a per-file summary (:func:`pipeline.summarized`)."""
+    ahead: str = ""
+    """The per-card stage after that, worked out ahead on their cards (:func:`pipeline.ahead`)."""
+
+    @property
+    def timed(self) -> tuple[str, ...]:
+        """The stages a file's :attr:`FileResult.seconds` are for: :attr:`names`, then :attr:`ahead`."""
+        return (*self.names, self.ahead) if self.ahead else self.names
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +118,12 @@ class FileResult:
     findings: tuple[tuple[Finding, ...], ...] = ()
     """What each head stage found, one tuple per stage, in :attr:`Head.names` order."""
     seconds: tuple[float, ...] = field(default=(), compare=False)
-    """How long each head stage took on this file; zeros for a result read from the cache."""
+    """How long each of :attr:`Head.timed` took on this file; empty for a result read from the cache."""
     summary: object = None
     """The summary of its cards for :attr:`Head.then` (:data:`pipeline.SUMMARIES`), if any."""
+    ahead: tuple[tuple[int, Card], ...] = ()
+    """:attr:`Head.ahead` run on its cards: by position, each card it made that is not the card it
+    was given."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +160,8 @@ class ParsedSources:
     """How long each took, added up over the files parsed (not read from the cache) this time."""
     summaries: dict[str, object] = field(default_factory=dict)
     """By file, the summary of its cards for :attr:`Head.then`, for :attr:`Context.summaries`."""
+    ahead: pipeline.Ahead | None = None
+    """:attr:`Head.ahead`'s results on :attr:`cards`, for :func:`pipeline.run`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,7 +370,15 @@ def prepare_file(source: SourceFile, config: Config, registry: Registry, head: H
         findings.append(stage_result.findings if stage_result is not None else ())
     parsed = replace(result, cards=cards) if head.names else result
     summary = pipeline.SUMMARIES[head.then](cards) if head.then and cards else None
-    return FileResult(parsed, report, tuple(findings), tuple(seconds), summary)
+    ahead: tuple[tuple[int, Card], ...] = ()
+    if head.ahead:
+        started = time.perf_counter()
+        made = pipeline.stage(head.ahead)(cards, context).cards if cards else ()
+        ahead = tuple(
+            (i, new) for i, (new, old) in enumerate(zip(made, cards, strict=True)) if new is not old
+        )
+        seconds.append(time.perf_counter() - started)
+    return FileResult(parsed, report, tuple(findings), tuple(seconds), summary, ahead)
 
 
 def parse_sources(
@@ -379,8 +399,9 @@ def parse_sources(
     findings: list[Finding] = list(sources.findings)
     reports: list[FileReport] = []
     by_stage: list[list[Finding]] = [[] for _ in head.names]
-    seconds = [0.0] * len(head.names)
+    seconds = [0.0] * len(head.timed)
     summaries: dict[str, object] = {}
+    ahead: dict[int, Card] = {}
     done = parse_all(
         sources.files,
         sources.config,
@@ -391,17 +412,21 @@ def parse_sources(
         head=head,
     )
     for file in done:
+        ahead.update((len(cards) + i, card) for i, card in file.ahead)
         cards.extend(file.parsed.cards)
         findings.extend(file.parsed.findings)
         reports.append(file.report)
         if file.summary is not None:
             summaries[file.report.path] = file.summary
-        for k, (stage_findings, stage_seconds) in enumerate(zip(file.findings, file.seconds, strict=True)):
+        for k, stage_findings in enumerate(file.findings):
             by_stage[k].extend(stage_findings)
+        for k, stage_seconds in enumerate(file.seconds):
             seconds[k] += stage_seconds
     head_findings = tuple(f for stage_findings in by_stage for f in stage_findings)
+    all_cards = tuple(cards)
+    worked = pipeline.Ahead(head.ahead, all_cards, ahead) if head.ahead else None
     return ParsedSources(
-        tuple(cards), tuple(findings), tuple(reports), head, head_findings, tuple(seconds), summaries
+        all_cards, tuple(findings), tuple(reports), head, head_findings, tuple(seconds), summaries, worked
     )
 
 
@@ -434,10 +459,12 @@ def compile_cards(
     """Run the pipeline (but the stages ``parsed`` has run already, file by file); return
     (packaged cards, excluded cards, stage findings)."""
     if timings is not None:
-        for name, seconds in zip(parsed.head.names, parsed.head_seconds, strict=True):
+        for name, seconds in zip(parsed.head.timed, parsed.head_seconds, strict=True):
             timings[name] = timings.get(name, 0.0) + seconds
     skip = (*skip, *parsed.head.names)
-    result = pipeline.run(parsed.cards, context, skip=skip, timings=timings, progress=progress)
+    result = pipeline.run(
+        parsed.cards, context, skip=skip, timings=timings, progress=progress, ahead=parsed.ahead
+    )
     kept = tuple(c for c in result.cards if "excluded" not in c.flags)
     excluded = tuple(c for c in result.cards if "excluded" in c.flags)
     return kept, excluded, parsed.head_findings + result.findings
@@ -541,7 +568,10 @@ def _build(
     started = time.perf_counter()
     config = sources.config
     head = Head(
-        pipeline.head(skip), include_incomplete or config.include_incomplete, pipeline.summarized(skip)
+        pipeline.head(skip),
+        include_incomplete or config.include_incomplete,
+        pipeline.summarized(skip),
+        pipeline.ahead(skip),
     )
     parsed = parse_sources(sources, cache_in=out_dir, progress=progress, head=head)
     # Parsing and the head stages: their own figures are the time each took, added over the files.

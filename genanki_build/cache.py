@@ -154,7 +154,9 @@ def _config_key(config: Config, registry_names: Sequence[str], head: Head | None
     digest = hashlib.sha256(f"{_LAYOUT}\x1f{code_fingerprint()}\x1f{settings}".encode())
     digest.update("\x1f".join(registry_names).encode())
     if head is not None:
-        digest.update(f"\x00{','.join(head.names)}\x1f{head.include_incomplete}\x1f{head.then}".encode())
+        digest.update(
+            f"\x00{','.join(head.names)}\x1f{head.include_incomplete}\x1f{head.then}\x1f{head.ahead}".encode()
+        )
     return digest.hexdigest()
 
 
@@ -171,6 +173,8 @@ def encode(value: FileResult) -> bytes:
         tuple(map(len, value.findings)),
         columns.encode(found),
         value.summary,
+        tuple(i for i, _ in value.ahead),
+        columns.encode([card for _, card in value.ahead]),
     )
     return pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -182,13 +186,14 @@ def decode(data: bytes) -> FileResult:
     from genanki_build.model import Card, Finding, ParseResult
 
     entry = pickle.loads(data)
-    if not isinstance(entry, tuple) or len(entry) != 8 or entry[0] != _LAYOUT:
+    if not isinstance(entry, tuple) or len(entry) != 10 or entry[0] != _LAYOUT:
         raise ValueError("not a parse cache entry of this layout")
-    _, report, title, card_columns, finding_columns, counts, found_columns, summary = entry
+    _, report, title, card_columns, finding_columns, counts, found_columns, summary = entry[:8]
+    ahead_at, ahead_columns = entry[8:]
     if (
         not isinstance(report, FileReport)
         or not isinstance(title, str)
-        or (card_columns is not None and card_columns[0] is not Card)
+        or any(c is not None and c[0] is not Card for c in (card_columns, ahead_columns))
         or any(c is not None and c[0] is not Finding for c in (finding_columns, found_columns))
         or not isinstance(counts, tuple)
     ):
@@ -196,6 +201,7 @@ def decode(data: bytes) -> FileResult:
     cards = tuple(columns.decode(card_columns))
     findings = tuple(columns.decode(finding_columns))
     found = columns.decode(found_columns)
+    ahead = tuple(zip(ahead_at, columns.decode(ahead_columns), strict=True))
     if sum(counts) != len(found):
         raise ValueError("not a parse cache entry of this layout")
     by_stage, start = [], 0
@@ -203,7 +209,7 @@ def decode(data: bytes) -> FileResult:
         by_stage.append(tuple(found[start : start + count]))
         start += count
     parsed = ParseResult(cards, findings, title)
-    return FileResult(parsed, report, tuple(by_stage), (0.0,) * len(counts), summary)
+    return FileResult(parsed, report, tuple(by_stage), (), summary, ahead)
 
 
 class ParseCache:

@@ -6,12 +6,14 @@ by name (``run(..., skip={"typos"})``), or insert one with :func:`with_stage`.
 Some stages look at one card at a time (:data:`PER_CARD`). The run of them at the head of the
 pipeline (:func:`head`) is done file by file as each file is parsed, in the parse workers, and kept
 in the parse cache with the parse: a rebuild spends no time on them for files that did not change.
+So is the per-card stage after the next one (:func:`ahead`), on the cards as the head leaves them:
+at its turn, only the cards the stage in between replaced go through it (:class:`Ahead`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from genanki_build import clean, cloze, dedupe, guard, ids, incomplete, lectures, media, render, typos
@@ -35,8 +37,10 @@ STAGES: tuple[tuple[str, Stage], ...] = (
 
 #: Stages whose result for a card, and whose findings about it, depend on nothing but that card,
 #: ``context.config`` and ``context.include_incomplete``: never on other cards, the ledger, the media
-#: present or the build time. Running one over the cards file by file, and putting the pieces
-#: together in order, gives what one run over all the cards gives (a test checks each of them).
+#: present or the build time. Each returns one card per card, in order, and its findings are the
+#: findings it added to each card, in card order. So running one over the cards file by file, or
+#: over any of them, and putting the pieces together gives what one run over all the cards gives
+#: (tests check each of them).
 PER_CARD = frozenset({"clean", "incomplete", "lectures", "cloze", "render", "guard"})
 
 #: Collection-wide stages that can read each file's cards ahead of time: ``summary(cards)`` of one
@@ -74,6 +78,52 @@ def summarized(skip: Iterable[str] = (), stages: Sequence[tuple[str, Stage]] = S
     return rest[0] if rest and rest[0] in SUMMARIES else ""
 
 
+def ahead(skip: Iterable[str] = (), stages: Sequence[tuple[str, Stage]] = STAGES) -> str:
+    """The stage after the one after :func:`head`, when it is in :data:`PER_CARD`; else ``""``.
+    A build works out its results ahead of time, on the head's cards (:class:`Ahead`)."""
+    skipped = set(skip)
+    rest = [n for n, _ in stages if n not in skipped][len(head(skip, stages)) :]
+    return rest[1] if len(rest) > 1 and rest[1] in PER_CARD else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Ahead:
+    """A per-card stage's results worked out before its turn, on the cards as they were then."""
+
+    stage: str
+    """The stage's name."""
+    inputs: tuple[Card, ...]
+    """The cards it was run on."""
+    changed: Mapping[int, Card]
+    """By position in :attr:`inputs`, the card it made where that is not the input card itself."""
+
+
+def new_findings(before: Sequence[Card], after: Sequence[Card]) -> list[Finding]:
+    """What a :data:`PER_CARD` stage that turned ``before`` into ``after`` found: what it added to
+    each card's findings, in card order."""
+    return [
+        f
+        for old, new in zip(before, after, strict=True)
+        if new is not old
+        for f in new.findings[len(old.findings) :]
+    ]
+
+
+def _run_ahead(stage: Stage, cards: tuple[Card, ...], context: Context, ahead: Ahead) -> StageResult:
+    """``stage(cards, context)``, taking the result worked out ahead for each card that is still
+    the very card it was worked out on."""
+    if len(cards) != len(ahead.inputs):
+        return stage(cards, context)
+    todo = [i for i, (card, then) in enumerate(zip(cards, ahead.inputs, strict=True)) if card is not then]
+    out = list(cards)
+    for i, card in ahead.changed.items():
+        out[i] = card
+    fresh = stage(tuple(cards[i] for i in todo), context).cards
+    for i, card in zip(todo, fresh, strict=True):
+        out[i] = card
+    return StageResult(tuple(out), tuple(new_findings(cards, out)))
+
+
 def stage(name: str, stages: Sequence[tuple[str, Stage]] = STAGES) -> Stage:
     """The stage called ``name``."""
     for known, function in stages:
@@ -103,10 +153,12 @@ def run(
     stages: Sequence[tuple[str, Stage]] = STAGES,
     timings: dict[str, float] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    ahead: Ahead | None = None,
 ) -> StageResult:
     """Run ``cards`` through every stage not in ``skip``; return the final cards and all findings.
 
-    ``progress(name, i, n)`` is called before the ``i``-th of ``n`` stages runs."""
+    ``progress(name, i, n)`` is called before the ``i``-th of ``n`` stages runs. ``ahead`` holds
+    results of a :data:`PER_CARD` stage worked out before (see :class:`Ahead`)."""
     import time
 
     skip = set(skip)
@@ -124,7 +176,10 @@ def run(
         if progress is not None:
             progress(name, i, len(stages))
         started = time.perf_counter()
-        result = stage(current, context)
+        if ahead is not None and name == ahead.stage and name in PER_CARD:
+            result = _run_ahead(stage, current, context, ahead)
+        else:
+            result = stage(current, context)
         if context.summaries:
             context = replace(context, summaries=MappingProxyType({}))  # for the first stage only
         if timings is not None:

@@ -112,3 +112,53 @@ def test_summarized__is_the_stage_right_after_the_head_when_it_has_a_summary() -
     assert pipeline.summarized() == "typos"
     assert pipeline.summarized(skip={"clean", "lectures"}) == "typos"
     assert pipeline.summarized(skip={"typos"}) == ""  # cloze comes next and reads cards as they come
+
+
+@pytest.mark.parametrize("name", sorted(pipeline.PER_CARD))
+def test_per_card_stage__one_card_out_per_card_in_and_findings_are_what_it_added(
+    name: str, inputs: list[dict[str, tuple[tuple[Card, ...], Context]]]
+) -> None:
+    """What lets a build take some cards' results from work done ahead and find the findings again."""
+    stage = pipeline.stage(name)
+    for tree in inputs:
+        cards, context = tree[name]
+        result = stage(cards, context)
+        assert len(result.cards) == len(cards)
+        assert [c.source for c in result.cards] == [c.source for c in cards]
+        assert list(result.findings) == pipeline.new_findings(cards, result.cards)
+
+
+def test_ahead__is_the_per_card_stage_after_the_one_after_the_head() -> None:
+    assert pipeline.ahead() == "cloze"
+    assert pipeline.ahead(skip={"cloze"}) == ""  # dedupe looks at every card
+    assert pipeline.ahead(skip={"typos"}) == ""  # cloze is then the stage right after the head
+
+
+def test_run__results_worked_out_ahead_give_what_the_stage_gives(
+    inputs: list[dict[str, tuple[tuple[Card, ...], Context]]],
+) -> None:
+    """Cloze is worked out ahead on the head's cards; typos then replaces some. At cloze's turn only
+    those go through the stage, and the result is what running it on every card gives."""
+    real = pipeline.stage("cloze")
+    seen: list[int] = []
+
+    def counted(cards: tuple[Card, ...], context: Context) -> StageResult:
+        seen.append(len(cards))
+        return real(cards, context)
+
+    stages = [("typos", pipeline.stage("typos")), ("cloze", counted)]
+    made_ahead = went_through = 0
+    for tree in inputs:
+        head_cards, context = tree["typos"]
+        expected = pipeline.run(head_cards, context, stages=stages)
+        made = real(head_cards, context).cards
+        changed = {
+            i: new for i, (new, old) in enumerate(zip(made, head_cards, strict=True)) if new is not old
+        }
+        ahead = pipeline.Ahead("cloze", head_cards, changed)
+        seen.clear()
+        assert pipeline.run(head_cards, context, stages=stages, ahead=ahead) == expected
+        replaced = sum(new is not old for new, old in zip(tree["cloze"][0], head_cards, strict=True))
+        assert seen == [replaced] and replaced < len(head_cards)
+        made_ahead, went_through = made_ahead + len(changed), went_through + replaced
+    assert made_ahead and went_through  # both paths taken
