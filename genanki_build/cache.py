@@ -1,7 +1,8 @@
 """The parse cache, and parsing many files on all cores.
 
 Parsing a file, and running the per-card stages at the head of the pipeline on its cards
-(:class:`~genanki_build.build.Head`), is a pure function of the file's bytes, its path,
+(:class:`~genanki_build.build.Head`: also the summary of its cards for the next stage and the
+results of the per-card stage after that), is a pure function of the file's bytes, its path,
 ``deck.toml``, one build option and the code, so its result can be kept between builds.
 :class:`ParseCache` keeps one entry per source file under ``<out>/.cache/parse/``, named by a hash
 of everything the result depends on:
@@ -9,7 +10,7 @@ of everything the result depends on:
 - the file's path and the SHA-256 of its bytes;
 - the whole ``deck.toml`` as parsed (any change re-parses every file, which is rare and safe);
 - the names of the registered input formats, in order;
-- the head stages' names and ``--include-incomplete``;
+- the names of those stages and ``--include-incomplete``;
 - the genanki-build version, a fingerprint of its own source code and the versions of the libraries
   it depends on, so an upgrade (or an edit while developing) never reads a stale entry.
 
