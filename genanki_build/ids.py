@@ -16,21 +16,23 @@ card through every later edit. The previous build's ledger (:attr:`Context.ledge
 5. a ledger entry left unmatched is reported as removed (a ``ledger`` finding).
 
 Modification times are stamped after the pipeline, from the final fields (see
-:func:`genanki_build.ledger.update`).
+:func:`genanki_build.ledger.update`). Each card leaves this stage with the time that is most likely
+final: its ledger entry's for a kept GUID, the build time for a new one. The ledger keeps it when
+the note is unchanged and sets the right one otherwise; either way most cards need no second copy.
 """
 
 from __future__ import annotations
 
-import hashlib
 import operator
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from hashlib import sha256
 
 from rapidfuzz import fuzz, process, utils
 
-from genanki_build.ledger import plain_text
+from genanki_build.ledger import collapse_space, plain_text
 from genanki_build.model import Card, Finding, Markup, SourceRef, evolve
 from genanki_build.render import to_html
 from genanki_build.stage import Context, LedgerEntry, StageResult
@@ -56,6 +58,8 @@ _BASE91 = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()
 _BASE91_PAIRS = [high + low for high in _BASE91 for low in _BASE91]
 # A line the renderer would turn into a list item (see genanki_build.render).
 _LISTISH = re.compile(r"^\s*(?:[-•·▪◦*\u2022]|\d{1,3}[.)])\s", re.MULTILINE)
+# How such a line may start, digits aside (a space only when it is indented).
+_ITEM_START = frozenset(" -•·▪◦*\u2022")
 
 
 def derive_guid(namespace: str, identity: str, salt: int = 0) -> str:
@@ -67,13 +71,15 @@ def derive_guid(namespace: str, identity: str, salt: int = 0) -> str:
     the stage at 100,000 cards.
     """
     text = f"{namespace}__{identity}__{salt}" if salt else f"{namespace}__{identity}"
-    number = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
-    pairs: list[str] = []
-    while number:
-        number, pair = divmod(number, 91 * 91)
-        pairs.append(_BASE91_PAIRS[pair])
-    # Two digits at a time, so the first pair may start with a zero digit ("a"): genanki writes none.
-    return "".join(reversed(pairs)).lstrip(_BASE91[0])
+    number = int.from_bytes(sha256(text.encode("utf-8")).digest()[:8], "big")
+    # A number below 2**64 has at most ten digits in base 91: five pairs, the last worked out first.
+    number, e = divmod(number, 8281)
+    number, d = divmod(number, 8281)
+    number, c = divmod(number, 8281)
+    a, b = divmod(number, 8281)
+    pair = _BASE91_PAIRS
+    # Leading zero digits ("a") are dropped: genanki writes none.
+    return f"{pair[a]}{pair[b]}{pair[c]}{pair[d]}{pair[e]}".lstrip(_BASE91[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +99,14 @@ def _side(file: str, front: str, back: str) -> _Side:
 
 def _plain(text: str, markup: Markup) -> str:
     """The field as the ledger will hold it once rendered: plain text, white space collapsed."""
-    if markup is Markup.TEXT and not _LISTISH.search(text):
-        # Rendering plain text only escapes it and turns line breaks into <br>: skip the round trip.
-        return " ".join(text.split())
+    # Rendering plain text only escapes it and turns line breaks into <br>: without a list item,
+    # skip the round trip. A printable field is one line, with no white space but spaces: it can
+    # only be an item when it starts like one, so most fields are not searched.
+    if markup is Markup.TEXT and (
+        (text.isprintable() and text[:1] not in _ITEM_START and not text[:1].isdecimal())
+        or not _LISTISH.search(text)
+    ):
+        return collapse_space(text)
     return plain_text(to_html(text, markup))
 
 
@@ -165,7 +176,7 @@ def _assign(pairs: Iterable[tuple[float, int, str]], matched: dict[int, str], cl
 
 def match(cards: Sequence[Card], ledger: Iterable[LedgerEntry]) -> tuple[dict[int, str], dict[int, float]]:
     """Old GUIDs for cards of this build, by card index; and the similarity of each fuzzy match."""
-    entries = sorted(ledger, key=_ENTRY_ORDER)
+    entries = list(ledger)
     if not entries:
         return {}, {}  # a first build: nothing to match against
     claimed = {card.guid for card in cards if card.guid_given and card.guid}
@@ -180,7 +191,13 @@ def match(cards: Sequence[Card], ledger: Iterable[LedgerEntry]) -> tuple[dict[in
         pool = exact.get((front, back))
         if pool is None:
             continue
-        free = [e for e in pool if e.guid not in claimed]
+        if len(pool) == 1:  # the usual case: one entry with this text
+            guid = pool[0].guid
+            if guid not in claimed:
+                matched[i] = guid
+                claimed.add(guid)
+            continue
+        free = sorted((e for e in pool if e.guid not in claimed), key=_ENTRY_ORDER)
         if free:
             best = next((e for e in free if e.file == file), free[0])
             matched[i] = best.guid
@@ -188,7 +205,8 @@ def match(cards: Sequence[Card], ledger: Iterable[LedgerEntry]) -> tuple[dict[in
     # 2. Similar, within one file.
     scores: dict[int, float] = {}
     left = {i: _side(*text) for i, text in plain.items() if i not in matched}
-    rest = [(e, _side(e.file, e.front, e.back)) for e in entries if e.guid not in claimed]
+    unclaimed = sorted((e for e in entries if e.guid not in claimed), key=_ENTRY_ORDER)
+    rest = [(e, _side(e.file, e.front, e.back)) for e in unclaimed]
     by_file: dict[str, list[tuple[int, _Side]]] = defaultdict(list)
     for i, side in left.items():
         by_file[side.file].append((i, side))
@@ -243,7 +261,7 @@ def assign_ids(cards: tuple[Card, ...], context: Context) -> StageResult:
                         after=f"{card.front}\n{card.back}",
                     )
                 )
-            out.append(evolve(card, guid=guid))
+            out.append(evolve(card, guid=guid, mtime=old.mtime))
             continue
         identity = card.identity or f"{card.front}\x1f{card.back}"
         salt = 0
@@ -252,18 +270,18 @@ def assign_ids(cards: tuple[Card, ...], context: Context) -> StageResult:
             salt += 1
             guid = derive_guid(namespace, identity, salt)
         taken.add(guid)
-        out.append(evolve(card, guid=guid))
+        out.append(evolve(card, guid=guid, mtime=card.mtime or context.build_time))
     claimed = {c.guid for c in out}
-    for entry in sorted(context.ledger.values(), key=_ENTRY_ORDER):
-        if entry.guid not in claimed:
-            findings.append(
-                Finding(
-                    "ids",
-                    "ledger",
-                    f"removed since the last build: {_short(entry.front)!r} (GUID {entry.guid}); "
-                    "students keep their copy until they delete it",
-                    SourceRef(entry.file, entry.first, entry.last),
-                    before=f"{entry.front}\n{entry.back}",
-                )
+    removed = (entry for entry in context.ledger.values() if entry.guid not in claimed)
+    for entry in sorted(removed, key=_ENTRY_ORDER):
+        findings.append(
+            Finding(
+                "ids",
+                "ledger",
+                f"removed since the last build: {_short(entry.front)!r} (GUID {entry.guid}); "
+                "students keep their copy until they delete it",
+                SourceRef(entry.file, entry.first, entry.last),
+                before=f"{entry.front}\n{entry.back}",
             )
+        )
     return StageResult(tuple(out), tuple(findings))
