@@ -56,7 +56,7 @@ def test_parse__cloze_notetype_with_hint_and_extra() -> None:
     assert card.note_type is NoteType.CLOZE
     assert card.front == "The {{c1::nucleus::control centre}} holds DNA."
     assert card.back == "See chapter 2"
-    assert card.title == "Organelles"
+    assert card.title == "Bio::Cells::Organelles"
     assert card.tags == ("cell", "exam")
 
 
@@ -171,7 +171,7 @@ def test_parse__reads_back_this_projects_own_export(tab: bool) -> None:
     assert [
         (c.front, c.back, c.note_type, c.guid, c.guid_given, c.tags, c.title, c.markup) for c in result.cards
     ] == [
-        (c.front, c.back, c.note_type, c.guid, True, c.tags, c.deck.split("::")[-1], Markup.HTML)
+        (c.front, c.back, c.note_type, c.guid, True, c.tags, c.deck, Markup.HTML)
         for c in cards
     ]
     assert [c.flags for c in result.cards] == [frozenset({"reverse"}), frozenset(), frozenset()]

@@ -80,3 +80,19 @@ def test_assign_lectures__is_idempotent() -> None:
     context = Context(config=Config(name="Marketing"))
     once = assign_lectures(cards, context).cards
     assert assign_lectures(once, context).cards == once
+
+
+def test_assign_lectures__an_anki_exports_deck_path_keeps_its_levels() -> None:
+    """anki-text once passed only the last part of the deck column on: "Bio::Cells::Organelles" and
+    "Bio::Plants::Organelles" both became "Bio::Organelles"."""
+    from genanki_build.formats import anki_text
+    from genanki_build.formats.base import ParseOptions
+
+    text = (
+        "#separator:tab\n#html:false\n#deck column:3\n"
+        "What holds DNA?\tThe nucleus\tBio::Cells::Organelles\n"
+        "What makes sugar?\tThe chloroplast\tBio::Plants::Organelles\n"
+    )
+    cards = anki_text.FORMAT.parse(text, "export.txt", ParseOptions()).cards
+    out = assign_lectures(cards, Context(config=Config(name="Bio"))).cards
+    assert [c.deck for c in out] == ["Bio::Cells::Organelles", "Bio::Plants::Organelles"]

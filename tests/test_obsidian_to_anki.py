@@ -24,8 +24,8 @@ def test_detect__words_start_and_end_in_prose_are_not_blocks() -> None:
 
 def test_parse__target_deck_on_the_next_line() -> None:
     result = _parse("TARGET DECK\nChemistry::Acids\n\nSTART\nBasic\npH of water?\nBack: 7\nEND\n")
-    assert result.title == "Chemistry – Acids"
-    assert result.cards[0].title == "Chemistry – Acids"
+    assert result.title == "Chemistry::Acids"
+    assert result.cards[0].title == "Chemistry::Acids"
     assert {f.where.first for f in result.findings if f.kind == "skipped" and f.where} == {1, 2}
 
 

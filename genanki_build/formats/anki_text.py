@@ -20,8 +20,8 @@ Fields may be quoted and span lines, with ``""`` for a quote inside (read with :
   Cloze note: first field = text, second = extra. Hints (``{{c1::x::hint}}``) are kept as written.
 - Other notes: first field = front, second = back; further fields are appended to the back,
   except an "Add Reverse" switch (:data:`REVERSE_SWITCH`), which flags the card ``reverse``.
-- The deck column's last ``::`` component becomes the card's title (the lectures stage uses it);
-  the tags column gives the card's tags.
+- The deck column (or ``#deck:``) becomes the card's title, its ``::`` path kept: the lectures stage
+  makes each part a level of subdeck; the tags column gives the card's tags.
 - Markup is HTML when ``#html:true``, or, in an old export, when fields hold entities or tags.
 """
 
@@ -252,7 +252,7 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
                 format=NAME,
                 note_type=NoteType.CLOZE if cloze else NoteType.BASIC,
                 markup=markup,
-                title=deck.split("::")[-1].strip() if deck else "",
+                title="::".join(p.strip() for p in deck.split("::") if p.strip()),
                 tags=tuple(sorted(tags)),
                 guid=guid,
                 guid_given=given,

@@ -14,7 +14,7 @@
 The line after ``START`` names the note type: a type whose name holds ``Cloze`` makes a Cloze card
 (its ``Extra:`` or ``Back Extra:`` field is the extra text); any other type makes a Basic card from
 its first field and its ``Back:`` field. ``Tags:`` lines tag the card; the plugin's ``<!--ID: …-->``
-lines are stripped. ``TARGET_DECK`` names the lecture (a deck path's parts joined with " – ");
+lines are stripped. ``TARGET_DECK`` names the lecture (a deck path's ``::`` parts become levels of subdeck);
 ``FILE TAGS`` tags every card. One-line notes ``STARTI [Basic] question Back: answer ENDI`` are read
 too. Dividers and text between blocks are reported as skipped.
 """
@@ -65,7 +65,7 @@ def _field_text(lines: list[str]) -> str:
 
 
 def _deck_title(deck: str) -> str:
-    return " – ".join(part.strip() for part in deck.split("::") if part.strip())
+    return "::".join(part.strip() for part in deck.split("::") if part.strip())
 
 
 class _Parser(md.Collector):
