@@ -459,12 +459,15 @@ def compile_cards(
     """Run the pipeline (but the stages ``parsed`` has run already, file by file); return
     (packaged cards, excluded cards, stage findings)."""
     if timings is not None:
-        for name, seconds in zip(parsed.head.timed, parsed.head_seconds, strict=True):
+        # The time spent on the head stages while parsing, in the order the stages run.
+        for name, seconds in zip(parsed.head.names, parsed.head_seconds, strict=False):
             timings[name] = timings.get(name, 0.0) + seconds
     skip = (*skip, *parsed.head.names)
     result = pipeline.run(
         parsed.cards, context, skip=skip, timings=timings, progress=progress, ahead=parsed.ahead
     )
+    if timings is not None and parsed.head.ahead and parsed.head.ahead in timings:
+        timings[parsed.head.ahead] += sum(parsed.head_seconds[len(parsed.head.names) :])
     kept = tuple(c for c in result.cards if "excluded" not in c.flags)
     excluded = tuple(c for c in result.cards if "excluded" in c.flags)
     return kept, excluded, parsed.head_findings + result.findings
