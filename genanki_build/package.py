@@ -9,10 +9,10 @@ give the same bytes.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import itertools
 import json
+import operator
 import os
 import re
 import sqlite3
@@ -20,10 +20,10 @@ import struct
 import tempfile
 import time
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import deflate
 import genanki
@@ -68,13 +68,6 @@ def _genanki_model(spec: NoteTypeSpec, namespace: str) -> genanki.Model:
     )
 
 
-def _fields(card: Card, spec: NoteTypeSpec, reverse: bool) -> list[str]:
-    if card.note_type is NoteType.CLOZE:
-        return [card.front, card.back]
-    # Only term/definition cards get the reverse; the cloze stage marks them (flag "reverse").
-    return [card.front, card.back, "y" if reverse and "reverse" in card.flags else ""]
-
-
 # genanki's collection schema, tables apart from indexes: indexes are built once the rows are in, which
 # is faster than keeping them up to date row by row. Each statement is its own transaction, as in
 # genanki's ``executescript``, so the file header's change counter (and so the bytes) stay the same.
@@ -86,8 +79,10 @@ _CLOZE_FIELD = re.compile(r"{{[^}]*?cloze:(?:[^}]?:)*(.+?)}}")
 _CLOZE_NUMBER = re.compile(r"{{c(\d+)::.+?}}", re.DOTALL)
 
 # Column values genanki writes for every new note and card (usn -1: not synced; queue 0: new card).
-_INSERT_NOTE = "INSERT INTO notes VALUES (?, ?, ?, ?, -1, ?, ?, ?, 0, 0, '')"
-_INSERT_CARD = "INSERT INTO cards VALUES (?, ?, ?, ?, ?, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '')"
+_NOTE_VALUES = "(?, ?, ?, ?, -1, ?, ?, ?, 0, 0, '')"
+_CARD_VALUES = "(?, ?, ?, ?, ?, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '')"
+#: Rows one INSERT statement takes at most (fewer when SQLite allows fewer parameters).
+_ROWS_PER_INSERT = 4000
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +104,7 @@ class _CardRule:
             return cls(True, tuple(names.index(n) for n in used if n in names), ())
         return cls(False, (), tuple((o, how == "all", tuple(fs)) for o, how, fs in model._req))
 
-    def ords(self, fields: list[str]) -> Iterable[int]:
+    def ords(self, fields: list[str]) -> Collection[int]:
         if not self.cloze:
             return _front_back_ords(self.required, tuple(map(bool, fields)))
         ords: set[int] = set()
@@ -119,12 +114,85 @@ class _CardRule:
         return ords
 
 
-@functools.lru_cache(maxsize=1024)
 def _front_back_ords(
     required: tuple[tuple[int, bool, tuple[int, ...]], ...], filled: tuple[bool, ...]
 ) -> tuple[int, ...]:
     """The templates whose fields are filled: all the required ones, or any, as genanki's ``_req`` says."""
     return tuple(o for o, every, needed in required if (all if every else any)(filled[i] for i in needed))
+
+
+_DECK = operator.attrgetter("deck")
+_NoteRow = tuple[int, str, int, int, str, str, str]
+_CardRow = tuple[int, int, int, int, int]
+
+
+def _by_deck(cards: Iterable[Card]) -> list[Card]:
+    """The cards grouped by deck, decks in name order, each deck's cards in the order given."""
+    cards = list(cards)
+    decks = list(map(_DECK, cards))
+    if any(map(operator.gt, decks, decks[1:])):
+        # sorted is stable: a deck's cards keep their order.
+        cards = list(map(cards.__getitem__, sorted(range(len(cards)), key=decks.__getitem__)))
+    return cards
+
+
+def _rows(
+    cards: list[Card],
+    models: Mapping[str, genanki.Model],
+    deck_ids: Mapping[str, int],
+    timestamp: int,
+    reverse: bool,
+) -> tuple[list[_NoteRow], list[_CardRow]]:
+    """The notes and cards rows, with the columns genanki writes and IDs counted from ``timestamp``
+    thousands as its ``id_gen`` gives them: a note, then its cards, then the next note."""
+    rules = {key: _CardRule.of(model) for key, model in models.items()}
+    model_ids = {key: model.model_id for key, model in models.items()}
+    # Front/back note types: the cards a note gets, by which of its three fields are filled.
+    by_filled = {
+        (key, *filled): _front_back_ords(rule.required, filled)
+        for key, rule in rules.items()
+        if not rule.cloze
+        for filled in itertools.product((False, True), repeat=3)
+    }
+    note_rows: list[_NoteRow] = []
+    card_rows: list[_CardRow] = []
+    add_note, add_card = note_rows.append, card_rows.append
+    next_id = timestamp * 1000
+    # Neighbouring cards share a deck and tags: each is looked up once per run.
+    deck: str | None = None
+    deck_id = 0
+    tags: tuple[str, ...] | None = None
+    tags_text = ""
+    cloze = NoteType.CLOZE
+    for card in cards:
+        if card.tags != tags:
+            tags = card.tags
+            if " " in "".join(tags):
+                raise ValueError(f"tag with a space in {tags!r} (Anki tags are space-separated)")
+            tags_text = " " + " ".join(tags) + " "
+        if card.deck != deck:
+            deck = card.deck
+            deck_id = deck_ids[deck]
+        note_type, front, back = card.note_type, card.front, card.back
+        note_id, mtime = next_id, card.mtime or timestamp
+        # The fields joined by 0x1f, as export.note_fields gives them.
+        ords: Collection[int]
+        if note_type is cloze:
+            flds = front + "\x1f" + back
+            ords = rules[note_type].ords([front, back])
+        else:
+            if reverse and "reverse" in card.flags:
+                flds = front + "\x1f" + back + "\x1fy"
+                ords = by_filled[note_type, front != "", back != "", True]
+            else:
+                flds = front + "\x1f" + back + "\x1f"
+                ords = by_filled[note_type, front != "", back != "", False]
+        add_note((note_id, card.guid, model_ids[note_type], mtime, tags_text, flds, front))
+        for ord_ in ords:
+            next_id += 1
+            add_card((next_id, note_id, deck_id, ord_, mtime))
+        next_id += 1
+    return note_rows, card_rows
 
 
 def _write_db(
@@ -144,40 +212,20 @@ def _write_db(
     """
     specs = note_types(collection)
     models = {key: _genanki_model(spec, namespace) for key, spec in specs.items()}
-    rules = {key: _CardRule.of(model) for key, model in models.items()}
-    by_deck: dict[str, list[Card]] = {}
-    for card in cards:
-        by_deck.setdefault(card.deck, []).append(card)
-    decks = [genanki.Deck(stable_id(namespace, "deck", name), name) for name in sorted(by_deck)]
+    in_order = _by_deck(cards)
+    decks = [
+        genanki.Deck(stable_id(namespace, "deck", name), name) for name in dict.fromkeys(map(_DECK, in_order))
+    ]
     # Every note-type is written even when unused, so the collection's schema stays stable.
     for model in models.values() if decks else ():
         decks[0].add_model(model)
-    note_rows: list[tuple[int, str, int, int, str, str, str]] = []
-    card_rows: list[tuple[int, int, int, int, int]] = []
-    ids = itertools.count(timestamp * 1000)
-    for deck in decks:
-        deck_cards = by_deck[deck.name]
-        for note_type in dict.fromkeys(card.note_type for card in deck_cards):
-            deck.add_model(models[note_type])
-        for card in deck_cards:
-            if " " in "".join(card.tags):
-                raise ValueError(f"tag with a space in {card.tags!r} (Anki tags are space-separated)")
-            # NoteType is a StrEnum: it looks up the dicts keyed by its value.
-            fields = _fields(card, specs[card.note_type], reverse)
-            note_id, mtime = next(ids), card.mtime or timestamp
-            tags = " " + " ".join(card.tags) + " "
-            row = (
-                note_id,
-                card.guid,
-                models[card.note_type].model_id,
-                mtime,
-                tags,
-                "\x1f".join(fields),
-                fields[0],
-            )
-            note_rows.append(row)
-            for ord_ in rules[card.note_type].ords(fields):
-                card_rows.append((next(ids), note_id, deck.deck_id, ord_, mtime))
+    named = {deck.name: deck for deck in decks}
+    for deck_name, note_type in dict.fromkeys(
+        zip(map(_DECK, in_order), map(operator.attrgetter("note_type"), in_order), strict=True)
+    ):
+        named[deck_name].add_model(models[note_type])
+    deck_ids = {deck.name: deck.deck_id for deck in decks}
+    note_rows, card_rows = _rows(in_order, models, deck_ids, timestamp, reverse)
     # A file in memory (SQLite's memdb file system, so the file header is kept as on disk), with no
     # journal; VACUUM's copy is built in memory too. memdb files stop at 1 GiB (about 2.5 million cards).
     conn = sqlite3.connect("file:collection.anki2?vfs=memdb", uri=True, isolation_level=None)
@@ -205,10 +253,9 @@ def _write_db(
             "UPDATE col SET decks = ?, models = ?, mod = ?",
             (json.dumps(stored_decks), json.dumps(stored_models, sort_keys=True), timestamp),
         )
-        cursor.executemany(_INSERT_NOTE, note_rows)
-        cursor.executemany(_INSERT_CARD, card_rows)
+        _insert(conn, "notes", _NOTE_VALUES, note_rows)
+        _insert(conn, "cards", _CARD_VALUES, card_rows)
         conn.execute("COMMIT")
-        count = len(note_rows)
         del note_rows, card_rows  # freed before VACUUM holds a second copy of the file in memory
         for statement in _INDEXES:
             conn.execute(statement)
@@ -217,7 +264,23 @@ def _write_db(
         data = conn.serialize()
     finally:
         conn.close()
-    return data, count, tuple(deck.name for deck in decks)
+    return data, len(in_order), tuple(deck.name for deck in decks)
+
+
+def _insert(conn: sqlite3.Connection, table: str, values: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert ``rows`` into ``table``, each as ``values`` says, thousands to a statement.
+
+    Each statement lets go of Python's interpreter lock while SQLite runs it, and the package is
+    written on a thread beside one that runs Python: taking the lock back can wait the whole
+    switch interval (5 ms). One statement per row (``executemany`` of one row) waited that long
+    once per row, until the other thread's work was done.
+    """
+    width = values.count("?")
+    per = max(1, min(_ROWS_PER_INSERT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width))
+    flat = itertools.chain.from_iterable
+    for start in range(0, len(rows), per):
+        batch = rows[start : start + per]
+        conn.execute(f"INSERT INTO {table} VALUES " + ", ".join([values] * len(batch)), tuple(flat(batch)))
 
 
 # Zip records (APPNOTE 4.3.7, 4.3.12, 4.3.16): local header, central directory header, end record.

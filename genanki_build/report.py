@@ -79,6 +79,13 @@ def to_json(result: BuildResult) -> str:
 
 def iter_json(result: BuildResult) -> Iterator[str]:
     """:func:`to_json` piece by piece, for writing a large report without holding it whole."""
+    yield from iter_json_head(result)
+    yield json_tail(result)
+
+
+def iter_json_head(result: BuildResult) -> Iterator[str]:
+    """:func:`iter_json` up to the findings' end; :func:`json_tail` gives the rest, the step timings.
+    Apart, a caller can write the findings while a step it times is still running."""
     data = {
         "collection": result.config.name,
         "counts": counts(result),
@@ -96,25 +103,32 @@ def iter_json(result: BuildResult) -> Iterator[str]:
             for f in result.files
         ],
         "findings": _FINDINGS_SLOT,
-        "timings": {k: round(v, 4) for k, v in result.timings.items()},
     }
-    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
     # Findings go one compact object per line. A 100,000-card build has hundreds of thousands of
     # them, and the indenting encoder (pure Python) held millions of fragments at once: 0.8 GB.
-    # The slot's last occurrence: only stage names (in "timings") follow the findings.
-    head, _, tail = text.rpartition(json.dumps(_FINDINGS_SLOT))
-    yield head
+    yield _indented(data).rpartition(_SLOT_JSON)[0]
     if not result.findings:
         yield "[]"
-    else:
-        encode = _finding_json()
-        findings = result.findings
-        # A thousand findings a piece: one write per finding cost more than encoding them.
-        for start in range(0, len(findings), 1000):
-            lead = "[\n    " if start == 0 else ",\n    "
-            yield lead + ",\n    ".join(map(encode, findings[start : start + 1000]))
-        yield "\n  ]"
-    yield tail
+        return
+    encode = _finding_json()
+    findings = result.findings
+    # A thousand findings a piece: one write per finding cost more than encoding them.
+    for start in range(0, len(findings), 1000):
+        lead = "[\n    " if start == 0 else ",\n    "
+        yield lead + ",\n    ".join(map(encode, findings[start : start + 1000]))
+    yield "\n  ]"
+
+
+def json_tail(result: BuildResult) -> str:
+    """What follows the findings in ``report.json``: the step timings, read from ``result`` now."""
+    timings = {k: round(v, 4) for k, v in result.timings.items()}
+    # The slot's last occurrence: only stage names follow the findings.
+    return _indented({"findings": _FINDINGS_SLOT, "timings": timings}).rpartition(_SLOT_JSON)[2]
+
+
+def _indented(data: dict[str, Any]) -> str:
+    """``data`` as ``report.json`` indents it, the findings standing in their slot."""
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 
 
 class _Once(dict[str, str]):
@@ -163,6 +177,7 @@ def _finding_json() -> Callable[[Finding], str]:
 
 #: Stands for the findings list while the rest of ``report.json`` is indented.
 _FINDINGS_SLOT = "\x00findings\x00"
+_SLOT_JSON = json.dumps(_FINDINGS_SLOT)
 
 
 _CSS = """

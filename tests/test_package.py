@@ -21,9 +21,10 @@ from hypothesis import strategies as st
 from genanki_build import package
 from genanki_build.check import import_into
 from genanki_build.errors import BuildError
+from genanki_build.export import note_fields
 from genanki_build.model import Card, NoteType, SourceRef
 from genanki_build.notetypes import note_types
-from genanki_build.package import _fields, _genanki_model, stable_id, write_package
+from genanki_build.package import _genanki_model, stable_id, write_package
 
 NAME, NAMESPACE, TIMESTAMP = "Test Course", "test-namespace", 1_700_000_000
 Row = tuple[Any, ...]
@@ -88,7 +89,7 @@ def _genanki_db(cards: list[Card], reverse: bool = True) -> sqlite3.Connection:
         deck.add_note(
             genanki.Note(
                 model=models[key],
-                fields=_fields(card, specs[key], reverse),
+                fields=note_fields(card, reverse=reverse),
                 tags=list(card.tags),
                 guid=card.guid,
             )
@@ -124,6 +125,14 @@ MIXED = [
 
 
 def test_write_package__notes_and_cards_match_genanki(tmp_path: Path) -> None:
+    assert _written(MIXED, tmp_path) == _genanki_wrote(MIXED)
+
+
+def test_write_package__rows_over_many_statements_match_genanki(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows go in thousands to a statement; a last, shorter statement takes the rest."""
+    monkeypatch.setattr(package, "_ROWS_PER_INSERT", 3)
     assert _written(MIXED, tmp_path) == _genanki_wrote(MIXED)
 
 

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
-from genanki_build.build import build
-from genanki_build.report import word_diff
+from genanki_build.build import BuildResult, build
+from genanki_build.config import Config
+from genanki_build.model import Finding, SourceRef
+from genanki_build.report import iter_json_head, json_tail, to_json, word_diff
 from tests.conftest import write_tree
 
 _SET = """L2: Pricing Flashcards
@@ -118,3 +120,25 @@ def test_word_diff__escapes_html() -> None:
     assert word_diff("a <b> c", "a <i> c") == "a <del>&lt;b&gt;</del><ins>&lt;i&gt;</ins> c"
     assert word_diff("", "<new>") == "<ins>&lt;new&gt;</ins>"
     assert word_diff("<old>", "") == "<del>&lt;old&gt;</del>"
+
+
+def test_iter_json_head__and_json_tail_are_the_report_with_timings_read_last() -> None:
+    """The head can be written while a timed step still runs: a timing added after it is in the tail."""
+    findings = (
+        Finding("p", "skipped", "noise", SourceRef("a.txt", 3, 4), "x\ny"),
+        Finding("p", "info", "done"),
+    )
+    result = BuildResult(Config(), (), (), findings, (), timings={"parse": 1.23456})
+    head = "".join(iter_json_head(result))
+    result.timings["package"] = 2.0
+    text = head + json_tail(result)
+    assert text == to_json(result)
+    report = json.loads(text)
+    assert report["timings"] == {"parse": 1.2346, "package": 2.0}
+    assert [f["where"] for f in report["findings"]] == ["a.txt:3-4", ""]
+
+
+def test_json_tail__without_timings_or_findings() -> None:
+    result = BuildResult(Config(), (), (), (), ())
+    assert json.loads(to_json(result))["timings"] == {}
+    assert json.loads(to_json(result))["findings"] == []
