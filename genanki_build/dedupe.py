@@ -27,14 +27,15 @@ import html
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from itertools import chain, combinations, count
+from dataclasses import dataclass
+from itertools import chain, combinations, compress, count, filterfalse, repeat
+from operator import add, itemgetter, lt, ne
 
 from rapidfuzz.distance import OSA
 
-from genanki_build.model import Card, Finding, Markup, NoteType, SourceRef
+from genanki_build.model import Card, Finding, Markup, NoteType, SourceRef, evolve
 from genanki_build.stage import Context, StageResult
 
 STAGE = "dedupe"
@@ -51,8 +52,12 @@ _CLOZE = re.compile(r"\{\{c\d+::((?:[^{}:]|:(?!:)|\{(?!\{)|\}(?!\}))*)(?:::[^{}]
 _BREAK_TAGS = re.compile(r"<\s*(?:br|/?p|/?div|/?li|/?ul|/?ol|/?tr)\b[^>]*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
 _TOKEN = re.compile(r"\w+")
-# _TOKEN's words without "_" and single letters, for lower-cased ASCII text.
-_ASCII_WORD = re.compile(r"[a-z0-9]{2,}|[0-9]")
+# For ASCII text, _TOKEN's words are the runs of letters and digits, lower-cased: every other byte
+# becomes a space, and str.split finds the runs.
+_ASCII_FOLD = bytes(
+    b + 32 if 65 <= b <= 90 else b if 97 <= b <= 122 or 48 <= b <= 57 else 32 for b in range(256)
+)
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +88,9 @@ def _plain(text: str, markup: Markup) -> str:
 
 def _tokens(text: str) -> list[str]:
     if text.isascii():
-        # The same words as below, found by one regex: ASCII needs no NFKC, casefold is lower, and
-        # only 0-9 are digits.
-        return _ASCII_WORD.findall(text.lower())
+        # The same words as below, found by splitting the folded text (:func:`_numbered` does this
+        # for many texts at once): ASCII needs no NFKC, casefold is lower, and only 0-9 are digits.
+        return list(filterfalse(_LETTERS.__contains__, text.encode().translate(_ASCII_FOLD).decode().split()))
     text = unicodedata.normalize("NFKC", text)
     words = _TOKEN.findall(text.casefold().replace("_", " "))
     # Single letters are list labels ("a.", "b.") or possessive "s": noise for matching.
@@ -132,6 +137,16 @@ class _UnionFind:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)
+
+    def roots(self) -> list[int]:
+        """Every element's root (the least element of its set), found for all at once: each
+        element's parent becomes its grandparent until nothing changes."""
+        parent = self.parent
+        while True:
+            higher = list(map(parent.__getitem__, parent))
+            if higher == parent:
+                return parent
+            parent = higher
 
 
 def conflict_key(card: Card) -> str:
@@ -181,71 +196,122 @@ def _blocks(bags: list[set[int]], words: list[str]) -> list[list[int]]:
     # longer word, so a card's first ranks are its rarest long words when it has any. A block is
     # named by its words' ranks, which stand for the words one for one.
     short = len(words)
+    top = 2 * short  # every rank is below
+    # A rank r is written r * width + r * r: the same order, and the sum of two ranks' codes names
+    # their pair (its quotient by width is a + b, its remainder a * a + b * b: the two ranks).
+    width = 2 * top * top
+    code = [r * width + r * r for r in range(top + 1)]
     rank = [0] * short
     for r, w in enumerate(sorted(range(short), key=lambda w: (df[w], words[w]))):
-        rank[w] = r if len(words[w]) >= 3 else short + r
-    names: list[tuple[tuple[int, ...], ...]] = []
-    for bag in bags:
-        rarest = sorted(map(rank.__getitem__, bag))[:BLOCK_WORDS]
-        if rarest and rarest[0] < short <= rarest[-1]:
-            rarest = [r for r in rarest if r < short]
-        names.append(tuple(combinations(rarest, 2)) or (tuple(rarest),))
-    sizes = Counter(chain.from_iterable(names))
-    useful = {name for name, size in sizes.items() if 2 <= size <= MAX_BLOCK}
-    blocks: dict[tuple[int, ...], list[int]] = defaultdict(list)
-    for i, mine in enumerate(names):
-        if not useful.isdisjoint(mine):
-            for name in useful.intersection(mine):
-                blocks[name].append(i)
+        rank[w] = code[r] if len(words[w]) >= 3 else code[short + r]
+    # Each bag's rarest ranks and their pairs, for all bags at once (each step one C call over the
+    # list); the few bags with short words, or only one, are seen to one by one. A bag with one
+    # usable word is named by it alone (-1 - its code); the one empty bag has no block to share.
+    rarests = list(map(itemgetter(slice(BLOCK_WORDS)), map(sorted, map(map, repeat(rank.__getitem__), bags))))
+    long_words = code[short]  # codes of short words are at least this
+    singles: list[int] = []
+    for i, rarest in enumerate(rarests):
+        if len(rarest) < 2 or rarest[-1] >= long_words:
+            if rarest and rarest[0] < long_words <= rarest[-1]:
+                rarest = rarests[i] = [r for r in rarest if r < long_words]
+            if len(rarest) == 1:
+                singles.append(i)
+    pairs = [n * (n - 1) // 2 for n in range(BLOCK_WORDS + 1)]  # how many pairs n ranks make
+    every = list(map(sum, chain.from_iterable(map(combinations, rarests, repeat(2)))))
+    every += [-1 - rarests[i][0] for i in singles]
+    owner = list(chain.from_iterable(map(repeat, count(), map(pairs.__getitem__, map(len, rarests)))))
+    owner += singles
+    sizes = Counter(every)
+    useful = set(compress(sizes, map(range(2, MAX_BLOCK + 1).__contains__, sizes.values())))
+    blocks: defaultdict[int, list[int]] = defaultdict(list)
+    for name, i in compress(zip(every, owner, strict=True), map(useful.__contains__, every)):
+        blocks[name].append(i)
     return list(blocks.values())
 
 
-def _group(cards: list[Card]) -> tuple[list[list[int]], list[str]]:
-    """Indexes of ``cards`` grouped into notes (each group in input order, groups in the order of
-    their first card), and every card's front as a Basic question's words (:func:`_words`)
-    joined by spaces."""
+def _numbered(texts: list[str], number: Callable[[str], int]) -> list[tuple[int, ...]]:
+    """Each text's words (:func:`_tokens`) as word numbers. ASCII texts are done all at once, each
+    step one C call over the list; the rest one by one."""
+    ascii = list(map(str.isascii, texts))
+    folded = map(
+        bytes.decode, map(bytes.translate, map(str.encode, compress(texts, ascii)), repeat(_ASCII_FOLD))
+    )
+    words = map(filterfalse, repeat(_LETTERS.__contains__), map(str.split, folded))
+    numbered = map(tuple, map(map, repeat(number), words))
+    if all(ascii):
+        return list(numbered)
+    return [
+        next(numbered) if a else tuple(map(number, _tokens(t))) for t, a in zip(texts, ascii, strict=True)
+    ]
+
+
+def _lengths(texts: Iterable[tuple[int, ...]], spaced: list[int]) -> list[int]:
+    """Each text's length as its words joined by spaces; a text is word numbers, and
+    ``spaced[w]`` is the length of word ``w`` and a space."""
+    return [max(n - 1, 0) for n in map(sum, map(map, repeat(spaced.__getitem__), texts))]
+
+
+def _group(cards: list[Card]) -> tuple[list[list[int]], list[tuple[int, ...]]]:
+    """Indexes of ``cards`` that are copies of one card: each group of more than one card in input
+    order, groups in the order of their first card. And every card's front as a Basic question's
+    words (:func:`_words`), numbered: equal numbers, equal words."""
     # Words are numbered in order of first sight; a card's bag is its sorted word numbers.
     numbers: defaultdict[str, int] = defaultdict(count().__next__)
     number = numbers.__getitem__
-    bags: dict[tuple[int, ...], int] = {}
-    written: list[tuple[list[str], list[str], int, int]] = []  # per bag: its first card's words
-    bag_of: list[int] = []
-    questions: list[str] = []
-    for card in cards:
+    # A Basic card in plain text has its front's and back's words: worked out for all such cards
+    # at once. The others (HTML, cloze) one by one.
+    others = [i for i, c in enumerate(cards) if c.markup is Markup.HTML or c.note_type is not NoteType.BASIC]
+    fronts, backs = [c.front for c in cards], [c.back for c in cards]
+    for i in others:
+        fronts[i] = backs[i] = ""
+    question_words, answer_words = _numbered(fronts, number), _numbered(backs, number)
+    questions = question_words.copy()
+    for i in others:
+        card = cards[i]
         question, answer = _words(card)
-        seq = " ".join(question)
+        question_words[i], answer_words[i] = tuple(map(number, question)), tuple(map(number, answer))
         if card.note_type is NoteType.BASIC:
-            questions.append(seq)
+            questions[i] = question_words[i]
         else:
-            questions.append(" ".join(_tokens(_plain(card.front, card.markup))))
-        b = bags.setdefault(tuple(sorted(map(number, question + answer))), len(written))
-        if b == len(written):
-            written.append((question, answer, len(seq), len(" ".join(answer))))
-        bag_of.append(b)
+            questions[i] = tuple(map(number, _tokens(_plain(card.front, card.markup))))
+    # A bag is named by its first card; every card gets its bag's first card.
+    bags: dict[tuple[int, ...], int] = {}
+    bag_of = list(
+        map(bags.setdefault, map(tuple, map(sorted, map(add, question_words, answer_words))), count())
+    )
+    words = list(numbers)
     keys: dict[int, _Key] = {}
 
-    def key(b: int) -> _Key:
-        if b not in keys:
-            keys[b] = _key(written[b][0], written[b][1])
-        return keys[b]
+    def key(i: int) -> _Key:
+        if i not in keys:
+            keys[i] = _key([words[w] for w in question_words[i]], [words[w] for w in answer_words[i]])
+        return keys[i]
 
-    def maybe_near(a: int, b: int) -> bool:
-        """False when the two bags' keys cannot be near, by their texts' lengths alone (a text
-        has one length, sorted or not)."""
-        _, _, question_a, answer_a = written[a]
-        _, _, question_b, answer_b = written[b]
-        return _near_length(question_a, question_b) and _near_length(answer_a, answer_b)
-
-    uf = _UnionFind(len(written))
-    for members in _blocks([set(bag) for bag in bags], list(numbers)):
-        for x, i in enumerate(members):
-            for j in members[x + 1 :]:
-                if maybe_near(i, j) and uf.find(i) != uf.find(j) and key(i).near(key(j)):
+    firsts = list(bags.values())
+    blocks = [[firsts[b] for b in block] for block in _blocks(list(map(set, bags)), words)]
+    # A text has one length, sorted or not: pairs whose lengths differ too much cannot be near.
+    blocked = list(set(chain.from_iterable(blocks)))
+    spaced = [len(w) + 1 for w in words]
+    question_length = dict(
+        zip(blocked, _lengths(map(question_words.__getitem__, blocked), spaced), strict=True)
+    )
+    answer_length = dict(zip(blocked, _lengths(map(answer_words.__getitem__, blocked), spaced), strict=True))
+    uf = _UnionFind(len(cards))
+    for block in blocks:
+        for x, i in enumerate(block):
+            for j in block[x + 1 :]:
+                if (
+                    _near_length(question_length[i], question_length[j])
+                    and _near_length(answer_length[i], answer_length[j])
+                    and uf.find(i) != uf.find(j)
+                    and key(i).near(key(j))
+                ):
                     uf.union(i, j)
-    groups: dict[int, list[int]] = {}
-    for i, b in enumerate(bag_of):
-        groups.setdefault(uf.find(b), []).append(i)
-    return list(groups.values()), questions
+    root_of = list(map(uf.roots().__getitem__, bag_of))
+    copies: defaultdict[int, list[int]] = defaultdict(list)
+    for i in compress(count(), map(ne, root_of, count())):
+        copies[root_of[i]].append(i)
+    return [[root, *rest] for root, rest in sorted(copies.items())], questions
 
 
 def _text(card: Card) -> str:
@@ -269,7 +335,7 @@ def _merge(copies: list[Card]) -> tuple[Card, Finding]:
         before="\n---\n".join(differing),
         after=_text(keeper) if differing else "",
     )
-    merged = replace(
+    merged = evolve(
         keeper,
         tags=tuple(sorted({t for c in copies for t in c.tags})),
         flags=frozenset().union(*(c.flags for c in copies)),
@@ -310,9 +376,9 @@ def _conflicts(
         for m in members:
             card = cards[m]
             if "conflict" not in card.flags:
-                card = replace(card, flags=card.flags | {"conflict"})
+                card = evolve(card, flags=card.flags | {"conflict"})
             if finding not in card.findings:
-                card = replace(card, findings=(*card.findings, finding))
+                card = evolve(card, findings=(*card.findings, finding))
             cards[m] = card
     return cards, findings
 
@@ -341,34 +407,33 @@ def merge_duplicates(cards: tuple[Card, ...], context: Context) -> StageResult:
 
 def _merge_duplicates(cards: tuple[Card, ...]) -> StageResult:
     live = [i for i, c in enumerate(cards) if "excluded" not in c.flags]
-    groups, questions = _group([cards[i] for i in live])
+    copies, questions = _group([cards[i] for i in live])
     out: list[Card | None] = list(cards)
     findings: list[Finding] = []
     merged: dict[int, list[int]] = {}  # live index -> its group, for groups of more than one card
-    for group in groups:
-        if len(group) > 1:
-            note, finding = _merge([cards[live[g]] for g in group])
-            findings.append(finding)
-            out[live[group[0]]] = note
-            for g in group:
-                merged[g] = group
-            for g in group[1:]:
-                out[live[g]] = None
+    for group in copies:
+        note, finding = _merge([cards[live[g]] for g in group])
+        findings.append(finding)
+        out[live[group[0]]] = note
+        for g in group:
+            merged[g] = group
+        for g in group[1:]:
+            out[live[g]] = None
     # Cards with equal conflict keys have equal question words, so only notes that share their
     # question words with another card can be in conflict: only those need conflict keys.
     shared = Counter(questions)
+    repeated = set(compress(shared, map(lt, repeat(1), shared.values())))
     conflict_keys: dict[int, set[str]] = {}
-    for g, question in enumerate(questions):
-        if shared[question] > 1:
-            group = merged.get(g, [g])
-            pos = live[group[0]]
-            # A cloze note has no question apart from its deletions: two clozes on one sentence
-            # pattern ("{{c1::A}} is {{c2::B}}") are different cards, not a conflict.
-            if pos not in conflict_keys and cards[pos].note_type is NoteType.BASIC:
-                conflict_keys[pos] = {conflict_key(cards[live[c]]) for c in group}
+    for g in compress(count(), map(repeated.__contains__, questions)):
+        group = merged.get(g, [g])
+        pos = live[group[0]]
+        # A cloze note has no question apart from its deletions: two clozes on one sentence
+        # pattern ("{{c1::A}} is {{c2::B}}") are different cards, not a conflict.
+        if pos not in conflict_keys and cards[pos].note_type is NoteType.BASIC:
+            conflict_keys[pos] = {conflict_key(cards[live[c]]) for c in group}
     notes = [(pos, out[pos] or cards[pos]) for pos in sorted(conflict_keys)]
     flagged, conflict_findings = _conflicts(notes, conflict_keys)
     for pos, card in flagged.items():
         out[pos] = card
-    kept = tuple(card for card in out if card is not None)
+    kept = tuple([card for card in out if card is not None])
     return StageResult(kept, (*findings, *conflict_findings))
