@@ -82,7 +82,7 @@ _CLOZE_NUMBER = re.compile(r"{{c(\d+)::.+?}}", re.DOTALL)
 _NOTE_VALUES = "(?, ?, ?, ?, -1, ?, ?, ?, 0, 0, '')"
 _CARD_VALUES = "(?, ?, ?, ?, ?, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '')"
 #: Rows one INSERT statement takes at most (fewer when SQLite allows fewer parameters).
-_ROWS_PER_INSERT = 4000
+_ROWS_PER_INSERT = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,14 +126,15 @@ _NoteRow = tuple[int, str, int, int, str, str, str]
 _CardRow = tuple[int, int, int, int, int]
 
 
-def _by_deck(cards: Iterable[Card]) -> list[Card]:
-    """The cards grouped by deck, decks in name order, each deck's cards in the order given."""
+def _by_deck(cards: Iterable[Card]) -> tuple[list[Card], list[str]]:
+    """The cards grouped by deck, decks in name order, each deck's cards in the order given; and
+    the deck names in that order."""
     cards = list(cards)
     decks = list(map(_DECK, cards))
     if any(map(operator.gt, decks, decks[1:])):
         # sorted is stable: a deck's cards keep their order.
         cards = list(map(cards.__getitem__, sorted(range(len(cards)), key=decks.__getitem__)))
-    return cards
+    return cards, sorted(set(decks))
 
 
 def _rows(
@@ -142,9 +143,10 @@ def _rows(
     deck_ids: Mapping[str, int],
     timestamp: int,
     reverse: bool,
-) -> tuple[list[_NoteRow], list[_CardRow]]:
+) -> tuple[list[_NoteRow], list[_CardRow], dict[tuple[str, str], None]]:
     """The notes and cards rows, with the columns genanki writes and IDs counted from ``timestamp``
-    thousands as its ``id_gen`` gives them: a note, then its cards, then the next note."""
+    thousands as its ``id_gen`` gives them: a note, then its cards, then the next note; and each
+    deck's note types, in the order the cards first use them."""
     rules = {key: _CardRule.of(model) for key, model in models.items()}
     model_ids = {key: model.model_id for key, model in models.items()}
     # Front/back note types: the cards a note gets, by which of its three fields are filled.
@@ -161,6 +163,8 @@ def _rows(
     # Neighbouring cards share a deck and tags: each is looked up once per run.
     deck: str | None = None
     deck_id = 0
+    used: dict[tuple[str, str], None] = {}
+    used_type: NoteType | None = None
     tags: tuple[str, ...] | None = None
     tags_text = ""
     cloze = NoteType.CLOZE
@@ -173,7 +177,11 @@ def _rows(
         if card.deck != deck:
             deck = card.deck
             deck_id = deck_ids[deck]
+            used_type = None
         note_type, front, back = card.note_type, card.front, card.back
+        if note_type is not used_type:
+            used_type = note_type
+            used[card.deck, note_type] = None
         note_id, mtime = next_id, card.mtime or timestamp
         # The fields joined by 0x1f, as export.note_fields gives them.
         ords: Collection[int]
@@ -192,7 +200,7 @@ def _rows(
             next_id += 1
             add_card((next_id, note_id, deck_id, ord_, mtime))
         next_id += 1
-    return note_rows, card_rows
+    return note_rows, card_rows, used
 
 
 def _write_db(
@@ -212,20 +220,16 @@ def _write_db(
     """
     specs = note_types(collection)
     models = {key: _genanki_model(spec, namespace) for key, spec in specs.items()}
-    in_order = _by_deck(cards)
-    decks = [
-        genanki.Deck(stable_id(namespace, "deck", name), name) for name in dict.fromkeys(map(_DECK, in_order))
-    ]
+    in_order, deck_names = _by_deck(cards)
+    decks = [genanki.Deck(stable_id(namespace, "deck", name), name) for name in deck_names]
     # Every note-type is written even when unused, so the collection's schema stays stable.
     for model in models.values() if decks else ():
         decks[0].add_model(model)
-    named = {deck.name: deck for deck in decks}
-    for deck_name, note_type in dict.fromkeys(
-        zip(map(_DECK, in_order), map(operator.attrgetter("note_type"), in_order), strict=True)
-    ):
-        named[deck_name].add_model(models[note_type])
     deck_ids = {deck.name: deck.deck_id for deck in decks}
-    note_rows, card_rows = _rows(in_order, models, deck_ids, timestamp, reverse)
+    note_rows, card_rows, used = _rows(in_order, models, deck_ids, timestamp, reverse)
+    named = {deck.name: deck for deck in decks}
+    for deck_name, note_type in used:
+        named[deck_name].add_model(models[note_type])
     # A file in memory (SQLite's memdb file system, so the file header is kept as on disk), with no
     # journal; VACUUM's copy is built in memory too. memdb files stop at 1 GiB (about 2.5 million cards).
     conn = sqlite3.connect("file:collection.anki2?vfs=memdb", uri=True, isolation_level=None)
@@ -268,19 +272,24 @@ def _write_db(
 
 
 def _insert(conn: sqlite3.Connection, table: str, values: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert ``rows`` into ``table``, each as ``values`` says, thousands to a statement.
+    """Insert ``rows`` into ``table``, each as ``values`` says, many to a statement.
 
     Each statement lets go of Python's interpreter lock while SQLite runs it, and the package is
     written on a thread beside one that runs Python: taking the lock back can wait the whole
-    switch interval (5 ms). One statement per row (``executemany`` of one row) waited that long
-    once per row, until the other thread's work was done.
+    switch interval (5 ms). One row to a statement waited that long once per row, until the other
+    thread's work was done. SQLite compiles a statement in time that grows with its rows, so the
+    rows left over go in statements an eighth as long, in turn, not in one of their own length.
     """
     width = values.count("?")
-    per = max(1, min(_ROWS_PER_INSERT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width))
+    size = max(1, min(_ROWS_PER_INSERT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width))
     flat = itertools.chain.from_iterable
-    for start in range(0, len(rows), per):
-        batch = rows[start : start + per]
-        conn.execute(f"INSERT INTO {table} VALUES " + ", ".join([values] * len(batch)), tuple(flat(batch)))
+    start = 0
+    while start < len(rows):
+        end = start + (len(rows) - start) // size * size
+        if end > start:
+            statement = f"INSERT INTO {table} VALUES " + ", ".join([values] * size)
+            conn.executemany(statement, (tuple(flat(rows[i : i + size])) for i in range(start, end, size)))
+        start, size = end, max(1, size // 8)
 
 
 # Zip records (APPNOTE 4.3.7, 4.3.12, 4.3.16): local header, central directory header, end record.
