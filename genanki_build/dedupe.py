@@ -26,12 +26,13 @@ import gc
 import html
 import re
 import unicodedata
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import chain, combinations, compress, count, filterfalse, repeat
-from operator import add, itemgetter, lt, ne
+from itertools import accumulate, chain, combinations, compress, count, filterfalse, islice, repeat
+from operator import add, eq, itemgetter, lt, ne
 
 from rapidfuzz.distance import OSA
 
@@ -183,14 +184,21 @@ def _near_length(a: int, b: int) -> bool:
     return a == b or abs(a - b) <= min(a, b) // TYPO_CHARS_PER_EDIT
 
 
-def _blocks(bags: list[set[int]], words: list[str]) -> list[list[int]]:
-    """Groups of indexes into ``bags`` (sets of word numbers: indexes into ``words``) that share a
-    pair of their rarest words.
+def _blocks(bags: list[tuple[int, ...]], words: list[str]) -> list[list[int]]:
+    """Groups of indexes into ``bags`` (sorted word numbers: indexes into ``words``; a word may
+    repeat) that share a pair of their rarest words.
 
     A typo makes a new, rarest word, so a copy with typos in up to ``BLOCK_WORDS - 2`` words still
     shares with the original the pair of its rarest words the typos left alone.
     """
-    df = Counter(chain.from_iterable(bags))
+    # How many bags hold each word: a bag is sorted, so a word it repeats follows its twin (where
+    # one bag ends and the next begins, equal neighbours are two bags). Cheaper than a set a bag.
+    flat = list(chain.from_iterable(bags))
+    df = Counter(flat)
+    ends = list(accumulate(map(len, bags)))
+    starts = {0, *ends}
+    repeats = [p for p in compress(count(1), map(eq, islice(flat, 1, None), flat)) if p not in starts]
+    df.subtract(map(flat.__getitem__, repeats))
     # Every word's place in (document frequency, word) order, worked out once: rarest first. Words
     # under three letters count only when a card has no longer one: they are ranked after every
     # longer word, so a card's first ranks are its rarest long words when it has any. A block is
@@ -208,6 +216,8 @@ def _blocks(bags: list[set[int]], words: list[str]) -> list[list[int]]:
     # list); the few bags with short words, or only one, are seen to one by one. A bag with one
     # usable word is named by it alone (-1 - its code); the one empty bag has no block to share.
     rarests = list(map(itemgetter(slice(BLOCK_WORDS)), map(sorted, map(map, repeat(rank.__getitem__), bags))))
+    for i in set(map(bisect_right, repeat(ends), repeats)):  # bags that repeat a word
+        rarests[i] = sorted(set(map(rank.__getitem__, bags[i])))[:BLOCK_WORDS]
     long_words = code[short]  # codes of short words are at least this
     singles: list[int] = []
     for i, rarest in enumerate(rarests):
@@ -288,7 +298,7 @@ def _group(cards: list[Card]) -> tuple[list[list[int]], list[tuple[int, ...]]]:
         return keys[i]
 
     firsts = list(bags.values())
-    blocks = [[firsts[b] for b in block] for block in _blocks(list(map(set, bags)), words)]
+    blocks = [[firsts[b] for b in block] for block in _blocks(list(bags), words)]
     # A text has one length, sorted or not: pairs whose lengths differ too much cannot be near.
     blocked = list(set(chain.from_iterable(blocks)))
     spaced = [len(w) + 1 for w in words]
