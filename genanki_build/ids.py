@@ -58,8 +58,8 @@ _BASE91 = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()
 _BASE91_PAIRS = [high + low for high in _BASE91 for low in _BASE91]
 # A line the renderer would turn into a list item (see genanki_build.render).
 _LISTISH = re.compile(r"^\s*(?:[-•·▪◦*\u2022]|\d{1,3}[.)])\s", re.MULTILINE)
-# How such a line may start, digits aside (a space only when it is indented).
-_ITEM_START = frozenset(" -•·▪◦*\u2022")
+# How such a line may start, digits and indents aside.
+_ITEM_START = frozenset("-•·▪◦*\u2022")
 
 
 def derive_guid(namespace: str, identity: str, salt: int = 0) -> str:
@@ -100,10 +100,11 @@ def _side(file: str, front: str, back: str) -> _Side:
 def _plain(text: str, markup: Markup) -> str:
     """The field as the ledger will hold it once rendered: plain text, white space collapsed."""
     # Rendering plain text only escapes it and turns line breaks into <br>: without a list item,
-    # skip the round trip. A printable field is one line, with no white space but spaces: it can
-    # only be an item when it starts like one, so most fields are not searched.
+    # skip the round trip. A field of one line can only be an item when it starts like one, so
+    # most fields are not searched.
+    first = text[:1]
     if markup is Markup.TEXT and (
-        (text.isprintable() and text[:1] not in _ITEM_START and not text[:1].isdecimal())
+        ("\n" not in text and not (first in _ITEM_START or first.isdecimal() or first.isspace()))
         or not _LISTISH.search(text)
     ):
         return collapse_space(text)

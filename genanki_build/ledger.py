@@ -276,6 +276,7 @@ def read(path: Path) -> Ledger:
     return loads(text, path)
 
 
+_GUID: Callable[[LedgerEntry], str] = operator.attrgetter("guid")
 _sort_key: Callable[[LedgerEntry], tuple[str, int, str]] = operator.attrgetter("file", "first", "guid")
 
 
@@ -379,7 +380,7 @@ def update(
     ``allow_field_change`` is false.
     """
     note_types, findings = _note_types(specs, previous, build_time, allow_field_change)
-    old = {e.guid: e for e in previous.cards}
+    old = dict(zip(map(_GUID, previous.cards), previous.cards, strict=True))
     stamped: list[Card] = []
     entries: list[LedgerEntry] = []
     recorded: set[str] = set()
@@ -402,7 +403,7 @@ def update(
         source, front, back = card.source, plain_text(card.front), plain_text(card.back)
         if (
             before is not None
-            and before.fingerprint == fp  # so its mtime is before.mtime
+            and before.fingerprint == fp  # and so mtime == before.mtime
             and before.front == front
             and before.back == back
             and before.file == source.file
