@@ -215,8 +215,8 @@ def _write_db(
     also the number of notes and the deck names.
 
     genanki writes the schema, the collection row, decks and note types; the notes and cards go in
-    with one ``executemany`` each, with the same columns and IDs genanki would give them (a test
-    compares the tables).
+    a thousand rows to an INSERT (:func:`_insert`), with the same columns and IDs genanki would give
+    them (a test compares the tables).
     """
     specs = note_types(collection)
     models = {key: _genanki_model(spec, namespace) for key, spec in specs.items()}
