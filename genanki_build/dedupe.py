@@ -217,7 +217,8 @@ def _blocks(bags: list[tuple[int, ...]], words: list[str]) -> list[list[int]]:
     # usable word is named by it alone (-1 - its code); the one empty bag has no block to share.
     rarests = list(map(itemgetter(slice(BLOCK_WORDS)), map(sorted, map(map, repeat(rank.__getitem__), bags))))
     for i in set(map(bisect_right, repeat(ends), repeats)):  # bags that repeat a word
-        rarests[i] = sorted(set(map(rank.__getitem__, bags[i])))[:BLOCK_WORDS]
+        if len(set(rarests[i])) < len(rarests[i]):  # one of their rarest
+            rarests[i] = sorted(set(map(rank.__getitem__, bags[i])))[:BLOCK_WORDS]
     long_words = code[short]  # codes of short words are at least this
     singles: list[int] = []
     for i, rarest in enumerate(rarests):

@@ -330,6 +330,14 @@ def test_blocks__are_the_blocks_the_rule_names(bags: list[list[str]], max_block:
         assert got == _rule_blocks(bags)
 
 
+def test_blocks__a_word_repeated_in_a_bag_counts_once() -> None:
+    """A bag that repeats one of its rarest words is still filed under its four rarest words."""
+    words = ["emu", "fox", "gnu", "hen"]
+    bags = [(0, 0, 1, 2, 3), (0, 1, 2, 3)]  # "emu emu fox gnu hen" and "emu fox gnu hen"
+    got = Counter(frozenset(block) for block in dedupe._blocks(bags, words))
+    assert got == Counter({frozenset({0, 1}): 6})  # every pair of the four words names both
+
+
 def _rule_groups(cards: list[Card]) -> list[list[int]]:
     """Notes as the docstring defines them: equal bags, or bags sharing a block whose first cards'
     keys are near, joined transitively; each group in input order, groups by their first card."""
