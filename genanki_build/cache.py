@@ -66,8 +66,13 @@ POOL_MAX_WORKERS = 2
 Progress = Callable[[str, int, int], None]
 
 
+def _mappingproxy(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(mapping)
+
+
 def _reduce_mappingproxy(proxy: MappingProxyType[Any, Any]) -> tuple[Any, tuple[dict[Any, Any]]]:
-    return MappingProxyType, (dict(proxy),)
+    # Rebuilt by a function pickle can name (it cannot name the ``mappingproxy`` class itself).
+    return _mappingproxy, (dict(proxy),)
 
 
 # Config holds read-only mappings; teach pickle to send them to worker processes as plain dicts.

@@ -279,3 +279,17 @@ def test_build__from_the_cache_finds_what_a_cold_build_finds(tmp_path: Path) -> 
     assert warm.findings == cold.findings
     assert warm.cards == cold.cards and warm.excluded == cold.excluded
     assert {"clean", "incomplete", "cloze"} <= {f.stage for f in warm.findings}
+
+
+def test_config__pickles_for_the_parse_workers() -> None:
+    """Workers get deck.toml's Config; its read-only mappings pickled as the ``mappingproxy`` class,
+    which pickle cannot name, so a start method that pickles (spawn, forkserver) failed."""
+    import pickle
+
+    import genanki_build.cache  # noqa: F401  (registers how Config's mappings pickle)
+    from genanki_build.config import parse_config
+
+    config = parse_config(
+        '[collection]\nname = "T"\n[typos]\nfix = { teh = "the" }\n[files."a.txt"]\nformat = "csv"\n'
+    )
+    assert pickle.loads(pickle.dumps(config)) == config
