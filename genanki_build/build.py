@@ -10,13 +10,13 @@ import os
 import re
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
 from genanki_build import lock, pipeline
+from genanki_build.aside import aside
 from genanki_build.cache import ParseCache, Progress, parse_all
 from genanki_build.config import CONFIG_NAME, Config, load_config
 from genanki_build.decode import decode
@@ -644,11 +644,10 @@ def _build(
         out_dir / "report.json",
         out_dir / "report.html",
     )
-    # The package is written on a second thread while this one writes cards.jsonl and report.html:
-    # SQLite and the compressor release the interpreter lock for most of their time, so the two
-    # overlap. report.json, which records every step's time, is written once both are done.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="package") as pool:
-        packaging = pool.submit(package)
+    # The package is written beside this thread (in a forked child process where the platform
+    # forks, else on a thread: see genanki_build.aside) while this one writes cards.jsonl and
+    # report.html. report.json's timings, which end it, are written once both are done.
+    with aside(package, name="package writer") as packaging:
         if progress is not None:
             progress("report", 0, 1)
         started = time.perf_counter()
