@@ -698,10 +698,17 @@ def survey_file(
     return FileSurvey(len(cards), counts, _english_share(counts, sorter), unsure, near)
 
 
+@lru_cache(maxsize=1)
+def _shared_sorter() -> _Sorter:
+    """One sorter for every file a process summarizes: how a word sorts depends on the dictionary
+    alone, so each word is sorted once per process, not once per file that uses it."""
+    return _Sorter()
+
+
 def summarize_file(cards: tuple[Card, ...]) -> FileSurvey:
     """The summary a build keeps of each file for this stage (:data:`genanki_build.pipeline.SUMMARIES`):
     its survey, with the dictionary neighbours of its unsure words."""
-    return survey_file(cards, neighbours=True)
+    return survey_file(cards, _shared_sorter(), neighbours=True)
 
 
 @dataclass(frozen=True, slots=True)
