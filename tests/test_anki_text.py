@@ -170,10 +170,7 @@ def test_parse__reads_back_this_projects_own_export(tab: bool) -> None:
     result = _parse(table)
     assert [
         (c.front, c.back, c.note_type, c.guid, c.guid_given, c.tags, c.title, c.markup) for c in result.cards
-    ] == [
-        (c.front, c.back, c.note_type, c.guid, True, c.tags, c.deck, Markup.HTML)
-        for c in cards
-    ]
+    ] == [(c.front, c.back, c.note_type, c.guid, True, c.tags, c.deck, Markup.HTML) for c in cards]
     assert [c.flags for c in result.cards] == [frozenset({"reverse"}), frozenset(), frozenset()]
 
 
