@@ -53,6 +53,8 @@ _CLOZE = re.compile(r"\{\{c\d+::((?:[^{}:]|:(?!:)|\{(?!\{)|\}(?!\}))*)(?:::[^{}]
 _BREAK_TAGS = re.compile(r"<\s*(?:br|/?p|/?div|/?li|/?ul|/?ol|/?tr)\b[^>]*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
 _TOKEN = re.compile(r"\w+")
+#: A run of digits: a number in a card's words.
+_NUMBER = re.compile(r"\d+")
 # For ASCII text, _TOKEN's words are the runs of letters and digits, lower-cased: every other byte
 # becomes a space, and str.split finds the runs.
 _ASCII_FOLD = bytes(
@@ -73,11 +75,17 @@ class _Key:
     """The question's words in their order (a typo can move a word in the sorted form)."""
     answer_seq: str
     """The answer's words in their order."""
+    numbers: str
+    """The numbers in the card's words, sorted and joined."""
 
     def near(self, other: _Key) -> bool:
-        """Question and answer each within typo distance, in sorted or in written order."""
-        return (_near(self.question, other.question) or _near(self.question_seq, other.question_seq)) and (
-            _near(self.answer, other.answer) or _near(self.answer_seq, other.answer_seq)
+        """The same numbers, and question and answer each within typo distance, in sorted or in
+        written order. A number that differs is never a typo: "WW1"/"WW2", "pH 7"/"pH 8" and "B1"/"B12"
+        are other cards, though one keystroke apart."""
+        return (
+            self.numbers == other.numbers
+            and (_near(self.question, other.question) or _near(self.question_seq, other.question_seq))
+            and (_near(self.answer, other.answer) or _near(self.answer_seq, other.answer_seq))
         )
 
 
@@ -116,6 +124,7 @@ def _key(question_words: list[str], answer_words: list[str]) -> _Key:
         " ".join(sorted(question_words + answer_words)),
         " ".join(question_words),
         " ".join(answer_words),
+        " ".join(sorted(_NUMBER.findall(" ".join(question_words + answer_words)))),
     )
 
 

@@ -75,6 +75,30 @@ def test_dedupe__short_cards_one_letter_apart_stay_apart() -> None:
     assert len(result.cards) == 2 and result.findings == ()
 
 
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (("In which year did the war (WW2) end in Europe?", "The war in Europe ended in 1945"),
+         ("In which year did the war (WW1) end in Europe?", "The war in Europe ended in 1918")),
+        (("What do we call a water solution of pH 7 at room temperature?", "A neutral solution"),
+         ("What do we call a water solution of pH 8 at room temperature?", "A neutral solution")),
+        (("Which vitamin deficiency is vitamin B12 deficiency, in short?", "Cobalamin deficiency"),
+         ("Which vitamin deficiency is vitamin B1 deficiency, in short?", "Cobalamin deficiency")),
+        (("What is the name of practice item number 11?", "It is item eleven"),
+         ("What is the name of practice item number 12?", "It is item eleven")),
+    ],
+)  # fmt: skip
+def test_dedupe__cards_whose_numbers_differ_stay_apart(
+    first: tuple[str, str], second: tuple[str, str]
+) -> None:
+    """Cards one keystroke apart merged when the keystroke was a digit: a build merged 90 cards
+    "What is item 11?" … "What is item 99?" into one note. A number that differs is never a typo."""
+    cards = (_card(*first), _card(*second, line=2))
+    assert len(merge_duplicates(cards, CTX).cards) == 2
+    same_numbers = (_card(*first), _card(first[0].lower(), first[1] + ".", line=2))
+    assert len(merge_duplicates(same_numbers, CTX).cards) == 1
+
+
 def test_dedupe__a_basic_copy_of_a_cloze_note_merges() -> None:
     cloze = _card(
         "Evolution of online CRM\n· {{c1::Seamless}}\n· {{c2::Networked}}", "", note_type=NoteType.CLOZE
