@@ -570,12 +570,8 @@ def _build(
     timings["read"] = time.perf_counter() - started
     started = time.perf_counter()
     config = sources.config
-    head = Head(
-        pipeline.head(skip),
-        include_incomplete or config.include_incomplete,
-        pipeline.summarized(skip),
-        pipeline.ahead(skip),
-    )
+    include_incomplete = include_incomplete or config.include_incomplete
+    head = Head(pipeline.head(skip), include_incomplete, pipeline.summarized(skip), pipeline.ahead(skip))
     parsed = parse_sources(sources, cache_in=out_dir, progress=progress, head=head)
     # Parsing and the head stages: their own figures are the time each took, added over the files.
     timings["parse"] = time.perf_counter() - started
@@ -588,7 +584,7 @@ def _build(
         config=config,
         build_time=now,
         ledger=previous.by_guid(),
-        include_incomplete=include_incomplete or config.include_incomplete,
+        include_incomplete=include_incomplete,
         media=frozenset(sources.media),
         summaries=MappingProxyType(parsed.summaries),
     )
