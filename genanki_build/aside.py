@@ -14,7 +14,10 @@ same results.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -42,8 +45,24 @@ class Pending(Generic[_T]):
         return self._result()
 
 
-def _send(conn: Any, work: Callable[[], Any]) -> None:
+#: Linux's ``prctl`` option that has the kernel signal a process when its parent dies.
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with(parent: int) -> None:
+    """In the child: be killed when ``parent`` dies. A killed build must not leave a writer behind,
+    holding the output folder's lock (inherited with its open file) and writing a temporary."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # no prctl: the writer ends on its own, moments later
+        return
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+
+
+def _send(conn: Any, work: Callable[[], Any], parent: int) -> None:
     """In the child: run ``work`` and send ``("ok", value)`` or ``("error", exception)``."""
+    _die_with(parent)
     try:
         message: tuple[str, Any] = ("ok", work())
     except BaseException as exc:  # everything goes back to the parent, which decides
@@ -89,7 +108,7 @@ def aside(work: Callable[[], _T], *, name: str, fork: bool | None = None) -> Ite
         return
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_send, args=(send, work), name=name, daemon=True)
+    child = context.Process(target=_send, args=(send, work, os.getpid()), name=name, daemon=True)
     child.start()
     send.close()  # the child holds its own copy; the parent's would keep the pipe open
 

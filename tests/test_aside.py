@@ -71,3 +71,28 @@ def test_aside__an_unpicklable_answer_is_reported_by_name() -> None:
         pytest.raises(RuntimeError, match="function"),
     ):
         pending.result()
+
+
+@pytest.mark.skipif(not can_fork(), reason="forks only on Linux")
+def test_aside__the_child_dies_with_a_killed_parent(tmp_path: Path) -> None:
+    """A build killed while its package writer ran left the writer behind, holding the output
+    folder's lock: the next build's `--wait 0` failed. The writer now dies with the build."""
+    import subprocess
+    import sys
+
+    marker = tmp_path / "late.txt"
+    script = (
+        "import os, signal, time\n"
+        "from pathlib import Path\n"
+        "from genanki_build.aside import aside\n"
+        "def work():\n"
+        "    time.sleep(1.5)\n"
+        f"    Path({str(marker)!r}).write_text('the writer outlived the build')\n"
+        "with aside(work, name='writer', fork=True):\n"
+        "    time.sleep(0.3)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], check=False, timeout=30)
+    assert proc.returncode == -9
+    time.sleep(2.0)
+    assert not marker.exists()
