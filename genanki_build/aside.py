@@ -60,8 +60,14 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(1)
+
+
 def _send(conn: Any, work: Callable[[], Any], parent: int) -> None:
-    """In the child: run ``work`` and send ``("ok", value)`` or ``("error", exception)``."""
+    """In the child: run ``work`` and send ``("ok", value)`` or ``("error", exception)``. Asked to
+    stop (SIGTERM), the work ends as by an exception, so it removes its temporary files."""
+    signal.signal(signal.SIGTERM, _stop)
     _die_with(parent)
     try:
         message: tuple[str, Any] = ("ok", work())
@@ -81,7 +87,8 @@ def aside(work: Callable[[], _T], *, name: str, fork: bool | None = None) -> Ite
 
     With ``fork`` (by default :func:`can_fork`), ``work`` runs in a forked child process and must
     return something that pickles; otherwise on a thread. Leaving the block without asking for the
-    result (an error in the block) stops the child, or waits for the thread."""
+    result (an error in the block) stops the child (its work ends as by an exception, cleaning up
+    after itself) and waits for it, or waits for the thread."""
     if not (can_fork() if fork is None else fork):
         outcome: dict[str, Any] = {}
 

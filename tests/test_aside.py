@@ -96,3 +96,27 @@ def test_aside__the_child_dies_with_a_killed_parent(tmp_path: Path) -> None:
     assert proc.returncode == -9
     time.sleep(2.0)
     assert not marker.exists()
+
+
+@pytest.mark.skipif(not can_fork(), reason="forks only on Linux")
+def test_aside__a_stopped_child_cleans_up_after_itself(tmp_path: Path) -> None:
+    """The report failing while the package was written left the writer's temporary file behind:
+    the child was stopped before its own clean-up ran. A stopped child's work now ends as by an
+    exception, so the package writer's ``except`` removes its temporary."""
+    temporary = tmp_path / ".package.tmp"
+    ready = tmp_path / "ready"
+
+    def work() -> None:
+        temporary.write_text("half a package")
+        try:
+            ready.touch()
+            time.sleep(5)
+        except BaseException:
+            temporary.unlink()
+            raise
+
+    with pytest.raises(RuntimeError, match="report failed"), aside(work, name="writer", fork=True):
+        while not ready.exists():
+            time.sleep(0.01)
+        raise RuntimeError("report failed")
+    assert not temporary.exists()
