@@ -2,7 +2,9 @@
 
 - :func:`output_lock` takes an exclusive ``flock`` on ``<out>/.lock``. A second build on the same
   folder waits up to a timeout, then fails with a :class:`LockError` saying what to do. The lock
-  goes with the process: a killed build never leaves a stale lock behind.
+  goes with the process: a killed build never leaves a stale lock behind. A child process the build
+  forks (a parse worker, the package writer) closes its copy of the lock's file at once, so the lock
+  never outlives the build that took it.
 - :class:`Staged` writes every output of a build to hidden temporary files beside their targets, then
   renames them into place in one short commit. A journal (``<out>/.commit.json``) lists the renames
   while they happen; :func:`recover` (run at the start of the next build) finishes a commit a kill
@@ -18,7 +20,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from genanki_build.errors import BuildError
@@ -33,11 +35,29 @@ class LockError(BuildError):
     """Another build holds the output folder."""
 
 
+#: The lock files this process holds open.
+_HELD: set[int] = set()
+
+
+def _close_held_in_child() -> None:
+    # An flock belongs to the open file, which a forked child shares: were the child to keep its
+    # copy, the lock would last until the child ended, even after the build itself was killed.
+    # Closing the child's copy leaves the parent's lock as it is.
+    for fd in _HELD:
+        with suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_close_held_in_child)
+
+
 @contextmanager
 def output_lock(out_dir: Path, *, wait: float = WAIT_SECONDS) -> Iterator[None]:
     """Hold the exclusive lock on ``out_dir`` for the ``with`` block; wait up to ``wait`` seconds."""
     out_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(out_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    _HELD.add(fd)
     try:
         deadline = time.monotonic() + wait
         while True:
@@ -53,6 +73,7 @@ def output_lock(out_dir: Path, *, wait: float = WAIT_SECONDS) -> Iterator[None]:
                 time.sleep(0.05)
         yield
     finally:
+        _HELD.discard(fd)
         os.close(fd)
 
 

@@ -260,3 +260,30 @@ def test_build__package_thread_fails__error_raised_and_previous_outputs_kept(
     assert _snapshot(out, src) == old
     assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
     assert not [p.name for p in src.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_output_lock__a_forked_child_does_not_hold_it(tmp_path: Path) -> None:
+    """The lock went with the open file into every forked child (parse workers, the package
+    writer): a build killed while a child ran kept its output folder locked until the child ended."""
+    import multiprocessing
+
+    out = tmp_path / "out"
+    started, release = (
+        multiprocessing.get_context("fork").Event(),
+        multiprocessing.get_context("fork").Event(),
+    )
+
+    def child() -> None:
+        started.set()
+        release.wait(10)
+
+    with output_lock(out):
+        proc = multiprocessing.get_context("fork").Process(target=child)
+        proc.start()
+        assert started.wait(10)
+    try:
+        with output_lock(out, wait=0):  # free as soon as the parent lets go, the child still running
+            pass
+    finally:
+        release.set()
+        proc.join(10)
