@@ -83,6 +83,18 @@ def test_parse__basic_note_with_empty_back_is_reported() -> None:
     assert [(f.kind, f.where.first if f.where else 0) for f in result.findings][-1] == ("skipped", 3)
 
 
+def test_parse__note_with_a_guid_and_an_empty_back_is_kept() -> None:
+    """A note of an Anki collection (it has a GUID) may have an empty back; a stray row may not."""
+    text = "#separator:tab\n#html:false\n#guid column:1\nAb1\tlonely front\t\n\tstray front\t\nCd2\tfront\tback\n"
+    result = _parse(text)
+    assert [(c.front, c.back, c.guid) for c in result.cards] == [
+        ("lonely front", "", "Ab1"),
+        ("front", "back", "Cd2"),
+    ]
+    below_headers = [(f.kind, f.where.first) for f in result.findings if f.where and f.where.first > 3]
+    assert below_headers == [("info", 4), ("skipped", 5)]
+
+
 def test_parse__legacy_without_entities_is_text() -> None:
     text = "eat\tessen\ndrink\ttrinken\nsleep\tschlafen\n"
     result = _parse(text)

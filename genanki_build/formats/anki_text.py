@@ -18,6 +18,8 @@ Fields may be quoted and span lines, with ``""`` for a quote inside (read with :
   (the ids stage assigns one) and a ``warning`` says so.
 - A note whose notetype name contains "cloze", or whose first field holds ``{{cN::…}}``, stays a
   Cloze note: first field = text, second = extra. Hints (``{{c1::x::hint}}``) are kept as written.
+- A note with an empty first field is skipped, and so is one with an empty back, unless it has a
+  GUID: then it is a note of an Anki collection, kept as it is (with an ``info`` finding).
 - Other notes: first field = front, second = back; further fields are appended to the back,
   except an "Add Reverse" switch (:data:`REVERSE_SWITCH`), which flags the card ``reverse``.
 - The deck column (or ``#deck:``) becomes the card's title, its ``::`` path kept: the lectures stage
@@ -219,7 +221,13 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
         extras = [f for f in rest[1:] if f and not (not cloze and f.lower() in REVERSE_SWITCH)]
         joiner = "<br><br>" if markup is Markup.HTML else "\n\n"
         back = joiner.join(f for f in rest[:1] + extras if f)
-        if not front or (not back and not cloze):
+        guid = cell(meta["guid"]).strip()
+        if front and not back and not cloze and guid:
+            # A note an Anki collection holds (it has a GUID) whose answer is empty: kept as it is,
+            # so the export of a collection reads back whole; a row without one is a stray line.
+            message = "note with an empty back, kept: it has a GUID, so it is a note of an Anki collection"
+            findings.append(Finding(NAME, "info", message, where))
+        elif not front or (not back and not cloze):
             reason = "note with an empty first field" if not front else "note with an empty back"
             findings.extend(
                 skipped(NAME, source, n, lines[n - 1], reason)
@@ -227,7 +235,6 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
                 if n - 1 < len(lines) and lines[n - 1].strip()
             )
             continue
-        guid = cell(meta["guid"]).strip()
         given = bool(guid)
         if guid and guid in seen_guids:
             findings.append(
