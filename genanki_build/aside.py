@@ -51,7 +51,7 @@ _PR_SET_PDEATHSIG = 1
 
 def _die_with(parent: int) -> None:
     """In the child: be killed when ``parent`` dies. A killed build must not leave a writer behind,
-    holding the output folder's lock (inherited with its open file) and writing a temporary."""
+    still writing a temporary file into the output folder."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # no prctl: the writer ends on its own, moments later
