@@ -410,7 +410,8 @@ def _continues_list(prev: _Line, line: _Line, markers: set[str]) -> bool:
     )
 
 
-def _answer_next(prev: _Line, line: _Line, markers: set[str], after_term: bool, w: Weights) -> float:
+def _next_base(prev: _Line, line: _Line, w: Weights) -> float:
+    """:func:`_answer_next`'s cues that depend on the two lines alone."""
     s = w.extra_answer_line
     if line.ends_q:
         s += w.question_in_answer
@@ -418,6 +419,18 @@ def _answer_next(prev: _Line, line: _Line, markers: set[str], after_term: bool, 
         s += w.opening_in_answer
     if _runs_on(prev, line) or line.leans_back:
         s += w.continues
+    return s
+
+
+def _end_base(last: _Line, nxt: _Line, w: Weights) -> float:
+    """:func:`_card_end`'s cue that depends on the two lines alone."""
+    if last.ends_open or nxt.starts_arrow or (nxt.lower and not nxt.letter):
+        return w.split_sentence
+    return 0.0
+
+
+def _answer_next(prev: _Line, line: _Line, markers: set[str], after_term: bool, w: Weights) -> float:
+    s = _next_base(prev, line, w)
     if _continues_list(prev, line, markers):
         s += w.list_continues
     if _parallel(prev, line):
@@ -431,9 +444,7 @@ def _card_end(last: _Line, nxt: _Line | None, markers: set[str], w: Weights) -> 
     """The cost of ending a card after ``last`` when ``nxt`` opens the next one."""
     if nxt is None:
         return 0.0
-    s = 0.0
-    if last.ends_open or nxt.starts_arrow or (nxt.lower and not nxt.letter):
-        s += w.split_sentence
+    s = _end_base(last, nxt, w)
     if _continues_list(last, nxt, markers):
         s += w.cut_list
     if _parallel(last, nxt):
@@ -469,18 +480,8 @@ class _Pairs:
         """Each line's bullet marker."""
         for k in range(1, len(lines)):
             prev, line = lines[k - 1], lines[k]
-            s = w.extra_answer_line
-            if line.ends_q:
-                s += w.question_in_answer
-            if line.opens:
-                s += w.opening_in_answer
-            if _runs_on(prev, line) or line.leans_back:
-                s += w.continues
-            self.next_score[k] = s
-            e = 0.0
-            if prev.ends_open or line.starts_arrow or (line.lower and not line.letter):
-                e += w.split_sentence
-            self.end_score[k] = e
+            self.next_score[k] = _next_base(prev, line, w)
+            self.end_score[k] = _end_base(prev, line, w)
             self.in_list[k] = _next_in_list(prev, line) or bool(
                 line.bullet and (prev.bullet == line.bullet or prev.text.endswith(":"))
             )
