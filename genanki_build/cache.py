@@ -259,12 +259,9 @@ class ParseCache:
         self.hits += 1
         return value
 
-    def put(self, source: SourceFile, value: FileResult) -> None:
-        """Keep ``value`` for ``source``; a cache that cannot be written is silently skipped."""
-        self.put_encoded(source, encode(value))
-
     def put_encoded(self, source: SourceFile, data: bytes) -> None:
-        """Keep ``data`` (a value as :func:`encode` gives it) for ``source``."""
+        """Keep ``data`` (a value as :func:`encode` gives it) for ``source``; a cache that cannot be
+        written is silently skipped."""
         name = self.key(source)
         self._used.add(name)
         try:
