@@ -16,7 +16,19 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
-from genanki_build import clean, cloze, dedupe, guard, ids, incomplete, lectures, media, render, typos
+from genanki_build import (
+    clean,
+    cloze,
+    dedupe,
+    guard,
+    ids,
+    incomplete,
+    lectures,
+    media,
+    render,
+    typos,
+    vocabulary,
+)
 from genanki_build.model import Card, Finding
 from genanki_build.stage import Context, Stage, StageResult
 
@@ -47,7 +59,7 @@ PER_CARD = frozenset({"clean", "incomplete", "lectures", "cloze", "render", "gua
 #: file's cards. When such a stage comes right after the head, a build works out its summaries with
 #: the head, in the parse workers, keeps them in the parse cache and hands them to the stage in
 #: ``context.summaries``; the stage reads those cards no more.
-SUMMARIES: dict[str, Callable[[tuple[Card, ...]], object]] = {"typos": typos.summarize_file}
+SUMMARIES: dict[str, Callable[[tuple[Card, ...]], object]] = {"typos": vocabulary.summarize_file}
 
 
 class PipelineError(ValueError):

@@ -11,12 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from genanki_build import pipeline, typos
+from genanki_build import pipeline, spelling, typos, verdicts
+from genanki_build import vocabulary as vocab
 from genanki_build.build import parse_sources, read_sources
 from genanki_build.config import Config
 from genanki_build.model import Card, Finding, Markup, SourceRef
+from genanki_build.spelling import american
 from genanki_build.stage import Context, StageResult
-from genanki_build.typos import american, fix_typos
+from genanki_build.typos import fix_typos
 
 from .conftest import SOURCE
 
@@ -347,13 +349,13 @@ def _mutated(draw: st.DrawFn, words: list[str]) -> str:
     """A word of ``words`` with up to two random slips (a letter dropped, added, changed or swapped)."""
     word = draw(st.sampled_from(words))
     for _ in range(draw(st.integers(0, 2))):
-        edits = sorted(typos._edits1(word))
+        edits = sorted(spelling.edits1(word))
         if edits:
             word = draw(st.sampled_from(edits))
     return word
 
 
-_DICTIONARY_SAMPLE = sorted(typos._dictionary())[::97]
+_DICTIONARY_SAMPLE = sorted(spelling.dictionary())[::97]
 
 
 @st.composite
@@ -366,21 +368,21 @@ def _near_words(draw: st.DrawFn) -> str:
 @settings(max_examples=200, deadline=None)
 @given(word=_near_words())
 def test_neighbours__same_as_trying_every_edit(word: str) -> None:
-    assert typos._neighbours(word) == typos._edits1(word) & typos._word_set()
+    assert spelling.neighbours(word) == spelling.edits1(word) & spelling.word_set()
 
 
 @settings(max_examples=100, deadline=None)
 @given(words=st.lists(_near_words(), max_size=30), word=_near_words())
 def test_drop_index__same_as_trying_every_edit(words: list[str], word: str) -> None:
-    assert typos._DropIndex(words).neighbours(word) == typos._edits1(word) & set(words)
+    assert spelling.DropIndex(words).neighbours(word) == spelling.edits1(word) & set(words)
 
 
 @settings(max_examples=200, deadline=None)
 @given(word=_near_words(), other=_near_words())
 def test_one_edit__same_as_edits1(word: str, other: str) -> None:
-    assert typos._one_edit(word, other) == (other in typos._edits1(word))
-    for edit in list(typos._edits1(word))[:20]:
-        assert typos._one_edit(word, edit)
+    assert spelling.one_edit(word, other) == (other in spelling.edits1(word))
+    for edit in list(spelling.edits1(word))[:20]:
+        assert spelling.one_edit(word, edit)
 
 
 def _words_as_before(prose: str) -> list[tuple[int, str, bool]]:
@@ -420,15 +422,15 @@ def _stage_as_before(cards: tuple[Card, ...], context: Context) -> StageResult:
     counts: dict[str, Counter[str]] = {}
     for card in cards:
         in_file = counts.setdefault(card.source.file, Counter())
-        in_file.update(typos._WORD.findall(typos._prose(card.front, card.markup).lower()))
-        in_file.update(typos._WORD.findall(typos._prose(card.back, card.markup).lower()))
+        in_file.update(vocab._WORD.findall(vocab.prose_of(card.front, card.markup).lower()))
+        in_file.update(vocab._WORD.findall(vocab.prose_of(card.back, card.markup).lower()))
     vocabulary: Counter[str] = Counter()
     notes: list[Finding] = []
     settled = [False] * len(cards)
     for file, file_counts in counts.items():
-        long = {w: n for w, n in file_counts.items() if len(w) >= typos.MIN_LENGTH}
+        long = {w: n for w, n in file_counts.items() if len(w) >= spelling.MIN_LENGTH}
         total = sum(long.values())
-        known = sum(n for w, n in long.items() if typos._known_to_dictionary(w))
+        known = sum(n for w, n in long.items() if spelling.known_to_dictionary(w))
         share = known / total if total else 1.0
         if total >= typos.LANGUAGE_SAMPLE and share < typos.MIN_ENGLISH_SHARE:
             message = (
@@ -444,7 +446,7 @@ def _stage_as_before(cards: tuple[Card, ...], context: Context) -> StageResult:
     suspects: list[list[Finding]] = [[] for _ in cards]
     fine: set[str] = set()
     for _ in range(typos._MAX_PASSES):
-        checker = typos._Checker(vocabulary, config.typo_fix, config.typo_keep)
+        checker = verdicts.Checker(vocabulary, config.typo_fix, config.typo_keep)
         checker.ok.update(fine)
         made: list[Finding] = []
         for i, card in enumerate(current):
@@ -460,7 +462,7 @@ def _stage_as_before(cards: tuple[Card, ...], context: Context) -> StageResult:
         if not typos._verdicts_may_change(vocabulary, after, checker):
             break
         vocabulary = after
-        fine = checker.ok - set(typos.confusables())
+        fine = checker.ok - set(spelling.confusables())
     out: list[Card] = []
     findings: list[Finding] = notes
     for card, card_fixes, card_suspects in zip(current, fixes, suspects, strict=True):
@@ -550,7 +552,7 @@ def test_file_runs__same_as_letter_runs_of_each_card(
         _card(front, back, n, markups[0] if one_markup else markup)
         for n, (front, back, markup) in enumerate(zip(texts, texts[1:], markups, strict=False))
     ]
-    assert typos._file_runs(cards) == [typos._letter_runs(card) for card in cards]
+    assert vocab._file_runs(cards) == [vocab.letter_runs(card) for card in cards]
 
 
 # --- per-file summaries ----------------------------------------------------------------------------
@@ -568,9 +570,9 @@ def test_fix_typos__file_summaries_give_what_reading_the_cards_gives() -> None:
     by_file: dict[str, list[Card]] = {}
     for card in cards:
         by_file.setdefault(card.source.file, []).append(card)
-    summaries: dict[str, object] = {f: typos.summarize_file(tuple(group)) for f, group in by_file.items()}
+    summaries: dict[str, object] = {f: vocab.summarize_file(tuple(group)) for f, group in by_file.items()}
     stale = next(f for f, group in by_file.items() if len(group) > 1)
-    summaries[stale] = typos.summarize_file(tuple(by_file[stale][1:]))
+    summaries[stale] = vocab.summarize_file(tuple(by_file[stale][1:]))
     plain = fix_typos(cards, context)
     assert any(f.kind == "typo" for f in plain.findings)
     given_summaries = replace(context, summaries=MappingProxyType(summaries))
