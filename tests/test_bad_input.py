@@ -241,6 +241,35 @@ def test_build__broken_csv_quoting_and_missing_columns(tmp_path: Path) -> None:
     assert accounted >= {1, 2, 3, 4, 5, 6}
 
 
+@pytest.mark.parametrize(
+    "content",
+    ['"a,' * 340_000, "x" * 10_000_000, '"q,a\n' * 20_000],
+    ids=["a-row-of-a-million-columns", "a-field-over-the-csv-limit", "every-line-broken"],
+)
+def test_build__csv_forced_on_megabytes_of_broken_quoting_completes(tmp_path: Path, content: str) -> None:
+    """Each of these took minutes, or failed the parser: every extra column was compared with every
+    other, the text after each broken line was joined and read again, and a field over the csv
+    module's size limit raised from the line read alone."""
+    deck = DECK + '[files."big.csv"]\nformat = "csv"\n'
+    result = _build(tmp_path, {"big.csv": content}, deck)
+    assert not [f for f in result.findings if f.kind == "error"], "the parser failed"
+    lines = content.count("\n") + (not content.endswith("\n"))
+    accounted = {
+        n
+        for c in result.cards
+        if c.source.file == "big.csv"
+        for n in range(c.source.first, c.source.last + 1)
+    }
+    accounted |= {
+        n
+        for f in result.findings
+        if f.where and f.where.file == "big.csv"
+        for n in range(f.where.first, f.where.last + 1)
+    }
+    assert accounted >= set(range(1, lines + 1))
+    _good_cards_built(result)
+
+
 ANKI = (
     "#separator:tab\n#html:true\n#guid column:1\n"
     "dup-guid\tWhat is a <b>cell</b>?\tThe unit of life.\n"

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import csv as pycsv
+import io
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from genanki_build.formats import ParseOptions, default_registry
-from genanki_build.formats.csv_table import detect, header_kind, parse, sniff_delimiter
+from genanki_build.formats._rows import CsvError, Row, tolerant_rows
+from genanki_build.formats.csv_table import _extras, _layout, detect, header_kind, parse, sniff_delimiter
 from genanki_build.model import ParseResult
 from tests.accounting import assert_all_lines_accounted
 
@@ -133,3 +140,81 @@ def test_parse__markdown_pipe_table() -> None:
         ("Capital of Chile?", "Santiago"),
     ]
     assert sorted(f.message for f in result.findings) == ["header row", "table rule"]
+
+
+# -- the linear readers against the plain ones they replaced --------------------------------------
+
+
+def _plain_read(text: str, delimiter: str, first_line: int) -> tuple[list[Row], CsvError | None]:
+    """``_rows._read`` as first written: reads ``text`` from its start."""
+    physical = text.split("\n")
+    reader = pycsv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=True)
+    rows: list[Row] = []
+    consumed = 0
+    try:
+        for fields in reader:
+            start, end = consumed, reader.line_num
+            consumed = end
+            if not any(ln.strip() for ln in physical[start:end]):
+                continue
+            while start < end - 1 and not physical[start].strip():
+                start += 1
+            rows.append(Row(start + first_line, end - 1 + first_line, tuple(fields)))
+    except pycsv.Error as exc:
+        return rows, CsvError(consumed + first_line, str(exc))
+    return rows, None
+
+
+def _plain_tolerant_rows(text: str, delimiter: str) -> tuple[list[Row], set[int]]:
+    """:func:`tolerant_rows` as first written: after each broken record, the rest of the text is
+    joined again and read from its start (quadratic when many lines break)."""
+    physical = text.split("\n")
+    rows: list[Row] = []
+    alone: set[int] = set()
+    start = 1
+    while start < 1 + len(physical):
+        part, error = _plain_read("\n".join(physical[start - 1 :]), delimiter, start)
+        rows.extend(part)
+        if error is None:
+            break
+        line = physical[error.line - 1]
+        rows.append(Row(error.line, error.line, tuple(next(pycsv.reader([line], delimiter=delimiter), []))))
+        alone.add(error.line)
+        start = error.line + 1
+    return rows, alone
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet='",a b\n;', max_size=60), st.sampled_from([",", ";"]))
+def test_tolerant_rows__same_as_reading_the_rest_again(text: str, delimiter: str) -> None:
+    assert tolerant_rows(text, delimiter) == _plain_tolerant_rows(text, delimiter)
+
+
+def _plain_cell(fields: tuple[str, ...], i: int) -> str:
+    return fields[i].strip() if i < len(fields) else ""
+
+
+def _plain_extras(rows: list[Row], width: int) -> tuple[list[int], list[int]]:
+    """``_extras`` as first written (no header): each extra cell compared with every other cell."""
+    keep: list[int] = []
+    drop: list[int] = []
+    for col in range(2, width):
+        redundant = all(
+            not _plain_cell(r.fields, col)
+            or any(_plain_cell(r.fields, col) == _plain_cell(r.fields, o) for o in range(width) if o != col)
+            for r in rows
+        )
+        (drop if redundant else keep).append(col)
+    return keep, drop
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["", "a", "b", " a", "c"]), min_size=1, max_size=6), min_size=1, max_size=6
+    )
+)
+def test_extras__same_as_comparing_every_pair_of_cells(table: list[list[str]]) -> None:
+    rows = [Row(i + 1, i + 1, tuple(cells)) for i, cells in enumerate(table)]
+    width = max(len(cells) for cells in table)
+    assert _extras(rows, _layout(None, width), width) == _plain_extras(rows, width)

@@ -38,6 +38,7 @@ NAME = "csv"
 
 #: Delimiters tried when sniffing, in order of preference on ties.
 DELIMITERS: tuple[str, ...] = (",", "\t", ";", "|")
+_SPACES = re.compile(r"\s+")
 #: Header names (lower-case) of the question column.
 FRONT_NAMES: frozenset[str] = frozenset(
     {
@@ -137,7 +138,7 @@ def sniff_delimiter(text: str) -> tuple[str, int, float]:
 
 
 def _norm(cell: str) -> str:
-    return re.sub(r"\s+", " ", cell.strip().strip("\ufeff")).lower()
+    return _SPACES.sub(" ", cell.strip().strip("\ufeff")).lower()
 
 
 def header_kind(fields: Sequence[str], rest: Sequence[Row] = ()) -> str:
@@ -218,17 +219,19 @@ def _cell(fields: Sequence[str], i: int | None) -> str:
 
 
 def _extras(rows: Sequence[Row], layout: _Layout, width: int) -> tuple[list[int], list[int]]:
-    """(columns appended to the back, columns dropped as empty or redundant)."""
+    """(columns appended to the back, columns dropped as empty or redundant: in every row, empty or
+    equal to another of the row's first ``width`` cells)."""
     used = {layout.front, layout.back, layout.tags, layout.deck}
+    extra = [col for col in range(width) if col not in used]
+    if not extra:
+        return [], []
+    # How often each value stands in each row: a value is another column's too when it stands twice.
+    counts = [Counter(_cell(r.fields, col) for col in range(min(width, len(r.fields)))) for r in rows]
     keep: list[int] = []
     drop: list[int] = []
-    for col in range(width):
-        if col in used:
-            continue
-        values = [_cell(r.fields, col) for r in rows]
-        others = [c for c in range(width) if c != col]
+    for col in extra:
         redundant = all(
-            not v or any(v == _cell(r.fields, o) for o in others) for r, v in zip(rows, values, strict=True)
+            not (v := _cell(r.fields, col)) or seen[v] > 1 for r, seen in zip(rows, counts, strict=True)
         )
         (drop if redundant else keep).append(col)
     return keep, drop
