@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
+
+import pytest
 
 from genanki_build.decode import decode
 from genanki_build.formats import ParseOptions, default_registry, prose
@@ -19,6 +22,29 @@ def test_detect__paragraphs_are_prose() -> None:
     text = "\n\n".join([PARAGRAPH] * 3) + "\nWatch the video below.\n"
     assert prose.detect(text) >= 0.8
     assert default_registry().sniff(text)[0].name == "prose"
+
+
+@pytest.mark.parametrize("width", [60, 72, 80, 100])
+@pytest.mark.parametrize("between", ["\n\n", "\n"], ids=["blank-line", "no-blank-line"])
+def test_detect__prose_hard_wrapped_at_a_fixed_width_is_prose(width: int, between: str) -> None:
+    paragraph = PARAGRAPH + " Meltwater streams sort the finer sediment and spread it over outwash plains."
+    text = between.join([textwrap.fill(paragraph, width)] * 3) + "\n"
+    assert max(map(len, text.split("\n"))) < prose.PARAGRAPH_CHARS  # no line is a paragraph alone
+    assert default_registry().sniff(text)[0].name == "prose"
+    result = prose.parse(text, "notes.txt", ParseOptions())
+    assert_all_lines_accounted(text, "notes.txt", result)
+    (note,) = [f for f in result.findings if f.kind == "info"]
+    if between == "\n\n":  # without blank lines, a paragraph whose last line is full runs on
+        assert "(3 paragraph(s)" in note.message
+
+
+def test_detect__cards_with_answers_at_a_like_length_are_not_wrapped_prose() -> None:
+    """Term and answer lines two by two, and answers of one sentence a line, are no wrapped paragraph."""
+    answer = "a long answer that fills most of the line, as wide as the others, and is its own sentence."
+    pairs = "\n".join(f"Term {n}\n{answer}" for n in range(8))
+    sentences = "\n".join(answer.capitalize() for _ in range(8))
+    for text in (pairs, sentences, "Biology Flashcards\n" + pairs):
+        assert prose.detect(text) < 0.3
 
 
 def test_detect__a_page_copy_with_long_answers_is_not_prose() -> None:

@@ -1,7 +1,10 @@
 """Prose: running text (an article, a chapter) that is not a flashcard set.
 
 Detected by consecutive long lines (paragraphs) holding most of the text, with no card structure:
-no title ending in "Flashcards", few questions, no Markdown or list marks, no separators. A Quizlet
+no title ending in "Flashcards", few questions, no Markdown or list marks, no separators. Text
+hard-wrapped at a fixed width (an editor's 72 or 80 columns) is read as the paragraphs it wraps: a
+run of at least :data:`WRAP_LINES` lines, each but the last filled to :data:`WRAP_FILL` of the
+file's widest line and most of them ending mid-sentence, is one paragraph. A Quizlet
 copy with long answers does not read as prose because its long lines alternate with short terms;
 a Markdown note does not because of its headings and list marks.
 
@@ -22,7 +25,12 @@ NAME = "prose"
 
 PARAGRAPH_CHARS = 150
 """A line at least this long is a paragraph of running text."""
+WRAP_LINES = 3
+"""A hard-wrapped paragraph has at least this many lines ..."""
+WRAP_FILL = 0.7
+"""... each but its last at least this share of the widest line's length."""
 
+_SENTENCE_ENDS = (".", "?", "!", ":", ";", '"', "”", ")")
 _MARKUP = re.compile(
     r"^(?:#{1,6}\s|[-*+•·]\s|>|\d{1,3}[.)]\s|```|\||[QA]:|<!--)|::|\{\{c\d+::|==\S|\t|---|/////"
 )
@@ -39,11 +47,43 @@ def _is_paragraph(line: str) -> bool:
     return len(line) >= PARAGRAPH_CHARS and not _MARKUP.search(line)
 
 
+def _wrapped(run: list[str]) -> bool:
+    """True when ``run`` (lines filled to the wrap width but its last) reads as one wrapped
+    paragraph: long enough, and most full lines break inside a sentence."""
+    full = run[:-1]
+    return len(run) >= WRAP_LINES and 2 * sum(not ln.endswith(_SENTENCE_ENDS) for ln in full) > len(full)
+
+
+def _unwrapped(text: str) -> list[tuple[int, str]]:
+    """The non-blank lines of ``text`` (stripped, with their first line's number), each hard-wrapped
+    paragraph joined into one line."""
+    lines = [(n, ln.strip()) for n, ln in nonblank(text)]
+    width = max((len(ln) for _, ln in lines), default=0)
+    full = WRAP_FILL * width
+    out: list[tuple[int, str]] = []
+    i = 0
+    while i < len(lines):
+        j = i  # the run: consecutive lines, each but the last filled, none with card marks
+        while (
+            j + 1 < len(lines)
+            and lines[j + 1][0] == lines[j][0] + 1
+            and len(lines[j][1]) >= full
+            and not _MARKUP.search(lines[j][1])
+            and not _MARKUP.search(lines[j + 1][1])
+        ):
+            j += 1
+        run = [ln for _, ln in lines[i : j + 1]]
+        if j > i and _wrapped(run):
+            out.append((lines[i][0], " ".join(run)))
+        else:
+            out.extend(lines[i : j + 1])
+        i = j + 1
+    return out
+
+
 def detect(text: str) -> float:
     """High when consecutive paragraphs hold most of the text and nothing looks like cards."""
-    if max(map(len, text.split("\n"))) < PARAGRAPH_CHARS:
-        return 0.0  # no line is long enough to be a paragraph, so the score below is 0
-    lines = [ln.strip() for _, ln in nonblank(text)]
+    lines = [ln for _, ln in _unwrapped(text)]
     if not lines:
         return 0.0
     paragraphs = [_is_paragraph(ln) for ln in lines]
@@ -72,7 +112,7 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
         skipped(NAME, source, n, line, "prose: running text, not a flashcard") for n, line in lines
     ]
     if lines:
-        paragraphs = sum(_is_paragraph(line.strip()) for _, line in lines)
+        paragraphs = sum(_is_paragraph(line) for _, line in _unwrapped(text))
         why = (
             f"{source} reads as prose, not flashcards ({paragraphs} paragraph(s) of running text "
             f"and no question/answer structure), so no cards were made from it. {ADVICE}."
