@@ -261,8 +261,9 @@ def fix_typos(cards: tuple[Card, ...], context: Context) -> StageResult:
     (``suspect`` findings). Never changes :attr:`Card.identity`."""
     config = context.config
     current = list(cards)
-    fixes: list[list[Finding]] = [[] for _ in cards]
-    suspects: list[list[Finding]] = [[] for _ in cards]
+    # By card index, for the few cards with any.
+    fixes: dict[int, list[Finding]] = {}
+    suspects: dict[int, list[Finding]] = {}
     surveyed = survey(cards, context.summaries)
     # A file in another language is not spell-checked, and its words are not the course's English.
     vocabulary = surveyed.vocabulary
@@ -280,9 +281,10 @@ def fix_typos(cards: tuple[Card, ...], context: Context) -> StageResult:
     foreign = {note.where.file for note in notes if note.where}
     # The cards still to check. A settled card stays settled when the vocabulary is recounted: a word
     # that is fine stays fine (a word the collection uses is never corrected away), unless it is a
-    # confusable.
-    pending = [i for i, card in enumerate(cards) if card.source.file not in foreign]
+    # confusable. Without deck.toml fixes, a card without an unsure word is settled from the start.
     unsure = surveyed.unsure
+    every = bool(config.typo_fix)
+    pending = [i for i, card in enumerate(cards) if (every or unsure[i]) and card.source.file not in foreign]
     fine: set[str] = set()
     last: Checker | None = None
     rewritten: set[int] = set()
@@ -302,16 +304,20 @@ def fix_typos(cards: tuple[Card, ...], context: Context) -> StageResult:
         changes: set[int] = set()
         for i in pending:
             if quick and doubtful.isdisjoint(unsure[i]):
-                suspects[i] = []
+                suspects.pop(i, None)
                 continue
             if last is not None and i not in rewritten and changed.isdisjoint(unsure[i]):
                 unsettled.append(i)  # the same findings as in the last pass
                 continue
             card = current[i]
-            front, back, card_fixes, suspects[i], settled = _check_card(card, checker)
+            front, back, card_fixes, doubts, settled = _check_card(card, checker)
+            if doubts:
+                suspects[i] = doubts
+            else:
+                suspects.pop(i, None)
             if card_fixes:
                 made.extend(card_fixes)
-                fixes[i].extend(card_fixes)
+                fixes.setdefault(i, []).extend(card_fixes)
                 current[i] = card = replace(card, front=front, back=back)
                 unsure[i] = surveyed.sorter.unsure_of(letter_runs(card))
                 changes.add(i)
@@ -326,15 +332,11 @@ def fix_typos(cards: tuple[Card, ...], context: Context) -> StageResult:
             break
         vocabulary = after
         fine = checker.ok - set(spelling.confusables())
-    out: list[Card] = []
     findings: list[Finding] = notes
-    for card, card_fixes, card_suspects in zip(current, fixes, suspects, strict=True):
-        if not card_fixes and not card_suspects:
-            out.append(card)  # most cards: nothing found
-            continue
-        new = [f for f in (*card_fixes, *card_suspects) if f not in card.findings]
+    for i in sorted(fixes.keys() | suspects.keys()):  # most cards: nothing found
+        card = current[i]
+        new = [f for f in (*fixes.get(i, ()), *suspects.get(i, ())) if f not in card.findings]
         if new:
             findings.extend(new)
-            card = replace(card, findings=(*card.findings, *new))
-        out.append(card)
-    return StageResult(tuple(out), tuple(findings))
+            current[i] = replace(card, findings=(*card.findings, *new))
+    return StageResult(tuple(current), tuple(findings))
