@@ -47,6 +47,20 @@ def test_detect__cards_with_answers_at_a_like_length_are_not_wrapped_prose() -> 
         assert prose.detect(text) < 0.3
 
 
+def test_detect__records_of_a_like_length_are_cards_not_wrapped_prose() -> None:
+    """Lines a greedy wrap could have made, but holding one record each: no sentence runs on, or
+    a card format reads them better."""
+    plain = "\n".join(
+        f"term{i},a definition that runs on for quite a while, no full stop {i}" for i in range(10)
+    )
+    sentences = "\n".join(
+        f"term{i},A definition that runs on. It has two sentences, see {i}" for i in range(10)
+    )
+    assert prose.detect(plain) < 0.3
+    for text in (plain, sentences):
+        assert default_registry().sniff(text)[0].name != "prose"
+
+
 def test_detect__a_page_copy_with_long_answers_is_not_prose() -> None:
     lines = []
     for term in ("Glacier", "Moraine", "Cirque", "Fjord"):
