@@ -1,7 +1,7 @@
 """The parse cache, and parsing many files on all cores.
 
 Parsing a file, and running the per-card stages at the head of the pipeline on its cards
-(:class:`~genanki_build.build.Head`: also the summary of its cards for the next stage and the
+(:class:`~genanki_build.parsing.Head`: also the summary of its cards for the next stage and the
 results of the per-card stage after that), is a pure function of the file's bytes, its path,
 ``deck.toml``, one build option and the code, so its result can be kept between builds.
 :class:`ParseCache` keeps one entry per source file under ``<out>/.cache/parse/``, named by a hash
@@ -47,9 +47,10 @@ from typing import TYPE_CHECKING, Any
 from genanki_build import __version__, columns
 
 if TYPE_CHECKING:
-    from genanki_build.build import FileResult, Head, SourceFile
     from genanki_build.config import Config
     from genanki_build.formats.base import Registry
+    from genanki_build.parsing import FileResult, Head
+    from genanki_build.sources import SourceFile
 
 #: The cache folder, inside the output folder.
 CACHE_DIR = ".cache"
@@ -97,8 +98,8 @@ def _fast_pickling(cls: type) -> None:
 
 
 def _register_fast_pickling() -> None:
-    from genanki_build.build import FileReport
     from genanki_build.model import Card, Finding, ParseResult, SourceRef
+    from genanki_build.parsing import FileReport
 
     for cls in (SourceRef, Finding, Card, ParseResult, FileReport):
         _fast_pickling(cls)
@@ -188,8 +189,8 @@ def encode(value: FileResult) -> bytes:
 def decode(data: bytes) -> FileResult:
     """The value of the cache entry ``data``; raises ValueError (or whatever unpickling raises)
     for an entry that is not one of this layout."""
-    from genanki_build.build import FileReport, FileResult
     from genanki_build.model import Card, Finding, ParseResult
+    from genanki_build.parsing import FileReport, FileResult
 
     entry = pickle.loads(data)
     if not isinstance(entry, tuple) or len(entry) != 10 or entry[0] != _LAYOUT:
@@ -308,7 +309,7 @@ def _init_worker(config: Config, registry: Registry, head: Head) -> None:
 
 
 def _parse_in_worker(source: SourceFile) -> bytes:
-    from genanki_build.build import prepare_file
+    from genanki_build.parsing import prepare_file
 
     assert _worker_config is not None and _worker_registry is not None and _worker_head is not None
     value = prepare_file(source, _worker_config, _worker_registry, _worker_head)
@@ -328,7 +329,7 @@ def _parse_many(
     todo: Sequence[SourceFile], config: Config, registry: Registry, head: Head, pool: bool
 ) -> Iterator[tuple[int, FileResult, bytes | None]]:
     """Each file's index in ``todo``, its result, and its cache entry when a worker made one."""
-    from genanki_build.build import prepare_file
+    from genanki_build.parsing import prepare_file
 
     if not pool:
         for k, source in enumerate(todo):
@@ -363,7 +364,7 @@ def parse_all(
     ``pool`` forces worker processes on or off; by default they are used for many large misses.
     Workers parse exactly as this process would: results are identical either way.
     """
-    from genanki_build.build import Head
+    from genanki_build.parsing import Head
 
     head = head or Head()
     results: list[FileResult | None] = [None] * len(files)

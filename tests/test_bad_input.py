@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from genanki_build import build as build_module
-from genanki_build.build import MAX_CARD_CHARS, BuildResult, build
+from genanki_build import parsing
+from genanki_build.build import BuildResult, build
 from genanki_build.check import check_package, import_into
 from genanki_build.cli import main
 from genanki_build.formats.base import Format, ParseOptions, Registry
 from genanki_build.model import Card, Finding, Markup, NoteType, ParseResult, SourceRef
+from genanki_build.parsing import MAX_CARD_CHARS
 from genanki_build.render import sanitize_html
 from tests.conftest import write_tree
 
@@ -163,7 +164,7 @@ def test_build__ten_thousand_tiny_files(tmp_path: Path, monkeypatch: pytest.Monk
     A trivial format stands in for the real parsers, whose speed has its own benchmarks.
     """
     monkeypatch.setattr(
-        build_module,
+        parsing,
         "default_registry",
         lambda: Registry([Format("pipes", "test", _pipes_detect, _pipes_parse)]),
     )
@@ -345,7 +346,7 @@ def _cloze_build(tmp_path: Path, cards: list[Card], monkeypatch: pytest.MonkeyPa
         return ParseResult(tuple(cards))
 
     registry = Registry([Format("given", "test", lambda text: 1.0, parse)])
-    monkeypatch.setattr(build_module, "default_registry", lambda: registry)
+    monkeypatch.setattr(parsing, "default_registry", lambda: registry)
     src = write_tree(tmp_path / "src", {"c.txt": "placeholder\n"}, DECK)
     return build(src, tmp_path / "out", timestamp=1_700_000_000, skip=("cloze",))
 

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from genanki_build.build import FileResult, Head, build, prepare_file, read_sources
+from genanki_build.build import build
 from genanki_build.cache import CACHE_DIR, ParseCache, parse_all
 from genanki_build.formats import default_registry
+from genanki_build.parsing import FileResult, Head, prepare_file
+from genanki_build.sources import read_sources
 from tests.conftest import write_tree
 
 QUIZLET = """L2: Pricing Basics Flashcards

@@ -1,6 +1,6 @@
 """The Markdown-family formats on the third-party corpus (skipped when it is absent).
 
-Each file is read and parsed exactly as a build does (``build.parse_file``). Counts are what a
+Each file is read and parsed exactly as a build does (``parsing.parse_file``). Counts are what a
 person counts in the file; the corpus README gives rough ones.
 """
 
@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from genanki_build.build import SourceFile, parse_file
 from genanki_build.config import parse_config
 from genanki_build.decode import decode
 from genanki_build.formats import default_registry
 from genanki_build.model import NoteType, ParseResult
+from genanki_build.parsing import parse_file
+from genanki_build.sources import SourceFile
 from tests.accounting import assert_all_lines_accounted
 
 #: File-name prefix -> (format, fewest Basic, most Basic, fewest Cloze, most Cloze).

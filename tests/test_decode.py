@@ -98,9 +98,10 @@ def test_decode__utf16_bom_round_trips(text: str) -> None:
 
 
 def test_parse_file__report_names_the_encoding_and_the_damage() -> None:
-    from genanki_build.build import SourceFile, parse_file
     from genanki_build.config import Config
     from genanki_build.formats import default_registry
+    from genanki_build.parsing import parse_file
+    from genanki_build.sources import SourceFile
 
     data = "über---over\nnaïve---innocent\nfaçade---front\n".encode() + b"caf\xe9---coffee shop\n"
     result, report = parse_file(SourceFile("words.txt", data), Config(), default_registry())

@@ -14,10 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from genanki_build import dedupe
-from genanki_build.build import build, parse_sources, read_sources
+from genanki_build.build import build
 from genanki_build.dedupe import card_key, conflict_key, merge_duplicates
 from genanki_build.formats import default_registry
 from genanki_build.model import Card, Markup, NoteType, SourceRef
+from genanki_build.parsing import parse_sources
+from genanki_build.sources import read_sources
 from genanki_build.stage import Context
 from tests.conftest import SOURCE, write_tree
 

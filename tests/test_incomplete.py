@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from genanki_build import pipeline
-from genanki_build.build import parse_sources, read_sources
 from genanki_build.config import Config
 from genanki_build.incomplete import TAG, flag_incomplete, is_placeholder
 from genanki_build.model import Card, Markup, NoteType, SourceRef
+from genanki_build.parsing import parse_sources
+from genanki_build.sources import read_sources
 from genanki_build.stage import Context
 
 from .conftest import SOURCE

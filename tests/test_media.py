@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from genanki_build import build as build_module
+from genanki_build import parsing
 from genanki_build.build import build
 from genanki_build.check import import_into
 from genanki_build.formats.base import Format, ParseOptions, Registry
@@ -137,7 +137,7 @@ def _md_format() -> Format:
 def test_build__image_packaged_and_seen_by_anki(
     tmp_path: Path, collection: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(build_module, "default_registry", lambda: Registry([_md_format()]))
+    monkeypatch.setattr(parsing, "default_registry", lambda: Registry([_md_format()]))
     src = write_tree(
         tmp_path / "src",
         {

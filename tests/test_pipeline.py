@@ -8,8 +8,9 @@ from types import MappingProxyType
 import pytest
 
 from genanki_build import pipeline
-from genanki_build.build import parse_sources, read_sources
 from genanki_build.model import Card
+from genanki_build.parsing import parse_sources
+from genanki_build.sources import read_sources
 from genanki_build.stage import Context, LedgerEntry, Stage, StageResult
 from tests.conftest import SOURCE, write_tree
 

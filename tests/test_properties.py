@@ -13,13 +13,15 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from genanki_build.build import ParsedSources, SourceFile, compile_cards, parse_file
+from genanki_build.build import compile_cards
 from genanki_build.config import Config, parse_config
 from genanki_build.decode import decode
 from genanki_build.formats import default_registry
 from genanki_build.formats.base import ParseOptions
 from genanki_build.model import Card, Markup, NoteType, SourceRef
+from genanki_build.parsing import ParsedSources, parse_file
 from genanki_build.render import text_to_html
+from genanki_build.sources import SourceFile
 from genanki_build.stage import Context
 from tests.accounting import unaccounted_lines
 

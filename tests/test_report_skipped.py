@@ -10,12 +10,14 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from genanki_build.build import BuildResult, SourceFile, build, parse_file
+from genanki_build.build import BuildResult, build
 from genanki_build.config import Config
 from genanki_build.decode import decode
 from genanki_build.formats import default_registry
 from genanki_build.model import Card, Finding, ParseResult, SourceRef, coalesce_skipped
+from genanki_build.parsing import parse_file
 from genanki_build.report import _finding, _finding_json, to_json
+from genanki_build.sources import SourceFile
 from tests.accounting import assert_all_lines_accounted, unaccounted_lines
 from tests.conftest import write_tree
 

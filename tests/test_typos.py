@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 from genanki_build import pipeline, spelling, typos, verdicts
 from genanki_build import vocabulary as vocab
-from genanki_build.build import parse_sources, read_sources
 from genanki_build.config import Config
 from genanki_build.model import Card, Finding, Markup, SourceRef
+from genanki_build.parsing import parse_sources
+from genanki_build.sources import read_sources
 from genanki_build.spelling import american
 from genanki_build.stage import Context, StageResult
 from genanki_build.typos import fix_typos

@@ -1,0 +1,130 @@
+"""Reading the source tree: the card source files (their bytes) and the media beside them.
+
+Unreadable files, links that lead nowhere or outside the tree, and folder loops become findings,
+never errors. Parsing is :mod:`genanki_build.parsing`'s.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from genanki_build.config import CONFIG_NAME, Config, load_config
+from genanki_build.errors import BuildError
+from genanki_build.model import Finding, SourceRef
+
+#: Files in the source tree that are never parsed as card sources.
+NOT_SOURCES = frozenset({CONFIG_NAME, "cards.lock", "typos.toml", "README.md", ".gitkeep"})
+#: Extensions of media files; they are available to cards, not parsed.
+MEDIA_SUFFIXES = frozenset(
+    [
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".svg",
+        ".webp",
+        ".bmp",
+        ".tif",
+        ".tiff",
+        ".mp3",
+        ".ogg",
+        ".wav",
+        ".m4a",
+        ".mp4",
+        ".webm",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """One file read from the source tree."""
+
+    path: str
+    """Path relative to the source folder, forward slashes."""
+    data: bytes
+    """Its bytes."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """Everything read from a source folder."""
+
+    root: Path
+    """The folder."""
+    config: Config
+    """Its ``deck.toml``."""
+    files: tuple[SourceFile, ...]
+    """Card source files, sorted by path."""
+    media: tuple[str, ...]
+    """Media files present, relative paths."""
+    findings: tuple[Finding, ...] = ()
+    """Files that could not be read."""
+
+
+def _is_media(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in MEDIA_SUFFIXES
+
+
+def read_sources(root: Path) -> Sources:
+    """Read every card source below ``root``; unreadable files become findings, never errors."""
+    if not root.exists():
+        raise BuildError(f"{root}: no such folder; pass the folder that holds your exports")
+    if not root.is_dir():
+        raise BuildError(f"{root}: not a folder; pass the folder that holds your exports")
+    config = load_config(root)
+    files: list[SourceFile] = []
+    media: list[str] = []
+    findings: list[Finding] = []
+    seen_dirs: set[tuple[int, int]] = set()
+    root_real = root.resolve()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        st = os.stat(dirpath)
+        if (st.st_dev, st.st_ino) in seen_dirs:
+            dirnames[:] = []
+            rel = Path(dirpath).relative_to(root).as_posix()
+            findings.append(
+                Finding("read", "warning", f"{rel}: folder seen before (a symlink loop); skipped")
+            )
+            continue
+        seen_dirs.add((st.st_dev, st.st_ino))
+        # Real folders before links to them, so a file is known by its real path when both lead to it.
+        dirnames[:] = sorted(
+            (d for d in dirnames if not d.startswith(".")),
+            key=lambda d: (os.path.islink(os.path.join(dirpath, d)), d),
+        )
+        for name in sorted(filenames):
+            if name.startswith(".") or name in NOT_SOURCES:
+                continue
+            full = Path(dirpath) / name
+            rel = full.relative_to(root).as_posix()
+            if not full.is_file():
+                # A FIFO would block the read for ever; a broken link has nothing to read.
+                msg = f"{rel}: not a regular file (a broken link, a pipe or a device); skipped"
+                findings.append(Finding("read", "warning", msg, SourceRef(rel, 0, 0)))
+                continue
+            if _is_media(name):
+                if not full.resolve().is_relative_to(root_real):
+                    msg = f"{rel}: links outside the source folder; media is read only from inside it"
+                    findings.append(Finding("read", "warning", msg, SourceRef(rel, 0, 0)))
+                    continue
+                media.append(rel)
+                continue
+            try:
+                data = full.read_bytes()
+            except OSError as exc:
+                reason = exc.strerror or str(exc)
+                findings.append(
+                    Finding(
+                        "read",
+                        "warning",
+                        f"{rel}: cannot read ({reason}); skipped — check its permissions",
+                        SourceRef(rel, 0, 0),
+                    )
+                )
+                continue
+            files.append(SourceFile(rel, data))
+    files.sort(key=lambda f: f.path)
+    return Sources(root, config, tuple(files), tuple(sorted(media)), tuple(findings))
