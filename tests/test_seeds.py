@@ -14,6 +14,7 @@ import pytest
 
 from genanki_build.decode import decode
 from genanki_build.formats import ParseOptions, default_registry
+from genanki_build.formats import _segment as seg
 from genanki_build.formats import quizlet_page as qp
 from genanki_build.model import Card, ParseResult
 from tests.accounting import assert_all_lines_accounted
@@ -233,13 +234,13 @@ def test_seeds__quizlet_splits_do_not_hinge_on_exact_weights() -> None:
     parsed = []
     for prefix in SPLITS:
         _, lines, _ = qp._content(decode(_seed(prefix).read_bytes()).text, ParseOptions())
-        parsed.append((prefix, lines, qp.segment(lines)))
+        parsed.append((prefix, lines, seg.segment(lines)))
     for _ in range(15):
-        weights = qp.Weights(
+        weights = seg.Weights(
             **{
-                f.name: getattr(qp.WEIGHTS, f.name) * rng.uniform(0.85, 1.15)
-                for f in dataclasses.fields(qp.Weights)
+                f.name: getattr(seg.WEIGHTS, f.name) * rng.uniform(0.85, 1.15)
+                for f in dataclasses.fields(seg.Weights)
             }
         )
         for prefix, lines, cuts in parsed:
-            assert qp.segment(lines, weights) == cuts, prefix
+            assert seg.segment(lines, weights) == cuts, prefix
