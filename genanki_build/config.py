@@ -26,7 +26,9 @@ Example::
 
 from __future__ import annotations
 
+import difflib
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -35,6 +37,18 @@ from typing import Any
 from genanki_build.errors import ConfigError
 
 CONFIG_NAME = "deck.toml"
+
+#: The tables ``deck.toml`` may hold, and the settings each may hold (``files`` holds a table per
+#: file, with :data:`FILE_KEYS` and the settings of the file's format).
+TABLES: dict[str, frozenset[str]] = {
+    "collection": frozenset({"name", "namespace"}),
+    "options": frozenset({"include_incomplete", "reverse"}),
+    "parse": frozenset({"noise", "placeholders"}),
+    "typos": frozenset({"fix", "keep"}),
+    "files": frozenset(),
+}
+#: The settings of a ``[files."<path>"]`` table every format reads.
+FILE_KEYS = frozenset({"format", "lecture", "tags", "skip"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,19 +112,59 @@ def _bool(value: Any, where: str) -> bool:
     return value
 
 
-def _file_override(path: str, raw: Any) -> FileOverride:
-    where = f'[files."{path}"]'
+def _str(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f'{where} must be a string in quotes, e.g. "{value}"')
+    return value
+
+
+def did_you_mean(name: str, names: Iterable[str]) -> str:
+    """``"did you mean 'x'? "`` for the one of ``names`` closest to a misspelt ``name``; ``""`` when
+    none is close."""
+    close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.75)
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
+def _unknown(name: str, known: Iterable[str], where: str, what: str) -> ConfigError:
+    """The error for a ``what`` (table, setting) called ``name`` that ``where`` does not have: most
+    likely a typo, which would otherwise be ignored without a word."""
+    names = ", ".join(sorted(known))
+    return ConfigError(f"{where} has no {what} {name!r} ({did_you_mean(name, known)}{what}s: {names})")
+
+
+def _file_override(path: str, raw: Any, config_path: str) -> FileOverride:
+    where = f'{config_path}: [files."{path}"]'
     if not isinstance(raw, dict):
         raise ConfigError(f"{where} must be a table")
-    known = {"format", "lecture", "tags", "skip"}
-    options = {k: str(v) for k, v in raw.items() if k not in known}
+    # Other keys are the format's own settings (separator, header …), checked once the format is known.
+    options = {k: str(v) for k, v in raw.items() if k not in FILE_KEYS}
     return FileOverride(
-        format=str(raw.get("format", "")),
-        lecture=str(raw.get("lecture", "")),
+        format=_str(raw.get("format", ""), f"{where} format"),
+        lecture=_str(raw.get("lecture", ""), f"{where} lecture"),
         tags=_str_list(raw.get("tags", []), f"{where} tags"),
         skip=_bool(raw.get("skip", False), f"{where} skip"),
         options=MappingProxyType(options),
     )
+
+
+def _tables(raw: dict[str, Any], path: str) -> dict[str, dict[str, Any]]:
+    """Each table of ``raw``; raises :class:`ConfigError` for a table or setting deck.toml does not
+    have."""
+    tables: dict[str, dict[str, Any]] = {}
+    for name, value in raw.items():
+        if not isinstance(value, dict):
+            tables_list = ", ".join(f"[{t}]" for t in TABLES if t != "files")
+            raise ConfigError(
+                f'{path}: {name!r} is outside every table; settings go in {tables_list} or [files."<path>"]'
+            )
+        if name not in TABLES:
+            raise _unknown(name, TABLES, path, "table")
+        if name != "files":
+            for key in value:
+                if key not in TABLES[name]:
+                    raise _unknown(key, TABLES[name], f"{path}: [{name}]", "setting")
+        tables[name] = value
+    return tables
 
 
 def parse_config(text: str, path: str = CONFIG_NAME) -> Config:
@@ -119,27 +173,26 @@ def parse_config(text: str, path: str = CONFIG_NAME) -> Config:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}; fix the TOML syntax") from None
-    coll = raw.get("collection", {})
-    opts = raw.get("options", {})
-    parse = raw.get("parse", {})
-    typos = raw.get("typos", {})
+    tables = _tables(raw, path)
+    coll = tables.get("collection", {})
+    opts = tables.get("options", {})
+    parse = tables.get("parse", {})
+    typos = tables.get("typos", {})
     fix = typos.get("fix", {})
     if not isinstance(fix, dict) or not all(isinstance(v, str) for v in fix.values()):
         raise ConfigError(f"{path}: [typos] fix must map words to their corrections")
-    files = raw.get("files", {})
-    if not isinstance(files, dict):
-        raise ConfigError(f"{path}: [files] must be a table of tables")
-    name = str(coll.get("name", "Flashcards")).strip() or "Flashcards"
+    files = tables.get("files", {})
+    name = _str(coll.get("name", "Flashcards"), f"{path}: [collection] name").strip() or "Flashcards"
     return Config(
         name=name,
-        namespace=str(coll.get("namespace", "")),
-        include_incomplete=_bool(opts.get("include_incomplete", False), "include_incomplete"),
-        reverse=_bool(opts.get("reverse", False), "reverse"),
-        noise=_str_list(parse.get("noise", []), "[parse] noise"),
-        placeholders=_str_list(parse.get("placeholders", []), "[parse] placeholders"),
+        namespace=_str(coll.get("namespace", ""), f"{path}: [collection] namespace"),
+        include_incomplete=_bool(opts.get("include_incomplete", False), f"{path}: include_incomplete"),
+        reverse=_bool(opts.get("reverse", False), f"{path}: reverse"),
+        noise=_str_list(parse.get("noise", []), f"{path}: [parse] noise"),
+        placeholders=_str_list(parse.get("placeholders", []), f"{path}: [parse] placeholders"),
         typo_fix=MappingProxyType({k.lower(): v for k, v in fix.items()}),
-        typo_keep=frozenset(w.lower() for w in _str_list(typos.get("keep", []), "[typos] keep")),
-        files=MappingProxyType({k: _file_override(k, v) for k, v in files.items()}),
+        typo_keep=frozenset(w.lower() for w in _str_list(typos.get("keep", []), f"{path}: [typos] keep")),
+        files=MappingProxyType({k: _file_override(k, v, path) for k, v in files.items()}),
     )
 
 

@@ -9,16 +9,17 @@ saying why.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from genanki_build import pipeline
 from genanki_build.cache import ParseCache, Progress, parse_all
-from genanki_build.config import CONFIG_NAME, Config
+from genanki_build.config import CONFIG_NAME, Config, did_you_mean
 from genanki_build.decode import decode
 from genanki_build.errors import BuildError
 from genanki_build.formats import ParseOptions, Registry, default_registry
-from genanki_build.formats.base import DEFAULT_NOISE, RegistryError
+from genanki_build.formats.base import DEFAULT_NOISE, Format, RegistryError
 from genanki_build.model import Card, Finding, ParseResult, SourceRef, coalesce_skipped, evolve
 from genanki_build.sources import SourceFile, Sources
 from genanki_build.stage import Context
@@ -148,6 +149,21 @@ def _without_oversize(result: ParseResult) -> ParseResult:
     return replace(result, cards=kept, findings=tuple(findings))
 
 
+def _unread_settings(path: str, options: Mapping[str, str], fmt: Format) -> tuple[Finding, ...]:
+    """A warning for each setting of the file's ``deck.toml`` table its format does not read."""
+    reads = ", ".join(sorted(fmt.settings)) or "none"
+    findings: list[Finding] = []
+    for key in sorted(options):
+        if key in fmt.settings:
+            continue
+        msg = (
+            f'{CONFIG_NAME} [files."{path}"]: {key!r} is not a setting of the {fmt.name} format '
+            f"({did_you_mean(key, fmt.settings)}it reads: {reads}); ignored"
+        )
+        findings.append(Finding("read", "warning", msg, SourceRef(path, 0, 0)))
+    return tuple(findings)
+
+
 def parse_file(source: SourceFile, config: Config, registry: Registry) -> tuple[ParseResult, FileReport]:
     """Decode and parse one file. Never raises for bad content: problems become findings."""
     override = config.override(source.path)
@@ -187,6 +203,7 @@ def parse_file(source: SourceFile, config: Config, registry: Registry) -> tuple[
         finding = Finding("read", "warning", msg, SourceRef(source.path, 1, max(1, text.count(chr(10)) + 1)))
         report = FileReport(source.path, decoded.encoding, "", score, 0, lines, lines, "unrecognised format")
         return ParseResult((), (finding,)), report
+    damage += _unread_settings(source.path, override.options, fmt)
     try:
         result = _with_identity(fmt.parse(text, source.path, parse_options(config, source.path)))
     except Exception as exc:  # a parser bug must cost one file, never the build

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from genanki_build.config import CONFIG_NAME, Config, load_config
+from genanki_build.config import CONFIG_NAME, Config, did_you_mean, load_config
 from genanki_build.errors import BuildError
 from genanki_build.model import Finding, SourceRef
 
@@ -127,4 +127,21 @@ def read_sources(root: Path) -> Sources:
                 continue
             files.append(SourceFile(rel, data))
     files.sort(key=lambda f: f.path)
+    findings += _unmatched_overrides(config, [f.path for f in files])
     return Sources(root, config, tuple(files), tuple(sorted(media)), tuple(findings))
+
+
+def _unmatched_overrides(config: Config, paths: list[str]) -> list[Finding]:
+    """A warning for each ``[files."<path>"]`` of ``deck.toml`` that names no card source: its
+    settings would apply to nothing (a file renamed or moved, or a typo in the path)."""
+    present = set(paths)
+    findings: list[Finding] = []
+    for name in sorted(config.files):
+        if name in present:
+            continue
+        msg = (
+            f'{CONFIG_NAME} [files."{name}"] names no card source in the folder; its settings apply '
+            f"to nothing — {did_you_mean(name, paths)}give the path relative to the source folder, with forward slashes"
+        )
+        findings.append(Finding("read", "warning", msg))
+    return findings

@@ -275,4 +275,5 @@ FORMAT = Format(
     detect,
     parse,
     ceiling=0.99,
+    settings=frozenset({"separator"}),
 )

@@ -57,6 +57,9 @@ class Format:
     ceiling: float = 1.0
     """The highest score :attr:`detect` can ever return. Sniffing skips a format whose ceiling
     cannot beat the best score so far, so a tight ceiling saves work and never changes a result."""
+    settings: frozenset[str] = frozenset()
+    """The settings of a ``[files."<path>"]`` table in ``deck.toml`` it reads (``separator`` …),
+    given to :attr:`parse` in :attr:`ParseOptions.extra`."""
 
 
 #: How much of a text the detectors see; a few thousand lines tell a format apart.

@@ -381,4 +381,5 @@ FORMAT = Format(
     detect,
     parse,
     ceiling=0.92,
+    settings=frozenset({"separator", "header"}),
 )

@@ -280,4 +280,5 @@ FORMAT = Format(
     detect,
     parse,
     ceiling=0.95,
+    settings=frozenset({"separator", "multiline_separator"}),
 )

@@ -253,4 +253,5 @@ FORMAT = Format(
     detect,
     parse,
     ceiling=0.9,
+    settings=frozenset({"separator", "card_separator"}),
 )
