@@ -11,8 +11,12 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from genanki_build.errors import BuildError
+
+if TYPE_CHECKING:  # the anki package is optional: imported only to check a package
+    from anki.collection import Collection, ImportLogWithChanges
 
 INSTALL_HINT = "the official `anki` package is needed for this: run `pip install anki` (or `make .venv`)"
 _CLOZE = re.compile(r"\{\{c\d+::")
@@ -36,7 +40,7 @@ class CheckResult:
     """Everything wrong, one sentence each; empty when the package is fine."""
 
 
-def _open_collection(path: str):  # type: ignore[no-untyped-def]
+def _open_collection(path: str) -> Collection:
     try:
         from anki.collection import Collection
     except ImportError:
@@ -56,7 +60,7 @@ def check_package(apkg: Path) -> CheckResult:
             col.close()
 
 
-def import_into(col, apkg: Path):  # type: ignore[no-untyped-def]
+def import_into(col: Collection, apkg: Path) -> ImportLogWithChanges:
     """Import ``apkg`` into ``col`` with Anki's default options; returns Anki's import log."""
     from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
@@ -66,7 +70,9 @@ def import_into(col, apkg: Path):  # type: ignore[no-untyped-def]
     )
 
 
-def _inspect(col, apkg: Path) -> CheckResult:  # type: ignore[no-untyped-def]
+def _inspect(col: Collection, apkg: Path) -> CheckResult:
+    from anki.models import NotetypeId
+
     problems: list[str] = []
     try:
         log = import_into(col, apkg).log
@@ -85,7 +91,7 @@ def _inspect(col, apkg: Path) -> CheckResult:  # type: ignore[no-untyped-def]
         decks.append((deck.name, count))
     type_rows: list[tuple[str, tuple[str, ...], int]] = []
     for nt in sorted(col.models.all_names_and_ids(), key=lambda m: m.name):
-        model = col.models.get(nt.id)
+        model = col.models.get(NotetypeId(nt.id))
         uses = col.models.use_count(model) if model else 0
         if model is None or (uses == 0 and model["name"] in _STOCK_NAMES):
             continue
@@ -96,7 +102,8 @@ def _inspect(col, apkg: Path) -> CheckResult:  # type: ignore[no-untyped-def]
             problems.append(f"note {note.guid} has no cards")
         if not note.fields[0].strip():
             problems.append(f"note {note.guid} has an empty first field")
-        if note.note_type()["type"] == 1 and not _CLOZE.search(note.fields[0]):
+        note_type = note.note_type()
+        if note_type is not None and note_type["type"] == 1 and not _CLOZE.search(note.fields[0]):
             problems.append(f"cloze note {note.guid} has no cloze deletion")
     return CheckResult(
         path=apkg,

@@ -10,13 +10,16 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
 from genanki_build import __version__
 from genanki_build.errors import BuildError
 from genanki_build.model import Finding
+
+if TYPE_CHECKING:
+    from genanki_build.build import BuildResult
 
 HELP = """Turn flashcard exports (Quizlet, Brainscape, Anki, CSV, Markdown) into clean Anki packages.
 
@@ -169,19 +172,24 @@ def _located(finding: Finding) -> str:
     return f"{where if where.first else where.file}: {finding.message}"
 
 
-def _summary(result) -> None:  # type: ignore[no-untyped-def]
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _summary(result: BuildResult) -> None:
     per_deck = Counter(c.deck for c in result.cards)
-    click.echo(f"{result.config.name}: {len(result.cards)} notes in {len(per_deck)} decks")
+    notes, decks = _count(len(result.cards), "note", "notes"), _count(len(per_deck), "deck", "decks")
+    click.echo(f"{result.config.name}: {notes} in {decks}")
     for deck, n in sorted(per_deck.items()):
         click.echo(f"  {n:5d}  {deck}")
     kinds = Counter(f.kind for f in result.findings)
     parts = [
-        f"{kinds.get('typo', 0)} typo fixes",
-        f"{kinds.get('fix', 0)} repairs",
-        f"{kinds.get('merge', 0)} merges",
-        f"{kinds.get('conflict', 0)} conflicts",
+        _count(kinds.get("typo", 0), "typo fix", "typo fixes"),
+        _count(kinds.get("fix", 0), "repair", "repairs"),
+        _count(kinds.get("merge", 0), "merge", "merges"),
+        _count(kinds.get("conflict", 0), "conflict", "conflicts"),
         f"{len(result.excluded)} left out",
-        f"{kinds.get('warning', 0) + kinds.get('error', 0)} warnings",
+        _count(kinds.get("warning", 0) + kinds.get("error", 0), "warning", "warnings"),
     ]
     click.echo("  " + ", ".join(parts))
     history = [f for f in result.findings if f.kind == "ledger" and f.stage == "ids"]
