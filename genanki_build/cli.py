@@ -239,10 +239,11 @@ def check(packages: tuple[Path, ...]) -> None:
 @main.command()
 def formats() -> None:
     """List the input formats genanki-build detects."""
-    from genanki_build.formats import default_registry
+    from genanki_build.formats import anki_package, default_registry
 
     for fmt in default_registry():
         click.echo(f"{fmt.name:22} {fmt.description}")
+    click.echo(f"{anki_package.NAME:22} {anki_package.DESCRIPTION}")
 
 
 @main.command()

@@ -18,7 +18,7 @@ from genanki_build.cache import ParseCache, Progress, parse_all
 from genanki_build.config import CONFIG_NAME, Config, did_you_mean
 from genanki_build.decode import decode
 from genanki_build.errors import BuildError
-from genanki_build.formats import ParseOptions, Registry, default_registry
+from genanki_build.formats import ParseOptions, Registry, anki_package, default_registry
 from genanki_build.formats.base import DEFAULT_NOISE, Format, RegistryError
 from genanki_build.model import Card, Finding, ParseResult, SourceRef, coalesce_skipped, evolve
 from genanki_build.sources import SourceFile, Sources
@@ -164,12 +164,32 @@ def _unread_settings(path: str, options: Mapping[str, str], fmt: Format) -> tupl
     return tuple(findings)
 
 
+def _read_package(source: SourceFile) -> tuple[ParseResult, FileReport]:
+    """An Anki package: read from its bytes (:mod:`genanki_build.formats.anki_package`)."""
+    name = anki_package.NAME
+    try:
+        result = _with_identity(anki_package.read(source.data, source.path))
+    except anki_package.PackageError as exc:
+        msg = (
+            f"{source.path}: an Anki package that cannot be read: {exc}; skipped — export it again from Anki"
+        )
+        finding = Finding("read", "warning", msg, SourceRef(source.path, 0, 0))
+        return ParseResult((), (finding,)), FileReport(source.path, "", name, problem="unreadable package")
+    result = _without_oversize(result)
+    notes = max((c.source.last for c in result.cards), default=0)
+    notes = max([notes, *(f.where.last for f in result.findings if f.where)])
+    skipped = sum(1 for f in result.findings if f.kind == "skipped")
+    return result, FileReport(source.path, "", name, 1.0, len(result.cards), notes, skipped)
+
+
 def parse_file(source: SourceFile, config: Config, registry: Registry) -> tuple[ParseResult, FileReport]:
     """Decode and parse one file. Never raises for bad content: problems become findings."""
     override = config.override(source.path)
     if override.skip:
         finding = Finding("read", "info", "skipped by deck.toml", SourceRef(source.path, 0, 0))
         return ParseResult((), (finding,)), FileReport(source.path, problem="skipped by deck.toml")
+    if anki_package.is_package(source.data):
+        return _read_package(source)
     decoded = decode(source.data)
     if decoded.binary:
         msg = f"{source.path}: binary data, not text; skipped — export the cards as text, CSV or Markdown"

@@ -1,0 +1,209 @@
+"""Anki's own packages: ``.apkg`` (a deck) and ``.colpkg`` (a collection), read from the file's bytes.
+
+A package is a zip holding the collection as an SQLite database:
+
+- ``collection.anki21b`` (Anki 23.10 and later): compressed with Zstandard, schema 18. Note types
+  are rows of ``notetypes`` (whether one is a cloze type is field 1, ``kind``, of the protobuf in
+  its ``config``), their fields rows of ``fields``, and deck names use ``\\x1f`` between levels.
+  Such a package also holds a ``collection.anki2`` that only asks older Anki versions to update.
+- ``collection.anki21`` or ``collection.anki2`` (older Anki, Anki's "support older versions"
+  export, genanki): schema 11, with the note types and decks as JSON in the ``col`` table.
+
+Every note becomes one card, by position: a note's *line* in the report is its number in the
+package (1-based, oldest note first). The first field is the front (a cloze type's text); the
+second and any further non-empty fields make the back. Fields are HTML, as Anki holds them. The
+note's GUID is kept (so a rebuilt note updates the student's copy), as are its tags; the deck of
+its first card becomes its title (``A::B``: the lectures stage makes each level a subdeck); a Basic
+note with more than one card is flagged ``reverse``. Media files inside the package are not
+imported: the report says how many there are.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import zstandard
+
+from genanki_build.model import Card, Finding, Markup, NoteType, ParseResult, SourceRef
+
+NAME = "anki-package"
+DESCRIPTION = "Anki's own .apkg/.colpkg packages (read from the file's bytes, so never forced or sniffed)."
+#: The collection files a package may hold, newest first: the first one present is read.
+COLLECTIONS = ("collection.anki21b", "collection.anki21", "collection.anki2")
+#: A collection larger than this, once decompressed, is not read (a damaged or hostile file).
+MAX_COLLECTION_BYTES = 1 << 30
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+class PackageError(ValueError):
+    """The package cannot be read; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class _NoteType:
+    cloze: bool
+    fields: tuple[str, ...]
+
+
+def is_package(data: bytes) -> bool:
+    """True when ``data`` is a zip that holds an Anki collection."""
+    if not data.startswith(_ZIP_MAGIC):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return any(name in COLLECTIONS for name in archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def _varint(data: bytes, at: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        if at >= len(data):
+            raise PackageError("a note type's settings are cut short")
+        byte = data[at]
+        value |= (byte & 0x7F) << shift
+        at, shift = at + 1, shift + 7
+        if byte < 0x80:
+            return value, at
+
+
+def _proto_field(data: bytes, number: int) -> int:
+    """The varint field ``number`` of the protobuf message ``data``; 0 (protobuf's default) when absent."""
+    at = 0
+    while at < len(data):
+        key, at = _varint(data, at)
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            value, at = _varint(data, at)
+            if field == number:
+                return value
+        elif wire == 2:
+            length, at = _varint(data, at)
+            at += length
+        elif wire in (1, 5):
+            at += 8 if wire == 1 else 4
+        else:
+            raise PackageError(f"a note type's settings use protobuf wire type {wire}")
+    return 0
+
+
+def _database(archive: zipfile.ZipFile) -> tuple[str, sqlite3.Connection]:
+    name = next((n for n in COLLECTIONS if n in archive.namelist()), "")
+    info = archive.getinfo(name)
+    if info.file_size > MAX_COLLECTION_BYTES:
+        raise PackageError(f"its collection is over {MAX_COLLECTION_BYTES >> 20} MiB")
+    data = archive.read(name)
+    if name.endswith("b"):
+        try:
+            data = zstandard.ZstdDecompressor().decompress(data, max_output_size=MAX_COLLECTION_BYTES)
+        except zstandard.ZstdError as exc:
+            raise PackageError(f"{name} cannot be decompressed ({exc})") from None
+    if data[18:20] == b"\x02\x02":
+        # Written in WAL mode; read from memory, it has no log to consult.
+        data = data[:18] + b"\x01\x01" + data[20:]
+    connection = sqlite3.connect(":memory:")
+    try:
+        connection.deserialize(data)
+        connection.execute("SELECT count(*) FROM notes").fetchone()
+    except sqlite3.Error as exc:
+        connection.close()
+        raise PackageError(f"{name} is not a readable collection ({exc})") from None
+    return name, connection
+
+
+def _schema_11(db: sqlite3.Connection) -> tuple[dict[int, _NoteType], dict[int, str]]:
+    models_json, decks_json = db.execute("SELECT models, decks FROM col").fetchone()
+    models = json.loads(models_json)
+    types = {
+        int(mid): _NoteType(
+            m.get("type") == 1, tuple(f["name"] for f in sorted(m["flds"], key=lambda f: f["ord"]))
+        )
+        for mid, m in models.items()
+    }
+    decks = {int(did): str(d["name"]) for did, d in json.loads(decks_json).items()}
+    return types, decks
+
+
+def _schema_18(db: sqlite3.Connection) -> tuple[dict[int, _NoteType], dict[int, str]]:
+    fields: dict[int, list[str]] = {}
+    for ntid, name in db.execute("SELECT ntid, name FROM fields ORDER BY ntid, ord"):
+        fields.setdefault(ntid, []).append(name)
+    types = {
+        ntid: _NoteType(_proto_field(bytes(config), 1) == 1, tuple(fields.get(ntid, ())))
+        for ntid, config in db.execute("SELECT id, config FROM notetypes")
+    }
+    decks = {did: name.replace("\x1f", "::") for did, name in db.execute("SELECT id, name FROM decks")}
+    return types, decks
+
+
+def _notes(db: sqlite3.Connection) -> Iterator[tuple[str, int, str, str, int, int]]:
+    """(GUID, note type, tags, fields, deck of the first card, cards) for each note, oldest first."""
+    yield from db.execute(
+        "SELECT n.guid, n.mid, n.tags, n.flds,"
+        " (SELECT c.did FROM cards c WHERE c.nid = n.id ORDER BY c.ord LIMIT 1),"
+        " (SELECT count(*) FROM cards c WHERE c.nid = n.id)"
+        " FROM notes n ORDER BY n.id"
+    )
+
+
+def read(data: bytes, source: str) -> ParseResult:
+    """One card per note of the package ``data``; raises :class:`PackageError` when it cannot be read."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            name, db = _database(archive)
+            media = sum(1 for n in archive.namelist() if n.isdigit())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise PackageError(f"not a readable zip ({exc})") from None
+    try:
+        version = db.execute("SELECT ver FROM col").fetchone()[0]
+        types, decks = _schema_18(db) if version >= 18 else _schema_11(db)
+        notes = list(_notes(db))
+    except (sqlite3.Error, KeyError, TypeError, ValueError) as exc:
+        raise PackageError(f"{name}: not a collection this reader knows ({exc})") from None
+    finally:
+        db.close()
+    cards: list[Card] = []
+    findings: list[Finding] = []
+    for number, (guid, mid, tags, flds, did, count) in enumerate(notes, start=1):
+        where = SourceRef(source, number, number)
+        note_type = types.get(mid)
+        values = [v.strip() for v in flds.split("\x1f")]
+        if note_type is None or not values[0]:
+            why = (
+                "a note of an unknown note type" if note_type is None else "a note with an empty first field"
+            )
+            findings.append(Finding(NAME, "skipped", why, where, values[0][:200]))
+            continue
+        cloze = note_type.cloze
+        back = "<br><br>".join(v for v in values[1:] if v)
+        if not back and not cloze:
+            message = "note with an empty back, kept: it is a note of an Anki collection"
+            findings.append(Finding(NAME, "info", message, where))
+        cards.append(
+            Card(
+                front=values[0],
+                back=back,
+                source=where,
+                format=NAME,
+                note_type=NoteType.CLOZE if cloze else NoteType.BASIC,
+                markup=Markup.HTML,
+                title=decks.get(did or 0, ""),
+                tags=tuple(sorted(set(tags.split()))),
+                guid=guid,
+                guid_given=bool(guid),
+                flags=frozenset({"reverse"}) if count > 1 and not cloze else frozenset(),
+            )
+        )
+    summary = f"{len(notes)} note(s) read from {name}, each numbered in the package as its line"
+    if media:
+        summary += (
+            f"; its {media} media file(s) are not imported: put the pictures and sounds in the source folder"
+        )
+    findings.insert(0, Finding(NAME, "info", summary, SourceRef(source, 0, 0)))
+    return ParseResult(tuple(cards), tuple(findings))
