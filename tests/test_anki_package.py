@@ -100,6 +100,29 @@ def test_build__an_exported_deck_rebuilt_keeps_its_guids_in_anki(collection: Any
         fresh.close()
 
 
+def test_read__fields_past_the_second_are_added_to_the_back_by_name(collection: Any, tmp_path: Path) -> None:
+    models = collection.models
+    vocab = models.copy(models.by_name("Basic"))
+    vocab["name"] = "Vocabulary"
+    for name in ("Example", "Notes"):
+        models.add_field(vocab, models.new_field(name))
+    models.update_dict(vocab)
+    note = collection.new_note(models.by_name("Vocabulary"))
+    note["Front"], note["Back"], note["Example"], note["Notes"] = "la mer", "the sea", "Je vais à la mer.", ""
+    collection.add_note(note, collection.decks.id("French"))
+    data = _export(collection, tmp_path / "vocab.apkg", legacy=False)
+    (card,) = anki_package.read(data, "vocab.apkg").cards
+    assert card.back == "the sea<br><br>Example: Je vais à la mer."
+
+
+def test_read__an_add_reverse_switch_flags_the_card(collection: Any, tmp_path: Path) -> None:
+    note = collection.new_note(collection.models.by_name("Basic (optional reversed card)"))
+    note["Front"], note["Back"], note["Add Reverse"] = "H2O", "water", "y"
+    collection.add_note(note, collection.decks.id("Chem"))
+    (card,) = anki_package.read(_export(collection, tmp_path / "chem.apkg", legacy=True), "chem.apkg").cards
+    assert (card.back, "reverse" in card.flags) == ("water", True)
+
+
 def test_build__a_package_this_project_wrote_reads_back_whole(tmp_path: Path) -> None:
     text = "Biology Flashcards\nWhat is a cell?\nThe unit of life.\nWhat holds the DNA?\nThe nucleus.\n"
     first = build(

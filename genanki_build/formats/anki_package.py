@@ -11,7 +11,8 @@ A package is a zip holding the collection as an SQLite database:
 
 Every note becomes one card, by position: a note's *line* in the report is its number in the
 package (1-based, oldest note first). The first field is the front (a cloze type's text); the
-second and any further non-empty fields make the back. Fields are HTML, as Anki holds them. The
+second makes the back, and any further non-empty field is added to it as ``Name: value`` (but an
+"Add Reverse" switch, which flags the card ``reverse``). Fields are HTML, as Anki holds them. The
 note's GUID is kept (so a rebuilt note updates the student's copy), as are its tags; the deck of
 its first card becomes its title (``A::B``: the lectures stage makes each level a subdeck); a Basic
 note with more than one card is flagged ``reverse``. Media files inside the package are not
@@ -38,6 +39,8 @@ COLLECTIONS = ("collection.anki21b", "collection.anki21", "collection.anki2")
 #: A collection larger than this, once decompressed, is not read (a damaged or hostile file).
 MAX_COLLECTION_BYTES = 1 << 30
 _ZIP_MAGIC = b"PK\x03\x04"
+#: The field of Anki's "Basic (optional reversed card)" type that switches the reverse card on.
+REVERSE_FIELD = "Add Reverse"
 
 
 class PackageError(ValueError):
@@ -181,7 +184,16 @@ def read(data: bytes, source: str) -> ParseResult:
             findings.append(Finding(NAME, "skipped", why, where, values[0][:200]))
             continue
         cloze = note_type.cloze
-        back = "<br><br>".join(v for v in values[1:] if v)
+        # Fields past the second are named, as a table's extra columns are: "Example: …". The "Add
+        # Reverse" field of Anki's optional-reversed type (and this project's) is a switch, not text.
+        names = [*note_type.fields, *[""] * len(values)]
+        switch = any(v for name, v in zip(names, values, strict=False) if name == REVERSE_FIELD)
+        extras = [
+            f"{names[k]}: {v}" if names[k] else v
+            for k, v in enumerate(values)
+            if k >= 2 and v and names[k] != REVERSE_FIELD
+        ]
+        back = "<br><br>".join([*values[1:2], *extras] if len(values) > 1 and values[1] else extras)
         if not back and not cloze:
             message = "note with an empty back, kept: it is a note of an Anki collection"
             findings.append(Finding(NAME, "info", message, where))
@@ -197,7 +209,7 @@ def read(data: bytes, source: str) -> ParseResult:
                 tags=tuple(sorted(set(tags.split()))),
                 guid=guid,
                 guid_given=bool(guid),
-                flags=frozenset({"reverse"}) if count > 1 and not cloze else frozenset(),
+                flags=frozenset({"reverse"}) if (count > 1 or switch) and not cloze else frozenset(),
             )
         )
     summary = f"{len(notes)} note(s) read from {name}, each numbered in the package as its line"
