@@ -233,7 +233,7 @@ def _build(
     # The package's own dates follow the content, so a rebuild with no change gives the same bytes.
     content_time = max([c.mtime for c in kept] + list(stamped.notetype_mtimes.values()), default=now)
     apkg = out_dir / package_name(config)
-    media = {flat_name(name): source_dir / name for name in sorted({m for c in kept for m in c.media})}
+    media = {flat_name(name): sources.media_file(name) for name in sorted({m for c in kept for m in c.media})}
     apkg_staged = staged.reserve(apkg)
 
     def package() -> float:

@@ -3,8 +3,10 @@
 Finds image references in Markdown (``![alt](path)``, Obsidian's ``![[file.png]]``) and in declared
 HTML (``<img src=…>``), and resolves each one against the source tree only:
 
-- relative to the card's source file's folder, then to the source root (and, for Obsidian embeds,
-  by file name anywhere in the tree when exactly one file has that name);
+- inside the card's source file when it is an Anki package (which holds its notes' media, as if it
+  were a folder: ``deck.apkg/cell.png``), then relative to the card's source file's folder, then to
+  the source root (and, for Obsidian embeds, by file name anywhere in the tree when exactly one file
+  has that name);
 - a path that leaves the source tree (``../..``), an absolute path or a non-web URL scheme is never
   followed: the reference is removed (its alt text stays), the card is flagged ``media-unsafe``
   and a warning says where;
@@ -25,6 +27,7 @@ import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote
 
 from genanki_build.model import Card, Finding, Markup, evolve
@@ -73,6 +76,12 @@ class _Resolved:
     reason: str = ""
 
 
+@lru_cache(maxsize=8)
+def _folders(media: frozenset[str]) -> frozenset[str]:
+    """The folders that hold media (a frozenset keeps its hash: one build asks at the cost of one)."""
+    return frozenset(posixpath.dirname(m) for m in media)
+
+
 def resolve(ref: str, source_file: str, media: frozenset[str], *, by_name: bool = False) -> _Resolved:
     """Where ``ref`` (as written in ``source_file``) points inside the source tree, if anywhere."""
     raw = ref.strip()
@@ -91,7 +100,10 @@ def resolve(ref: str, source_file: str, media: frozenset[str], *, by_name: bool 
     if not raw or "\x00" in raw:
         return _Resolved("unsafe", reason="an empty or malformed path")
     folder = posixpath.dirname(source_file)
-    for base in (folder, ""):
+    # An Anki package holds its notes' media, as if it were a folder (``deck.apkg/cell.png``): its
+    # own first.
+    bases = (source_file, folder, "") if source_file in _folders(media) else (folder, "")
+    for base in bases:
         joined = posixpath.normpath(posixpath.join(base, raw))
         if joined == ".." or joined.startswith("../"):
             return _Resolved("unsafe", reason="a path that leaves the source folder")

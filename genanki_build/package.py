@@ -31,6 +31,7 @@ from genanki.apkg_col import APKG_COL
 from genanki.apkg_schema import APKG_SCHEMA
 
 from genanki_build.errors import BuildError
+from genanki_build.formats.anki_package import PackagedMedia
 from genanki_build.model import Card, NoteType
 from genanki_build.notetypes import NoteTypeSpec, note_types
 
@@ -349,7 +350,7 @@ def write_package(
     namespace: str,
     timestamp: int,
     notetype_mtimes: Mapping[str, int] | None = None,
-    media: Mapping[str, Path] | None = None,
+    media: Mapping[str, Path | PackagedMedia] | None = None,
     reverse: bool = False,
 ) -> PackageInfo:
     """Write ``cards`` to ``path`` atomically: a temporary file renamed into place."""

@@ -7,11 +7,15 @@ never errors. Parsing is :mod:`genanki_build.parsing`'s.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 from genanki_build.config import CONFIG_NAME, Config, did_you_mean, load_config
 from genanki_build.errors import BuildError
+from genanki_build.formats import anki_package
+from genanki_build.formats.anki_package import PackagedMedia
 from genanki_build.model import Finding, SourceRef
 
 #: Files in the source tree that are never parsed as card sources.
@@ -59,9 +63,16 @@ class Sources:
     files: tuple[SourceFile, ...]
     """Card source files, sorted by path."""
     media: tuple[str, ...]
-    """Media files present, relative paths."""
+    """Media files present, relative paths: in the folder, and in Anki packages as if each were a
+    folder (``shared/deck.apkg/cell.png``)."""
     findings: tuple[Finding, ...] = ()
     """Files that could not be read."""
+    packaged: Mapping[str, PackagedMedia] = field(default_factory=dict)
+    """The media of :attr:`media` inside packages, by relative path."""
+
+    def media_file(self, rel: str) -> Path | PackagedMedia:
+        """Where the bytes of the media file ``rel`` (one of :attr:`media`) are read from."""
+        return self.packaged.get(rel) or self.root / rel
 
 
 def _is_media(name: str) -> bool:
@@ -77,6 +88,7 @@ def read_sources(root: Path) -> Sources:
     config = load_config(root)
     files: list[SourceFile] = []
     media: list[str] = []
+    packaged: dict[str, PackagedMedia] = {}
     findings: list[Finding] = []
     seen_dirs: set[tuple[int, int]] = set()
     root_real = root.resolve()
@@ -126,9 +138,13 @@ def read_sources(root: Path) -> Sources:
                 )
                 continue
             files.append(SourceFile(rel, data))
+            if anki_package.is_package(data):
+                for name, (member, compressed) in anki_package.media(data).items():
+                    packaged[f"{rel}/{name}"] = PackagedMedia(full, member, compressed)
     files.sort(key=lambda f: f.path)
     findings += _unmatched_overrides(config, [f.path for f in files])
-    return Sources(root, config, tuple(files), tuple(sorted(media)), tuple(findings))
+    everything = tuple(sorted({*media, *packaged}))
+    return Sources(root, config, tuple(files), everything, tuple(findings), MappingProxyType(packaged))
 
 
 def _unmatched_overrides(config: Config, paths: list[str]) -> list[Finding]:

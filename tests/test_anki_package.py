@@ -4,6 +4,7 @@ versions) and what this project writes read back note for note, GUIDs, decks and
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from genanki_build.model import Markup, NoteType
 from .conftest import write_tree
 
 DECK = '[collection]\nname = "Shared"\nnamespace = "test/anki-package"\n'
+PICTURE = b"\x89PNG\r\n\x1a\n not really a picture"
 
 
 def _fill(collection: Any) -> dict[str, str]:
@@ -37,7 +39,7 @@ def _fill(collection: Any) -> dict[str, str]:
     both = collection.new_note(models.by_name("Basic (and reversed card)"))
     both["Front"], both["Back"] = "H2O", "water"
     collection.add_note(both, collection.decks.id("Chem"))
-    Path(collection.media.dir(), "cell.png").write_bytes(b"\x89PNG not really")
+    Path(collection.media.dir(), "cell.png").write_bytes(PICTURE)
     return {note["Front"] if "Front" in note else note["Text"]: note.guid for note in (basic, cloze, both)}
 
 
@@ -74,7 +76,10 @@ def test_read__an_anki_export_gives_one_card_per_note(collection: Any, tmp_path:
     assert (water.title, "reverse" in water.flags) == ("Chem", True)
     assert sorted(c.source.first for c in result.cards) == [1, 2, 3]  # a note's place stands for its line
     (summary,) = [f for f in result.findings if f.kind == "info"]
-    assert "3 note(s) read" in summary.message and "1 media file(s) are not imported" in summary.message
+    assert summary.message.startswith("3 note(s) read from collection.anki21")
+    ((name, (member, compressed)),) = anki_package.media(data).items()
+    assert (name, compressed) == ("cell.png", not legacy)
+    assert anki_package.PackagedMedia(tmp_path / "deck.apkg", member, compressed).read_bytes() == PICTURE
 
 
 def test_build__an_exported_deck_rebuilt_keeps_its_guids_in_anki(collection: Any, tmp_path: Path) -> None:
@@ -82,10 +87,7 @@ def test_build__an_exported_deck_rebuilt_keeps_its_guids_in_anki(collection: Any
     data = _export(collection, tmp_path / "deck.apkg", legacy=False)
     src = write_tree(tmp_path / "src", {"shared/deck.apkg": data}, DECK)
     result = build(src, tmp_path / "out", timestamp=1_700_000_000)
-    # The package's picture is not imported: the report says so, and that the card misses it.
-    assert [w.stage for w in result.warnings] == ["resolve_media"] and "cell.png" in result.warnings[
-        0
-    ].message
+    assert not result.warnings
     built = {c.front: c for c in result.cards}
     assert {front: card.guid for front, card in built.items()} == guids
     assert {c.deck for c in result.cards} == {"Shared::Bio::Cells", "Shared::Chem"}
@@ -96,6 +98,10 @@ def test_build__an_exported_deck_rebuilt_keeps_its_guids_in_anki(collection: Any
     try:
         import_into(fresh, tmp_path / "out" / "Shared.apkg")
         assert {fresh.get_note(nid).guid for nid in fresh.find_notes("")} == set(guids.values())
+        # The picture inside the package came along, under the name the card now gives it.
+        (cloze,) = [c for c in result.cards if c.note_type is NoteType.CLOZE]
+        (name,) = re.findall(r'src="([^"]+)"', cloze.back)
+        assert Path(fresh.media.dir(), name).read_bytes() == PICTURE
     finally:
         fresh.close()
 

@@ -44,6 +44,14 @@ def test_flat_name__same_name_in_two_folders_does_not_collide() -> None:
     assert a.endswith(".png") and "/" not in a and "/" not in b
 
 
+def test_resolve__a_package_holds_its_own_media_a_text_file_does_not() -> None:
+    media = frozenset({"shared/deck.apkg/cell.png", "shared/cell.png", "x.png", "notes/x.png"})
+    assert resolve("cell.png", "shared/deck.apkg", media).rel == "shared/deck.apkg/cell.png"
+    assert resolve("cell.png", "shared/notes.md", media).rel == "shared/cell.png"
+    # Only a file that holds media is a folder: "../x.png" from notes/a.md is x.png, never notes/x.png.
+    assert resolve("../x.png", "notes/a.md", media).rel == "x.png"
+
+
 def test_resolve__relative_to_the_source_file_folder() -> None:
     found = resolve("img/cell.png", "notes/a.md", frozenset({"notes/img/cell.png"}))
     assert (found.kind, found.rel) == ("ok", "notes/img/cell.png")

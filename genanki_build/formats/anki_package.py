@@ -15,8 +15,9 @@ second makes the back, and any further non-empty field is added to it as ``Name:
 "Add Reverse" switch, which flags the card ``reverse``). Fields are HTML, as Anki holds them. The
 note's GUID is kept (so a rebuilt note updates the student's copy), as are its tags; the deck of
 its first card becomes its title (``A::B``: the lectures stage makes each level a subdeck); a Basic
-note with more than one card is flagged ``reverse``. Media files inside the package are not
-imported: the report says how many there are.
+note with more than one card is flagged ``reverse``. The media files a package holds (:func:`media`)
+are media of the source tree inside the package, as if it were a folder (``deck.apkg/cell.png``):
+a reference in one of its notes finds them first, and only the ones a card uses are read.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import sqlite3
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import zstandard
 
@@ -76,24 +78,75 @@ def _varint(data: bytes, at: int) -> tuple[int, int]:
             return value, at
 
 
-def _proto_field(data: bytes, number: int) -> int:
-    """The varint field ``number`` of the protobuf message ``data``; 0 (protobuf's default) when absent."""
+def _proto_fields(data: bytes) -> Iterator[tuple[int, int | bytes]]:
+    """Each (field number, value) of the protobuf message ``data``: an int for a varint, bytes for a
+    length-delimited field (fixed-width fields are skipped)."""
     at = 0
     while at < len(data):
         key, at = _varint(data, at)
         field, wire = key >> 3, key & 7
         if wire == 0:
             value, at = _varint(data, at)
-            if field == number:
-                return value
+            yield field, value
         elif wire == 2:
             length, at = _varint(data, at)
+            if at + length > len(data):
+                raise PackageError("a protobuf message is cut short")
+            yield field, data[at : at + length]
             at += length
         elif wire in (1, 5):
             at += 8 if wire == 1 else 4
         else:
-            raise PackageError(f"a note type's settings use protobuf wire type {wire}")
-    return 0
+            raise PackageError(f"a protobuf message uses wire type {wire}")
+
+
+def _proto_field(data: bytes, number: int) -> int:
+    """The varint field ``number`` of the protobuf message ``data``; 0 (protobuf's default) when absent."""
+    return next((v for f, v in _proto_fields(data) if f == number and isinstance(v, int)), 0)
+
+
+@dataclass(frozen=True, slots=True)
+class PackagedMedia:
+    """A media file inside a package, read only when the deck being built uses it."""
+
+    package: Path
+    """The package on disk."""
+    member: str
+    """Its zip member ("0", "1" …)."""
+    compressed: bool
+    """Zstandard-compressed (packages of Anki 23.10 and later)."""
+
+    def read_bytes(self) -> bytes:
+        with zipfile.ZipFile(self.package) as archive:
+            data = archive.read(self.member)
+        if self.compressed:
+            return zstandard.ZstdDecompressor().decompress(data, max_output_size=MAX_COLLECTION_BYTES)
+        return data
+
+
+def media(data: bytes) -> dict[str, tuple[str, bool]]:
+    """The media files a package holds: name → (zip member, Zstandard-compressed). Empty when its
+    media list cannot be read (the notes may still be; the media stage reports what is missing)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            raw = archive.read("media") if "media" in names else b""
+            modern = "collection.anki21b" in names
+    except (zipfile.BadZipFile, OSError):
+        return {}
+    try:
+        if modern:
+            listing = zstandard.ZstdDecompressor().decompress(raw, max_output_size=MAX_COLLECTION_BYTES)
+            entries = [v for f, v in _proto_fields(listing) if f == 1 and isinstance(v, bytes)]
+            found = {
+                next((n.decode() for f, n in _proto_fields(e) if f == 1 and isinstance(n, bytes)), ""): str(i)
+                for i, e in enumerate(entries)
+            }
+        else:
+            found = {str(name): str(member) for member, name in json.loads(raw or b"{}").items()}
+    except (zstandard.ZstdError, PackageError, ValueError, UnicodeDecodeError, AttributeError):
+        return {}
+    return {name: (member, modern) for name, member in found.items() if name and member in names}
 
 
 def _database(archive: zipfile.ZipFile) -> tuple[str, sqlite3.Connection]:
@@ -160,7 +213,6 @@ def read(data: bytes, source: str) -> ParseResult:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             name, db = _database(archive)
-            media = sum(1 for n in archive.namelist() if n.isdigit())
     except (zipfile.BadZipFile, OSError) as exc:
         raise PackageError(f"not a readable zip ({exc})") from None
     try:
@@ -213,9 +265,5 @@ def read(data: bytes, source: str) -> ParseResult:
             )
         )
     summary = f"{len(notes)} note(s) read from {name}, each numbered in the package as its line"
-    if media:
-        summary += (
-            f"; its {media} media file(s) are not imported: put the pictures and sounds in the source folder"
-        )
     findings.insert(0, Finding(NAME, "info", summary, SourceRef(source, 0, 0)))
     return ParseResult(tuple(cards), tuple(findings))
