@@ -26,16 +26,16 @@ FORMATS = ("csv", "tsv", "jsonl", "md")
 _CLOZE = re.compile(r"\{\{c\d+::((?:[^{}:]|:(?!:)|\{(?!\{)|\}(?!\}))*)(?:::[^{}]*)?\}\}")
 
 
-def card_record(card: Card) -> dict[str, object]:
-    """One note as the ``cards.jsonl`` object: guid, note_type, deck, fields, tags, source, status."""
+def card_record(card: Card, *, reverse: bool = False) -> dict[str, object]:
+    """One note as the ``cards.jsonl`` object: guid, note_type, deck, fields, tags, source, status.
+    Its fields are the package's (:func:`note_fields`): "Add Reverse" is set only with ``reverse``
+    (``deck.toml``'s option), as in the package."""
     names = FIELDS[card.note_type.value]
-    reverse = "y" if "reverse" in card.flags else ""
-    values = [card.front, card.back] if card.note_type is NoteType.CLOZE else [card.front, card.back, reverse]
     return {
         "guid": card.guid,
         "note_type": card.note_type.value,
         "deck": card.deck,
-        "fields": dict(zip(names, values, strict=True)),
+        "fields": dict(zip(names, note_fields(card, reverse=reverse), strict=True)),
         "tags": list(card.tags),
         "source": {"file": card.source.file, "lines": [card.source.first, card.source.last]},
         "also_from": [{"file": s.file, "lines": [s.first, s.last]} for s in card.also_from],
@@ -43,20 +43,20 @@ def card_record(card: Card) -> dict[str, object]:
     }
 
 
-def to_jsonl(cards: Iterable[Card]) -> str:
+def to_jsonl(cards: Iterable[Card], *, reverse: bool = False) -> str:
     """Every card as one JSON line, in order."""
-    return "".join(iter_jsonl(cards))
+    return "".join(iter_jsonl(cards, reverse=reverse))
 
 
-def iter_jsonl(cards: Iterable[Card]) -> Iterator[str]:
+def iter_jsonl(cards: Iterable[Card], *, reverse: bool = False) -> Iterator[str]:
     """:func:`to_jsonl` piece by piece (a thousand lines a piece), for writing a large collection
     without holding it whole."""
-    lines = _jsonl_lines(cards)
+    lines = _jsonl_lines(cards, reverse=reverse)
     while piece := "".join(islice(lines, 1000)):
         yield piece
 
 
-def _jsonl_lines(cards: Iterable[Card]) -> Iterator[str]:
+def _jsonl_lines(cards: Iterable[Card], *, reverse: bool = False) -> Iterator[str]:
     """Each card's line: exactly ``json.dumps(card_record(card), ensure_ascii=False,
     sort_keys=True)`` and a newline (a test compares them), written by hand: at 100,000 cards,
     building and sorting the dicts took most of ``cards.jsonl``'s time."""
@@ -81,7 +81,7 @@ def _jsonl_lines(cards: Iterable[Card]) -> Iterator[str]:
             v: tuple[str, ...] = (card.front, card.back)
             kind, fields = cloze, f"{c0}{string(v[j0])}, {c1}{string(v[j1])}"
         else:
-            v = (card.front, card.back, "y" if "reverse" in card.flags else "")
+            v = (card.front, card.back, "y" if reverse and "reverse" in card.flags else "")
             kind, fields = basic, f"{b0}{string(v[i0])}, {b1}{string(v[i1])}, {b2}{string(v[i2])}"
         also = (
             ", ".join(f'{{"file": {string(s.file)}, "lines": [{s.first}, {s.last}]}}' for s in card.also_from)
@@ -178,7 +178,7 @@ def export_cards(
 ) -> str:
     """The cards in ``fmt`` (one of :data:`FORMATS`)."""
     if fmt == "jsonl":
-        return to_jsonl(cards)
+        return to_jsonl(cards, reverse=reverse)
     if fmt in {"csv", "tsv"}:
         return to_table(cards, note_type_names, tab=fmt == "tsv", reverse=reverse)
     if fmt == "md":
