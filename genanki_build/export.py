@@ -150,12 +150,19 @@ def to_markdown(cards: Iterable[Card], collection: str) -> str:
 
     Fields are shown as plain text (HTML dropped); cloze deletions are shown in bold.
     """
-    lines = [f"# {_md_text(collection)}", ""]
-    deck = None
+    lines = [f"# {_md_text(collection)}"]
+    by_deck: dict[str, list[Card]] = {}
+    for card in cards:  # one section a deck, in the order decks first appear
+        by_deck.setdefault(card.deck, []).append(card)
+    for deck, deck_cards in by_deck.items():
+        lines += ["", f"## {_md_text(deck)}", ""]
+        lines += _md_notes(deck_cards)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _md_notes(cards: Iterable[Card]) -> list[str]:
+    lines: list[str] = []
     for card in cards:
-        if card.deck != deck:
-            deck = card.deck
-            lines += [f"## {_md_text(deck)}", ""]
         front = card.front
         if card.note_type is NoteType.CLOZE:
             front = _CLOZE.sub(lambda m: f"\x00{m.group(1)}\x01", front)
@@ -165,7 +172,7 @@ def to_markdown(cards: Iterable[Card], collection: str) -> str:
         if back:
             label = "A" if card.note_type is NoteType.BASIC else "Extra"
             lines.append(f"  **{label}:** {_md_text(back)}")
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return lines
 
 
 def export_cards(

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from genanki_build.build import build
 from genanki_build.check import import_into
 from genanki_build.cli import main
-from genanki_build.export import _jsonl_lines, card_record, iter_jsonl
+from genanki_build.export import _jsonl_lines, card_record, iter_jsonl, to_markdown
 from genanki_build.ledger import LEDGER_NAME
 from genanki_build.model import Card, NoteType, SourceRef
 from tests.conftest import write_tree
@@ -88,6 +88,17 @@ def test_export__markdown_has_a_section_per_deck(source: Path, tmp_path: Path) -
     assert text.startswith("# History\n")
     assert "## History::L1 Basics" in text and "## History::L2 Customers" in text
     assert f"- **Q:** {L2[0][0]}\n  **A:** {L2[0][1]}" in text
+
+
+def test_to_markdown__one_section_a_deck_even_when_its_cards_are_apart() -> None:
+    def card(front: str, deck: str) -> Card:
+        return Card(front, "answer", SourceRef("f.txt", 1, 1), "test", deck=deck)
+
+    text = to_markdown([card("Q1", "C::A"), card("Q2", "C::B"), card("Q3", "C::A")], "C")
+    assert text == (
+        "# C\n\n## C::A\n\n- **Q:** Q1\n  **A:** answer\n- **Q:** Q3\n  **A:** answer\n"
+        "\n## C::B\n\n- **Q:** Q2\n  **A:** answer\n"
+    )
 
 
 def test_export__prints_to_stdout_without_out(source: Path) -> None:
