@@ -18,7 +18,8 @@ It is left alone when it is
   colour, centred, behaviours, organisation, analyse, catalogue, travelled, defence…), a known word
   with a common prefix or ending (:data:`spelling.PREFIXES`, :data:`spelling.SUFFIXES`:
   influencers, selftransformation), or two everyday words written as one (linewise);
-- used at least :data:`MIN_USES` times across the collection: a term the course uses is not a typo;
+- used at least :data:`MIN_USES` times across the collection (copies of one card count once): a term
+  the course uses is not a typo;
 - listed in ``deck.toml``'s ``[typos] keep``;
 - in a source file that is not English (under :data:`MIN_ENGLISH_SHARE` of its words known; the
   report says so), in a card that is mostly not English (of at least three checked words, more than
@@ -277,8 +278,18 @@ def fix_typos(cards: tuple[Card, ...], context: Context) -> StageResult:
             )
             notes.append(Finding(STAGE, "info", message, SourceRef(file, 0, 0)))
             vocabulary.subtract(counts)
-    vocabulary = +vocabulary  # without the words of foreign files
     foreign = {note.where.file for note in notes if note.where}
+    # A card copied into several sets counts once: a typo in three copies of one card is not a
+    # word the course uses three times.
+    first: set[bytes] = set()
+    for i, card in enumerate(cards):
+        if card.source.file not in foreign:
+            key = surveyed.keys[i]
+            if key in first:
+                vocabulary.subtract(letter_runs(card))
+            else:
+                first.add(key)
+    vocabulary = +vocabulary  # without the words of foreign files and of copies
     # The cards still to check. A settled card stays settled when the vocabulary is recounted: a word
     # that is fine stays fine (a word the collection uses is never corrected away), unless it is a
     # confusable. Without deck.toml fixes, a card without an unsure word is settled from the start.

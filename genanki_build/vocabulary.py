@@ -5,6 +5,7 @@ then added up over the collection (:func:`survey`). The typos stage decides only
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -31,6 +32,12 @@ def prose_of(text: str, markup: Markup) -> str:
         last = end
     parts.append(text[last:])
     return "".join(parts)
+
+
+def words_key(runs: list[str]) -> bytes:
+    """A short digest of a card's :func:`letter_runs`, the same in every process: two copies of one
+    card (whatever their case, punctuation or markup) have one key."""
+    return hashlib.blake2b(" ".join(runs).encode(), digest_size=12).digest()
 
 
 def letter_runs(card: Card) -> list[str]:
@@ -77,6 +84,8 @@ class FileSurvey:
     """Its :func:`_english_share`."""
     unsure: tuple[frozenset[str], ...]
     """Each card's unsure words (:class:`Sorter`)."""
+    keys: tuple[bytes, ...] = ()
+    """Each card's words, as a short digest (:func:`words_key`): copies of one card have one key."""
     neighbours: dict[str, frozenset[str]] = field(default_factory=dict)
     """:func:`spelling.neighbours` of the unsure words the dictionary does not know, when asked
     for: the costliest part of deciding a word, and the same whatever the collection holds."""
@@ -89,7 +98,7 @@ def survey_file(
     neighbours too (worth it where the survey is kept: in the parse cache)."""
     sorter = sorter or Sorter()
     if not cards:
-        return FileSurvey(0, Counter(), (1.0, 0), ())
+        return FileSurvey(0, Counter(), (1.0, 0), (), ())
     runs = _file_runs(list(cards))
     counts = Counter(chain.from_iterable(runs))
     sorter.sort(counts.keys())
@@ -101,7 +110,8 @@ def survey_file(
         if neighbours
         else {}
     )
-    return FileSurvey(len(cards), counts, _english_share(counts, sorter), unsure, near)
+    keys = tuple(map(words_key, runs))
+    return FileSurvey(len(cards), counts, _english_share(counts, sorter), unsure, keys, near)
 
 
 @lru_cache(maxsize=1)
@@ -129,6 +139,8 @@ class Survey:
     """Each source file's :func:`_english_share`."""
     unsure: list[frozenset[str]]
     """Each card's unsure words (:class:`Sorter`)."""
+    keys: list[bytes]
+    """Each card's :attr:`FileSurvey.keys`."""
     sorter: Sorter
     """The sorter that sorted them."""
     neighbours: dict[str, frozenset[str]]
@@ -146,6 +158,7 @@ def survey(cards: tuple[Card, ...], known: Mapping[str, object] | None = None) -
     vocabulary: Counter[str] = Counter()
     shares: dict[str, tuple[float, int]] = {}
     unsure = [frozenset[str]()] * len(cards)
+    keys = [b""] * len(cards)
     neighbours: dict[str, frozenset[str]] = {}
     for file, indices in by_file.items():
         read = (known or {}).get(file)
@@ -155,10 +168,12 @@ def survey(cards: tuple[Card, ...], known: Mapping[str, object] | None = None) -
         vocabulary.update(read.counts)
         shares[file] = read.share
         neighbours.update(read.neighbours)
+        for i, key in zip(indices, read.keys, strict=True):
+            keys[i] = key
         for i, found in zip(indices, read.unsure, strict=True):
             if found:
                 unsure[i] = found
-    return Survey(counts, vocabulary, shares, unsure, sorter, neighbours)
+    return Survey(counts, vocabulary, shares, unsure, keys, sorter, neighbours)
 
 
 def _file_runs(cards: list[Card]) -> list[list[str]]:

@@ -54,6 +54,22 @@ def _fixed(text: str, config: Config | None = None, course: bool = True) -> str:
     return _run(text, config=config, course=course).cards[0].front
 
 
+def test_fix_typos__a_card_copied_into_three_sets_counts_once() -> None:
+    """A typo in three copies of one card (the same card in several sets) is still a typo; a word
+    three different cards use is the course's own."""
+    copy = ("What does the factroy make?", "Goods for customers.")
+    copies = [Card(*copy, SourceRef(f"set{k}.txt", 1, 2), "test") for k in range(3)]
+    course = [_card(q, a, 100 + i) for i, (q, a) in enumerate(_COURSE)]
+    fixed = fix_typos(tuple(copies + course), Context(config=Config()))
+    assert [c.front for c in fixed.cards[:3]] == ["What does the factory make?"] * 3
+    different = [
+        _card(q, "Goods.", k)
+        for k, q in enumerate(["Who runs the factroy?", "Where is the factroy?", "A factroy"])
+    ]
+    kept = fix_typos(tuple(different + course), Context(config=Config()))
+    assert [c.front for c in kept.cards[:3]] == [c.front for c in different]
+
+
 # --- corrections -----------------------------------------------------------------------------------
 
 
