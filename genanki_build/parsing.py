@@ -164,9 +164,21 @@ def _unread_settings(path: str, options: Mapping[str, str], fmt: Format) -> tupl
     return tuple(findings)
 
 
-def _read_package(source: SourceFile) -> tuple[ParseResult, FileReport]:
-    """An Anki package: read from its bytes (:mod:`genanki_build.formats.anki_package`)."""
+def _read_package(
+    source: SourceFile, forced: str, options: Mapping[str, str]
+) -> tuple[ParseResult, FileReport]:
+    """An Anki package: read from its bytes (:mod:`genanki_build.formats.anki_package`), whatever
+    format or setting ``deck.toml`` names for it (a warning says they do not apply)."""
     name = anki_package.NAME
+    ignored = [f"format = {forced!r}"] if forced and forced != name else []
+    ignored += [f"{key} = {value!r}" for key, value in sorted(options.items())]
+    notes: tuple[Finding, ...] = ()
+    if ignored:
+        msg = (
+            f'{CONFIG_NAME} [files."{source.path}"]: {", ".join(ignored)} do(es) not apply to an Anki '
+            "package, which is read as it is; ignored"
+        )
+        notes = (Finding("read", "warning", msg, SourceRef(source.path, 0, 0)),)
     try:
         result = _with_identity(anki_package.read(source.data, source.path))
     except anki_package.PackageError as exc:
@@ -175,11 +187,11 @@ def _read_package(source: SourceFile) -> tuple[ParseResult, FileReport]:
         )
         finding = Finding("read", "warning", msg, SourceRef(source.path, 0, 0))
         return ParseResult((), (finding,)), FileReport(source.path, "", name, problem="unreadable package")
-    result = _without_oversize(result)
-    notes = max((c.source.last for c in result.cards), default=0)
-    notes = max([notes, *(f.where.last for f in result.findings if f.where)])
+    result = _without_oversize(replace(result, findings=notes + result.findings))
+    last = max((c.source.last for c in result.cards), default=0)
+    last = max([last, *(f.where.last for f in result.findings if f.where)])
     skipped = sum(1 for f in result.findings if f.kind == "skipped")
-    return result, FileReport(source.path, "", name, 1.0, len(result.cards), notes, skipped)
+    return result, FileReport(source.path, "", name, 1.0, len(result.cards), last, skipped)
 
 
 def parse_file(source: SourceFile, config: Config, registry: Registry) -> tuple[ParseResult, FileReport]:
@@ -189,7 +201,7 @@ def parse_file(source: SourceFile, config: Config, registry: Registry) -> tuple[
         finding = Finding("read", "info", "skipped by deck.toml", SourceRef(source.path, 0, 0))
         return ParseResult((), (finding,)), FileReport(source.path, problem="skipped by deck.toml")
     if anki_package.is_package(source.data):
-        return _read_package(source)
+        return _read_package(source, override.format, override.options)
     decoded = decode(source.data)
     if decoded.binary:
         msg = f"{source.path}: binary data, not text; skipped — export the cards as text, CSV or Markdown"

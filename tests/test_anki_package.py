@@ -145,6 +145,17 @@ def test_build__a_package_this_project_wrote_reads_back_whole(tmp_path: Path) ->
     )
 
 
+def test_build__a_format_or_setting_named_for_a_package_is_a_warning(tmp_path: Path) -> None:
+    text = "Biology Flashcards\nWhat is a cell?\nThe unit of life.\n"
+    build(write_tree(tmp_path / "a", {"bio.txt": text}, DECK), tmp_path / "out-a", timestamp=1_700_000_000)
+    package = (tmp_path / "out-a" / "Shared.apkg").read_bytes()
+    deck = DECK + '[files."bio.apkg"]\nformat = "csv"\nseparator = ";"\nlecture = "L1"\n'
+    result = build(write_tree(tmp_path / "b", {"bio.apkg": package}, deck), tmp_path / "out-b", timestamp=1)
+    (warning,) = result.warnings
+    assert "format = 'csv', separator = ';' do(es) not apply to an Anki package" in warning.message
+    assert [(c.front, c.deck) for c in result.cards] == [("What is a cell?", "Shared::L1")]
+
+
 def test_build__a_damaged_package_is_a_warning_and_the_rest_builds(tmp_path: Path) -> None:
     damaged = io.BytesIO()
     with zipfile.ZipFile(damaged, "w") as archive:
