@@ -129,6 +129,21 @@ def test_read__an_add_reverse_switch_flags_the_card(collection: Any, tmp_path: P
     assert (card.back, "reverse" in card.flags) == ("water", True)
 
 
+def test_build__a_student_with_the_original_deck_gets_no_copies(collection: Any, tmp_path: Path) -> None:
+    _fill(collection)
+    data = _export(collection, tmp_path / "deck.apkg", legacy=False)
+    build(write_tree(tmp_path / "src", {"deck.apkg": data}, DECK), tmp_path / "out", timestamp=1_700_000_000)
+    from anki.collection import Collection
+
+    student = Collection(str(tmp_path / "student.anki2"))
+    try:
+        import_into(student, tmp_path / "deck.apkg")
+        log = import_into(student, tmp_path / "out" / "Shared.apkg").log
+        assert (student.note_count(), len(log.new), len(log.conflicting)) == (3, 0, 3)
+    finally:
+        student.close()
+
+
 def test_build__a_package_this_project_wrote_reads_back_whole(tmp_path: Path) -> None:
     text = "Biology Flashcards\nWhat is a cell?\nThe unit of life.\nWhat holds the DNA?\nThe nucleus.\n"
     first = build(
