@@ -4,6 +4,7 @@ versions) and what this project writes read back note for note, GUIDs, decks and
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -181,6 +182,17 @@ def test_build__a_damaged_package_is_a_warning_and_the_rest_builds(tmp_path: Pat
     (warning,) = result.warnings
     assert warning.message.startswith("broken.apkg: an Anki package that cannot be read: collection.anki21")
     assert [c.front for c in result.cards] == ["What is a cell?"]
+
+
+def test_media__only_flat_names_anki_could_have_written() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("collection.anki21", b"")
+        for member in "0123":
+            archive.writestr(member, b"x")
+        names = {"0": "ok.png", "1": "../../etc/passwd", "2": "a\\b.png", "3": "..", "4": "absent.png"}
+        archive.writestr("media", json.dumps(names))
+    assert anki_package.media(buffer.getvalue()) == {"ok.png": ("0", False)}
 
 
 def test_is_package__other_zips_and_text_are_not_packages() -> None:

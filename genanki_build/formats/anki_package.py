@@ -146,7 +146,12 @@ def media(data: bytes) -> dict[str, tuple[str, bool]]:
             found = {str(name): str(member) for member, name in json.loads(raw or b"{}").items()}
     except (zstandard.ZstdError, PackageError, ValueError, UnicodeDecodeError, AttributeError):
         return {}
-    return {name: (member, modern) for name, member in found.items() if name and member in names}
+    # Anki's media folder is flat: a name with a path in it (or NUL) is not one Anki wrote.
+    return {
+        name: (member, modern)
+        for name, member in found.items()
+        if member in names and name not in {"", ".", ".."} and not any(c in name for c in "/\\\x00")
+    }
 
 
 def _database(archive: zipfile.ZipFile) -> tuple[str, sqlite3.Connection]:
