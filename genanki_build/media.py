@@ -1,7 +1,9 @@
-"""The resolve_media stage: image references in card fields point at files packaged with the deck.
+"""The resolve_media stage: image and sound references in card fields point at files packaged with
+the deck.
 
 Finds image references in Markdown (``![alt](path)``, Obsidian's ``![[file.png]]``) and in declared
-HTML (``<img src=…>``), and resolves each one against the source tree only:
+HTML (``<img src=…>``), and Anki's ``[sound:file.mp3]`` tags in fields of any markup (Anki plays
+them whatever the field), and resolves each one against the source tree only:
 
 - inside the card's source file when it is an Anki package (which holds its notes' media, as if it
   were a folder: ``deck.apkg/cell.png``), then relative to the card's source file's folder, then to
@@ -15,8 +17,8 @@ HTML (``<img src=…>``), and resolves each one against the source tree only:
 - a file that is there is recorded in :attr:`Card.media` (relative to the source root) and the
   reference rewritten to its name in Anki's flat media folder (:func:`flat_name`).
 
-``http(s)://`` images are left alone: they are not media files. Plain-text fields are not scanned:
-the render stage escapes them, so nothing in them can load a file.
+``http(s)://`` images are left alone: they are not media files. Plain-text fields are scanned for
+sound tags only: the render stage escapes them, so nothing else in them can load a file.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ _MD_IMAGE = re.compile(
     r"(?P<title>\s+\"[^\"\n]{0,1000}\")?\s*\)"
 )
 _WIKI_IMAGE = re.compile(r"!\[\[(?P<path>[^\[\]|\n]{1,2000})(?:\|(?P<alt>[^\[\]\n]{0,1000}))?\]\]")
+#: Anki's sound (and video) tag, which its card templates play from the media folder.
+_SOUND = re.compile(r"\[sound:(?P<name>[^\[\]\n]{1,2000})\]")
 _IMG_TAG = re.compile(r"<img\b[^<>]{0,4000}>", re.IGNORECASE)
 _SRC = re.compile(
     r"""(?P<lead>\bsrc\s*=\s*)(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<uq>[^\s"'>]+))""", re.IGNORECASE
@@ -116,9 +120,11 @@ def resolve(ref: str, source_file: str, media: frozenset[str], *, by_name: bool 
     return _Resolved("missing", reason="no such media file in the source folder")
 
 
-def _missing_text(ref: str, markup: Markup) -> str:
-    text = f"[missing image: {ref}]"
-    return html.escape(text) if markup is Markup.HTML else text.replace("[", "\\[").replace("]", "\\]")
+def _missing_text(ref: str, markup: Markup, what: str = "image") -> str:
+    text = f"[missing {what}: {ref}]"
+    if markup is Markup.HTML:
+        return html.escape(text)
+    return text.replace("[", "\\[").replace("]", "\\]") if markup is Markup.MARKDOWN else text
 
 
 class _Field:
@@ -131,7 +137,7 @@ class _Field:
         self.flags: set[str] = set()
         self.findings: list[Finding] = []
 
-    def _outcome(self, ref: str, resolved: _Resolved, original: str, after: str) -> str:
+    def _outcome(self, ref: str, resolved: _Resolved, original: str, after: str, what: str = "image") -> str:
         if resolved.kind == "ok":
             self.used.append(resolved.rel)
             return after
@@ -142,7 +148,7 @@ class _Field:
             Finding(
                 STAGE,
                 "warning",
-                f"image {ref!r} {verb}: {resolved.reason}",
+                f"{what} {ref!r} {verb}: {resolved.reason}",
                 self.card.source,
                 before=original,
                 after=after,
@@ -185,6 +191,27 @@ class _Field:
 
         return _IMG_TAG.sub(tag, text)
 
+    def sounds(self, text: str) -> str:
+        """Anki's ``[sound:name]`` tags, in a field of any markup (Anki plays them whatever the field)."""
+        if "[sound:" not in text:
+            return text
+
+        def sound(match: re.Match[str]) -> str:
+            original, name = match.group(0), match.group("name")
+            ref = html.unescape(name) if self.card.markup is Markup.HTML else name
+            found = resolve(ref, self.card.source.file, self.media)
+            if found.kind == "web":
+                return original
+            if found.kind == "ok":
+                after = f"[sound:{flat_name(found.rel)}]"
+            elif found.kind == "unsafe":
+                after = ""
+            else:
+                after = _missing_text(ref, self.card.markup, "sound")
+            return self._outcome(ref, found, original, after, "sound")
+
+        return _SOUND.sub(sound, text)
+
     def _replace(
         self, original: str, ref: str, alt: str, found: _Resolved, rewrite: Callable[[str], str]
     ) -> str:
@@ -200,16 +227,20 @@ class _Field:
 
 
 def resolve_media(cards: tuple[Card, ...], context: Context) -> StageResult:
-    """Every image reference resolved inside the source tree, packaged, or reported and flagged."""
+    """Every image and sound reference resolved inside the source tree, packaged, or reported and
+    flagged."""
     out: list[Card] = []
     findings: list[Finding] = []
     for card in cards:
-        if card.markup is Markup.TEXT:
-            out.append(card)
+        if card.markup is Markup.TEXT and "[sound:" not in card.front and "[sound:" not in card.back:
+            out.append(card)  # plain text loads no image (render escapes it); only a sound tag plays
             continue
         field = _Field(card, context)
-        rewrite = field.html if card.markup is Markup.HTML else field.markdown
-        front, back = rewrite(card.front), rewrite(card.back)
+        if card.markup is Markup.TEXT:
+            front, back = field.sounds(card.front), field.sounds(card.back)
+        else:
+            rewrite = field.html if card.markup is Markup.HTML else field.markdown
+            front, back = field.sounds(rewrite(card.front)), field.sounds(rewrite(card.back))
         if not field.used and not field.findings:
             out.append(card)
             continue

@@ -21,6 +21,7 @@ from .conftest import write_tree
 
 DECK = '[collection]\nname = "Shared"\nnamespace = "test/anki-package"\n'
 PICTURE = b"\x89PNG\r\n\x1a\n not really a picture"
+SOUND = b"ID3 not really a sound"
 
 
 def _fill(collection: Any) -> dict[str, str]:
@@ -38,9 +39,10 @@ def _fill(collection: Any) -> dict[str, str]:
     )
     collection.add_note(cloze, cells)
     both = collection.new_note(models.by_name("Basic (and reversed card)"))
-    both["Front"], both["Back"] = "H2O", "water"
+    both["Front"], both["Back"] = "H2O", "water [sound:water.mp3]"
     collection.add_note(both, collection.decks.id("Chem"))
     Path(collection.media.dir(), "cell.png").write_bytes(PICTURE)
+    Path(collection.media.dir(), "water.mp3").write_bytes(SOUND)
     return {note["Front"] if "Front" in note else note["Text"]: note.guid for note in (basic, cloze, both)}
 
 
@@ -78,8 +80,9 @@ def test_read__an_anki_export_gives_one_card_per_note(collection: Any, tmp_path:
     assert sorted(c.source.first for c in result.cards) == [1, 2, 3]  # a note's place stands for its line
     (summary,) = [f for f in result.findings if f.kind == "info"]
     assert summary.message.startswith("3 note(s) read from collection.anki21")
-    ((name, (member, compressed)),) = anki_package.media(data).items()
-    assert (name, compressed) == ("cell.png", not legacy)
+    held = anki_package.media(data)
+    assert sorted(held) == ["cell.png", "water.mp3"] and {c for _, c in held.values()} == {not legacy}
+    member, compressed = held["cell.png"]
     assert anki_package.PackagedMedia(tmp_path / "deck.apkg", member, compressed).read_bytes() == PICTURE
 
 
@@ -99,10 +102,12 @@ def test_build__an_exported_deck_rebuilt_keeps_its_guids_in_anki(collection: Any
     try:
         import_into(fresh, tmp_path / "out" / "Shared.apkg")
         assert {fresh.get_note(nid).guid for nid in fresh.find_notes("")} == set(guids.values())
-        # The picture inside the package came along, under the name the card now gives it.
+        # The picture and the sound inside the package came along, under the names the cards give them.
         (cloze,) = [c for c in result.cards if c.note_type is NoteType.CLOZE]
         (name,) = re.findall(r'src="([^"]+)"', cloze.back)
         assert Path(fresh.media.dir(), name).read_bytes() == PICTURE
+        (sound,) = re.findall(r"\[sound:([^\]]+)\]", built["H2O"].back)
+        assert Path(fresh.media.dir(), sound).read_bytes() == SOUND
     finally:
         fresh.close()
 

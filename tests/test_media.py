@@ -77,6 +77,34 @@ def test_resolve_media__markdown_image_rewritten_and_recorded() -> None:
     assert not findings and not card.flags
 
 
+@pytest.mark.parametrize("markup", [Markup.TEXT, Markup.MARKDOWN, Markup.HTML])
+def test_resolve_media__a_sound_tag_is_media_in_any_markup(markup: Markup) -> None:
+    card, findings = _run(
+        _card("la mer", "[sound:audio/mer.mp3] the sea", markup=markup), {"notes/audio/mer.mp3"}
+    )
+    assert card.back == f"[sound:{flat_name('notes/audio/mer.mp3')}] the sea"
+    assert card.media == ("notes/audio/mer.mp3",) and not findings
+
+
+def test_resolve_media__a_missing_sound_is_reported_and_shown() -> None:
+    card, findings = _run(_card("la mer", "[sound:mer.mp3]", markup=Markup.TEXT), set())
+    assert card.back == "[missing sound: mer.mp3]"
+    assert "media-missing" in card.flags
+    (finding,) = findings
+    assert finding.message.startswith("sound 'mer.mp3' reported")
+
+
+def test_resolve_media__a_sound_leaving_the_tree_is_removed() -> None:
+    card, findings = _run(_card("x", "[sound:../../../etc/passwd] y", markup=Markup.HTML), {"etc/passwd"})
+    assert card.back == " y" and "media-unsafe" in card.flags and len(findings) == 1
+
+
+def test_resolve_media__plain_text_without_a_sound_tag_is_left_as_it_is() -> None:
+    original = _card("![not an image](x.png)", "<img src=x.png>", markup=Markup.TEXT)
+    card, findings = _run(original, {"notes/x.png"})
+    assert card is original and not findings
+
+
 def test_resolve_media__obsidian_embed_found_by_name() -> None:
     card, _ = _run(_card("![[cell.png]] label it"), {"attachments/cell.png"})
     assert card.front == f"![]({flat_name('attachments/cell.png')}) label it"
