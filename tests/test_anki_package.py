@@ -127,6 +127,20 @@ def test_read__fields_past_the_second_are_added_to_the_back_by_name(collection: 
     assert card.back == "the sea<br><br>Example: Je vais à la mer."
 
 
+def test_build__a_collection_package_in_the_default_deck_is_named_after_its_file(
+    collection: Any, tmp_path: Path
+) -> None:
+    note = collection.new_note(collection.models.by_name("Basic"))
+    note["Front"], note["Back"] = "What is a cell?", "The unit of life"
+    collection.add_note(note, 1)  # Anki's "Default" deck
+    collection.export_collection_package(str(tmp_path / "Biology.colpkg"), include_media=False, legacy=False)
+    src = write_tree(tmp_path / "src", {"Biology.colpkg": (tmp_path / "Biology.colpkg").read_bytes()}, DECK)
+    result = build(src, tmp_path / "out", timestamp=1_700_000_000)
+    assert [(c.front, c.deck, c.guid) for c in result.cards] == [
+        ("What is a cell?", "Shared::Biology", note.guid)
+    ]
+
+
 def test_read__an_add_reverse_switch_flags_the_card(collection: Any, tmp_path: Path) -> None:
     note = collection.new_note(collection.models.by_name("Basic (optional reversed card)"))
     note["Front"], note["Back"], note["Add Reverse"] = "H2O", "water", "y"

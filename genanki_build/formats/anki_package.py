@@ -14,7 +14,8 @@ package (1-based, oldest note first). The first field is the front (a cloze type
 second makes the back, and any further non-empty field is added to it as ``Name: value`` (but an
 "Add Reverse" switch, which flags the card ``reverse``). Fields are HTML, as Anki holds them. The
 note's GUID is kept (so a rebuilt note updates the student's copy), as are its tags; the deck of
-its first card becomes its title (``A::B``: the lectures stage makes each level a subdeck); a Basic
+its first card becomes its title (``A::B``: the lectures stage makes each level a subdeck; none for
+Anki's catch-all "Default" deck, so the package's name is the lecture); a Basic
 note with more than one card is flagged ``reverse``. The media files a package holds (:func:`media`)
 are media of the source tree inside the package, as if it were a folder (``deck.apkg/cell.png``):
 a reference in one of its notes finds them first, and only the ones a card uses are read.
@@ -41,6 +42,9 @@ COLLECTIONS = ("collection.anki21b", "collection.anki21", "collection.anki2")
 #: A collection larger than this, once decompressed, is not read (a damaged or hostile file).
 MAX_COLLECTION_BYTES = 1 << 30
 _ZIP_MAGIC = b"PK\x03\x04"
+#: The id of Anki's "Default" deck, its catch-all: a note there takes the package's name as its
+#: lecture, as a note of a file without a deck does.
+DEFAULT_DECK = 1
 #: The field of Anki's "Basic (optional reversed card)" type that switches the reverse card on.
 REVERSE_FIELD = "Add Reverse"
 
@@ -262,7 +266,7 @@ def read(data: bytes, source: str) -> ParseResult:
                 format=NAME,
                 note_type=NoteType.CLOZE if cloze else NoteType.BASIC,
                 markup=Markup.HTML,
-                title=decks.get(did or 0, ""),
+                title="" if did == DEFAULT_DECK else decks.get(did or 0, ""),
                 tags=tuple(sorted(set(tags.split()))),
                 guid=guid,
                 guid_given=bool(guid),
