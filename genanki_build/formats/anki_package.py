@@ -11,14 +11,14 @@ A package is a zip holding the collection as an SQLite database:
 
 Every note becomes one card, by position: a note's *line* in the report is its number in the
 package (1-based, oldest note first). The first field is the front (a cloze type's text); the
-second makes the back, and any further non-empty field is added to it as ``Name: value`` (but an
-"Add Reverse" switch, which flags the card ``reverse``). Fields are HTML, as Anki holds them. The
-note's GUID is kept (so a rebuilt note updates the student's copy), as are its tags; the deck of
-its first card becomes its title (``A::B``: the lectures stage makes each level a subdeck; none for
-Anki's catch-all "Default" deck, so the package's name is the lecture); a Basic
-note with more than one card is flagged ``reverse``. The media files a package holds (:func:`media`)
-are media of the source tree inside the package, as if it were a folder (``deck.apkg/cell.png``):
-a reference in one of its notes finds them first, and only the ones a card uses are read.
+second makes the back, and any further non-empty field is added to it as ``Name: value``, except
+an "Add Reverse" switch, which flags the card ``reverse`` (as does a second card of a Basic note).
+Fields are HTML, as Anki holds them. The note's GUID is kept (so a rebuilt note updates the
+student's copy), as are its tags. The deck of its first card becomes its title (``A::B``: the
+lectures stage makes each level a subdeck); for Anki's catch-all "Default" deck there is none, so
+the package's name is the lecture. The media files a package holds (:func:`media`) are media of the
+source tree inside the package, as if it were a folder (``deck.apkg/cell.png``): a reference in
+one of its notes finds them first, and only the ones a card uses are read.
 """
 
 from __future__ import annotations
