@@ -187,6 +187,11 @@ def _read_package(
         )
         finding = Finding("read", "warning", msg, SourceRef(source.path, 0, 0))
         return ParseResult((), (finding,)), FileReport(source.path, "", name, problem="unreadable package")
+    except Exception as exc:  # a reader bug must cost one file, never the build
+        detail = f"{type(exc).__name__}: {exc}"[:200]
+        msg = f"{source.path}: the {name} reader failed ({detail}); skipped — please report this bug"
+        finding = Finding("read", "error", msg, SourceRef(source.path, 0, 0))
+        return ParseResult((), (finding,)), FileReport(source.path, "", name, problem="reader failed")
     result = _without_oversize(replace(result, findings=notes + result.findings))
     last = max((c.source.last for c in result.cards), default=0)
     last = max([last, *(f.where.last for f in result.findings if f.where)])

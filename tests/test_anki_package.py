@@ -3,14 +3,18 @@ versions) and what this project writes read back note for note, GUIDs, decks and
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
+import sqlite3
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from genanki_build.build import build
 from genanki_build.check import import_into
@@ -235,3 +239,74 @@ def test_is_package__other_zips_and_text_are_not_packages() -> None:
 )
 def test_proto_field__reads_a_note_type_kind(message: bytes, kind: int) -> None:
     assert anki_package._proto_field(message, 1) == kind
+
+
+def _own_package(tmp_path: Path) -> bytes:
+    text = "Biology Flashcards\nWhat is a cell?\nThe unit of life.\nWhat holds the DNA?\nThe nucleus.\n"
+    build(
+        write_tree(tmp_path / "own", {"bio.txt": text}, DECK), tmp_path / "own-out", timestamp=1_700_000_000
+    )
+    return (tmp_path / "own-out" / "Shared.apkg").read_bytes()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(st.integers(min_value=0), st.integers(min_value=0, max_value=255)), min_size=1, max_size=40
+    )
+)
+def test_read__a_damaged_collection_raises_package_error_or_reads(
+    tmp_path_factory: pytest.TempPathFactory, damage: list[tuple[int, int]]
+) -> None:
+    """Bytes of the database changed anywhere: the reader says the package cannot be read, or reads
+    what it can; it never fails in another way (which the build would report as a reader bug)."""
+    package = _PACKAGE.get("bytes") or _PACKAGE.setdefault(
+        "bytes", _own_package(tmp_path_factory.mktemp("p"))
+    )
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        database = bytearray(archive.read("collection.anki2"))
+    for at, value in damage:
+        database[at % len(database)] = value
+    rewritten = io.BytesIO()
+    with zipfile.ZipFile(rewritten, "w") as archive:
+        archive.writestr("collection.anki2", bytes(database))
+    with contextlib.suppress(anki_package.PackageError):
+        anki_package.read(rewritten.getvalue(), "damaged.apkg")
+
+
+_PACKAGE: dict[str, bytes] = {}
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE col SET models = '{'",
+        "UPDATE col SET models = '[]'",
+        'UPDATE col SET models = \'{"1": {"name": "x"}}\'',
+        'UPDATE col SET decks = \'{"1": {"name": null}}\'',
+        "UPDATE col SET ver = 'x'",
+        "DELETE FROM col",
+        "DELETE FROM cards",
+        "DROP TABLE notes",
+        "UPDATE notes SET flds = X'00FF'",
+        "UPDATE notes SET mid = 7",
+    ],
+)
+def test_read__a_collection_damaged_in_its_content_is_read_or_refused(tmp_path: Path, damage: str) -> None:
+    """Damage that keeps a valid database: the reader reads what it can (each note it cannot use is
+    reported, so every note is accounted for) or raises PackageError, never anything else."""
+    with zipfile.ZipFile(io.BytesIO(_own_package(tmp_path))) as archive:
+        db = sqlite3.connect(":memory:")
+        db.deserialize(archive.read("collection.anki2"))
+    db.execute(damage)
+    db.commit()
+    rewritten = io.BytesIO()
+    with zipfile.ZipFile(rewritten, "w") as archive:
+        archive.writestr("collection.anki2", db.serialize())
+    try:
+        result = anki_package.read(rewritten.getvalue(), "damaged.apkg")
+    except anki_package.PackageError:
+        return
+    notes = db.execute("SELECT count(*) FROM notes").fetchone()[0]
+    accounted = {c.source.first for c in result.cards} | {f.where.first for f in result.findings if f.where}
+    assert set(range(1, notes + 1)) <= accounted

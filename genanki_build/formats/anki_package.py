@@ -173,10 +173,12 @@ def _database(archive: zipfile.ZipFile) -> tuple[str, sqlite3.Connection]:
         # Written in WAL mode; read from memory, it has no log to consult.
         data = data[:18] + b"\x01\x01" + data[20:]
     connection = sqlite3.connect(":memory:")
+    # Text that is not UTF-8 (a damaged page) reads with U+FFFD, as a damaged text file does.
+    connection.text_factory = lambda raw: raw.decode("utf-8", "replace")
     try:
         connection.deserialize(data)
         connection.execute("SELECT count(*) FROM notes").fetchone()
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, UnicodeDecodeError) as exc:
         connection.close()
         raise PackageError(f"{name} is not a readable collection ({exc})") from None
     return name, connection
@@ -191,7 +193,9 @@ def _schema_11(db: sqlite3.Connection) -> tuple[dict[int, _NoteType], dict[int, 
         )
         for mid, m in models.items()
     }
-    decks = {int(did): str(d["name"]) for did, d in json.loads(decks_json).items()}
+    decks = {
+        int(did): d["name"] for did, d in json.loads(decks_json).items() if isinstance(d.get("name"), str)
+    }
     return types, decks
 
 
@@ -203,7 +207,11 @@ def _schema_18(db: sqlite3.Connection) -> tuple[dict[int, _NoteType], dict[int, 
         ntid: _NoteType(_proto_field(bytes(config), 1) == 1, tuple(fields.get(ntid, ())))
         for ntid, config in db.execute("SELECT id, config FROM notetypes")
     }
-    decks = {did: name.replace("\x1f", "::") for did, name in db.execute("SELECT id, name FROM decks")}
+    decks = {
+        did: name.replace("\x1f", "::")
+        for did, name in db.execute("SELECT id, name FROM decks")
+        if isinstance(name, str)
+    }
     return types, decks
 
 
@@ -228,7 +236,13 @@ def read(data: bytes, source: str) -> ParseResult:
         version = db.execute("SELECT ver FROM col").fetchone()[0]
         types, decks = _schema_18(db) if version >= 18 else _schema_11(db)
         notes = list(_notes(db))
-    except (sqlite3.Error, KeyError, TypeError, ValueError) as exc:
+    except (
+        sqlite3.Error,
+        KeyError,
+        TypeError,
+        ValueError,
+        AttributeError,
+    ) as exc:  # ValueError: bad text too
         raise PackageError(f"{name}: not a collection this reader knows ({exc})") from None
     finally:
         db.close()
@@ -236,6 +250,9 @@ def read(data: bytes, source: str) -> ParseResult:
     findings: list[Finding] = []
     for number, (guid, mid, tags, flds, did, count) in enumerate(notes, start=1):
         where = SourceRef(source, number, number)
+        if not all(isinstance(v, str) for v in (guid, tags, flds)):
+            findings.append(Finding(NAME, "skipped", "a note whose fields are not text", where))
+            continue
         note_type = types.get(mid)
         values = [v.strip() for v in flds.split("\x1f")]
         if note_type is None or not values[0]:
