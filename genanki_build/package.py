@@ -19,6 +19,7 @@ import sqlite3
 import struct
 import tempfile
 import time
+import zipfile
 import zlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from typing import Any, BinaryIO
 
 import deflate
 import genanki
+import zstandard
 from genanki.apkg_col import APKG_COL
 from genanki.apkg_schema import APKG_SCHEMA
 
@@ -342,6 +344,22 @@ def _dos_date(timestamp: int) -> tuple[int, int]:
     return dos_time, dos_date
 
 
+def _media_bytes(source: Path | PackagedMedia) -> bytes:
+    """A media file's bytes; one that cannot be read (removed since the build began, or damaged in
+    its Anki package) is a one-line error naming it."""
+    try:
+        return source.read_bytes()
+    except (OSError, zipfile.BadZipFile, zstandard.ZstdError, KeyError) as exc:
+        where = (
+            f"{source.package} (its media file {source.name!r})"
+            if isinstance(source, PackagedMedia)
+            else source
+        )
+        raise BuildError(
+            f"{where}: cannot be read ({exc}); restore the file, or export the package again, then rebuild"
+        ) from None
+
+
 def write_package(
     cards: Iterable[Card],
     path: Path,
@@ -364,7 +382,7 @@ def write_package(
         index = json.dumps({str(i): name for i, name in enumerate(names)}, sort_keys=True)
         entries = itertools.chain(
             [("collection.anki2", db), ("media", index.encode())],
-            ((str(i), media[name].read_bytes()) for i, name in enumerate(names)),
+            ((str(i), _media_bytes(media[name])) for i, name in enumerate(names)),
         )
         with open(tmp_apkg, "wb") as out:
             _write_zip(out, entries, timestamp)

@@ -140,7 +140,7 @@ def read_sources(root: Path) -> Sources:
             files.append(SourceFile(rel, data))
             if anki_package.is_package(data):
                 for name, (member, compressed) in anki_package.media(data).items():
-                    packaged[f"{rel}/{name}"] = PackagedMedia(full, member, compressed)
+                    packaged[f"{rel}/{name}"] = PackagedMedia(full, name, member, compressed)
     files.sort(key=lambda f: f.path)
     findings += _unmatched_overrides(config, [f.path for f in files])
     everything = tuple(sorted({*media, *packaged}))

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from genanki_build.build import build
 from genanki_build.check import import_into
+from genanki_build.errors import BuildError
 from genanki_build.formats import anki_package
 from genanki_build.model import Markup, NoteType
 
@@ -87,7 +88,10 @@ def test_read__an_anki_export_gives_one_card_per_note(collection: Any, tmp_path:
     held = anki_package.media(data)
     assert sorted(held) == ["cell.png", "water.mp3"] and {c for _, c in held.values()} == {not legacy}
     member, compressed = held["cell.png"]
-    assert anki_package.PackagedMedia(tmp_path / "deck.apkg", member, compressed).read_bytes() == PICTURE
+    assert (
+        anki_package.PackagedMedia(tmp_path / "deck.apkg", "cell.png", member, compressed).read_bytes()
+        == PICTURE
+    )
 
 
 def test_build__an_exported_deck_rebuilt_keeps_its_guids_in_anki(collection: Any, tmp_path: Path) -> None:
@@ -193,6 +197,20 @@ def test_build__a_format_or_setting_named_for_a_package_is_a_warning(tmp_path: P
     (warning,) = result.warnings
     assert "format = 'csv', separator = ';' do(es) not apply to an Anki package" in warning.message
     assert [(c.front, c.deck) for c in result.cards] == [("What is a cell?", "Shared::L1")]
+
+
+def test_build__a_damaged_picture_in_a_package_is_a_one_line_error(collection: Any, tmp_path: Path) -> None:
+    _fill(collection)
+    data = bytearray(_export(collection, tmp_path / "deck.apkg", legacy=True))
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        member, _ = anki_package.media(bytes(data))["cell.png"]
+        info = archive.getinfo(member)
+    data[info.header_offset + 30 + len(info.filename) + len(info.extra)] ^= 0xFF  # its first byte
+    src = write_tree(tmp_path / "src", {"deck.apkg": bytes(data)}, DECK)
+    with pytest.raises(BuildError) as raised:
+        build(src, tmp_path / "out", timestamp=1_700_000_000)
+    assert str(raised.value).startswith(f"{src / 'deck.apkg'} (its media file 'cell.png'): cannot be read")
+    assert not (tmp_path / "out" / "Shared.apkg").exists()
 
 
 def test_build__a_damaged_package_is_a_warning_and_the_rest_builds(tmp_path: Path) -> None:

@@ -115,6 +115,8 @@ class PackagedMedia:
 
     package: Path
     """The package on disk."""
+    name: str
+    """The file's name in the package's media list."""
     member: str
     """Its zip member ("0", "1" …)."""
     compressed: bool
