@@ -328,3 +328,30 @@ def test_read__a_collection_damaged_in_its_content_is_read_or_refused(tmp_path: 
     notes = db.execute("SELECT count(*) FROM notes").fetchone()[0]
     accounted = {c.source.first for c in result.cards} | {f.where.first for f in result.findings if f.where}
     assert set(range(1, notes + 1)) <= accounted
+
+
+def test_build__rebuilding_from_its_own_package_changes_nothing(tmp_path: Path) -> None:
+    """The build is a fixed point: its package, read back as the only source, gives the same notes
+    (text, GUIDs, decks, tags) and finds nothing more to fix, merge or leave out."""
+    from benchmarks.generate import generate
+
+    generate(tmp_path / "src", 1500)
+    (tmp_path / "src" / "deck.toml").write_text('[collection]\nname = "Shared"\n', encoding="utf-8")
+    first = build(tmp_path / "src", tmp_path / "out", timestamp=1_700_000_000, write_ledger=False)
+    package = (tmp_path / "out" / "Shared.apkg").read_bytes()
+    second = build(
+        write_tree(tmp_path / "again", {"Shared.apkg": package}, '[collection]\nname = "Shared"\n'),
+        tmp_path / "out-again",
+        timestamp=1_700_000_000,
+        write_ledger=False,
+    )
+
+    def notes(cards: tuple[Any, ...]) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
+        return sorted(
+            (c.guid, c.front, c.back, c.deck, tuple(t for t in c.tags if not t.startswith("source::")))
+            for c in cards
+        )
+
+    assert notes(second.cards) == notes(first.cards)
+    kinds = {f.kind for f in second.findings}
+    assert not kinds & {"typo", "merge", "conflict", "excluded", "warning", "error"}
