@@ -72,7 +72,9 @@ _VARIANTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 
-_WORD = re.compile(r"[a-z]+")
+#: A word as the spelling checks and the collection's vocabulary count it: a run of letters a–z
+#: (lower-cased first).
+WORD = re.compile(r"[a-z]+")
 _LOWER_OR_APOSTROPHE = re.compile(r"[a-z']+")
 #: Matches where any of :data:`_VARIANTS` does: a word it misses has no other spelling.
 _ANY_VARIANT = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _VARIANTS))
@@ -193,7 +195,7 @@ def neighbours(word: str) -> frozenset[str]:
     ``word`` keeps its first half, so the candidate is among the dictionary's words that start with
     that half; in the first half, it keeps the second half, and the candidate is among the words
     that end with it. Dropped and swapped letters are tried directly."""
-    if len(word) < _LIST_LENGTH or not _WORD.fullmatch(word):
+    if len(word) < _LIST_LENGTH or not WORD.fullmatch(word):
         return frozenset(edits1(word) & word_set())
     n, half, drow, lists = len(word), len(word) // 2, word[::-1], _by_length()
     ahead = [*_starting(lists.get(n, []), word[:half]), *_starting(lists.get(n + 1, []), word[:half])]
@@ -203,7 +205,7 @@ def neighbours(word: str) -> frozenset[str]:
     edits += [word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(n - 1)]
     # One edit of any character away: a change or an addition :func:`edits1` makes when the new
     # letter is one of a–z (or ' when added).
-    others = (c for c in changed if (_WORD if len(c) == n else _LOWER_OR_APOSTROPHE).fullmatch(c))
+    others = (c for c in changed if (WORD if len(c) == n else _LOWER_OR_APOSTROPHE).fullmatch(c))
     return word_set().intersection(edits).union(others) - {word}
 
 

@@ -91,7 +91,6 @@ _NOT_A_WORD = re.compile(r"[\d&@_`/\\=<>#|~^*+$%]|://")
 _EDGE = "\"'“”‘’«»()[]{}.,;:!?…*_~"
 _SENTENCE_END = re.compile(r"(?:[.!?:;→⇒➔]|\n)[\s\"'“‘(\[]*$")
 _LINE_START = re.compile(r"(?:^|\n)[ \t]*(?:[-*•·▪◦]|\d{1,3}[.)]|[a-z][.)])?[ \t]*[\"'“‘(\[]*$")
-_WORD = re.compile(r"[a-z]+")
 _POSSESSIVE = re.compile(r"['’]s$")
 _RUN = re.compile(rf"[a-z]{{{spelling.MIN_LENGTH},}}")
 
@@ -209,7 +208,7 @@ def _recount(vocabulary: Counter[str], fixes: Iterable[Finding]) -> Counter[str]
     after = vocabulary.copy()
     for fix in fixes:
         after[fix.before.lower()] -= 1
-        after.update(_WORD.findall(fix.after.lower()))
+        after.update(spelling.WORD.findall(fix.after.lower()))
     return +after
 
 

@@ -6,7 +6,6 @@ then added up over the collection (:func:`survey`). The typos stage decides only
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -16,8 +15,6 @@ from itertools import chain
 from genanki_build import spelling
 from genanki_build.clean import may_be_protected, protected_spans
 from genanki_build.model import Card, Markup
-
-_WORD = re.compile(r"[a-z]+")
 
 
 def prose_of(text: str, markup: Markup) -> str:
@@ -43,7 +40,9 @@ def words_key(runs: list[str]) -> bytes:
 def letter_runs(card: Card) -> list[str]:
     """The runs of letters (lower-cased a–z) in the prose of both fields of ``card``: the words a
     vocabulary counts."""
-    return _WORD.findall(f"{prose_of(card.front, card.markup)}\n{prose_of(card.back, card.markup)}".lower())
+    return spelling.WORD.findall(
+        f"{prose_of(card.front, card.markup)}\n{prose_of(card.back, card.markup)}".lower()
+    )
 
 
 class Sorter:
@@ -182,7 +181,7 @@ def _file_runs(cards: list[Card]) -> list[list[str]]:
     markup = cards[0].markup
     texts = [f"{card.front}\n{card.back}" for card in cards]
     if all(card.markup is markup for card in cards) and not may_be_protected("\n".join(texts), markup):
-        return [_WORD.findall(text.lower()) for text in texts]
+        return [spelling.WORD.findall(text.lower()) for text in texts]
     return [letter_runs(card) for card in cards]
 
 

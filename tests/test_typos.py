@@ -439,8 +439,8 @@ def _stage_as_before(cards: tuple[Card, ...], context: Context) -> StageResult:
     counts: dict[str, Counter[str]] = {}
     for card in cards:
         in_file = counts.setdefault(card.source.file, Counter())
-        in_file.update(vocab._WORD.findall(vocab.prose_of(card.front, card.markup).lower()))
-        in_file.update(vocab._WORD.findall(vocab.prose_of(card.back, card.markup).lower()))
+        in_file.update(spelling.WORD.findall(vocab.prose_of(card.front, card.markup).lower()))
+        in_file.update(spelling.WORD.findall(vocab.prose_of(card.back, card.markup).lower()))
     vocabulary: Counter[str] = Counter()
     notes: list[Finding] = []
     settled = [False] * len(cards)
