@@ -164,6 +164,12 @@ def _unread_settings(path: str, options: Mapping[str, str], fmt: Format) -> tupl
     return tuple(findings)
 
 
+def _bug(path: str, what: str, exc: Exception) -> str:
+    """The message for ``what`` failing on a file: a bug in genanki-build, which costs that file only."""
+    detail = f"{type(exc).__name__}: {exc}"[:200]
+    return f"{path}: {what} failed ({detail}); skipped — please report this bug"
+
+
 def _read_package(
     source: SourceFile, forced: str, options: Mapping[str, str]
 ) -> tuple[ParseResult, FileReport]:
@@ -188,8 +194,7 @@ def _read_package(
         finding = Finding("read", "warning", msg, SourceRef(source.path, 0, 0))
         return ParseResult((), (finding,)), FileReport(source.path, "", name, problem="unreadable package")
     except Exception as exc:  # a reader bug must cost one file, never the build
-        detail = f"{type(exc).__name__}: {exc}"[:200]
-        msg = f"{source.path}: the {name} reader failed ({detail}); skipped — please report this bug"
+        msg = _bug(source.path, f"the {name} reader", exc)
         finding = Finding("read", "error", msg, SourceRef(source.path, 0, 0))
         return ParseResult((), (finding,)), FileReport(source.path, "", name, problem="reader failed")
     result = _without_oversize(replace(result, findings=notes + result.findings))
@@ -244,10 +249,9 @@ def parse_file(source: SourceFile, config: Config, registry: Registry) -> tuple[
     try:
         result = _with_identity(fmt.parse(text, source.path, parse_options(config, source.path)))
     except Exception as exc:  # a parser bug must cost one file, never the build
-        detail = f"{type(exc).__name__}: {exc}"[:200]
         msg = (
-            f"{source.path}: the {fmt.name} parser failed ({detail}); skipped — please report this "
-            f'bug; meanwhile force another format with format = "…" in {CONFIG_NAME}'
+            f"{_bug(source.path, f'the {fmt.name} parser', exc)}; meanwhile force another format with "
+            f'format = "…" in {CONFIG_NAME}'
         )
         finding = Finding("read", "error", msg, SourceRef(source.path, 1, max(1, text.count(chr(10)) + 1)))
         report = FileReport(source.path, decoded.encoding, fmt.name, score, 0, lines, lines, "parser failed")
