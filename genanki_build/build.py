@@ -210,6 +210,7 @@ def _build(
         ledger=previous.by_guid(),
         include_incomplete=include_incomplete,
         media=frozenset(sources.media),
+        unreadable=parsed.unreadable_media,
         summaries=MappingProxyType(parsed.summaries),
     )
     kept, excluded, stage_findings = compile_cards(

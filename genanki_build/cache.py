@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 #: The cache folder, inside the output folder.
 CACHE_DIR = ".cache"
 #: Bumped when the layout of an entry changes.
-_LAYOUT = 4
+_LAYOUT = 5
 #: Use worker processes only for at least this many files to parse ...
 POOL_MIN_FILES = 8
 #: ... holding at least this many bytes together.
@@ -182,6 +182,7 @@ def encode(value: FileResult) -> bytes:
         value.summary,
         tuple(i for i, _ in value.ahead),
         columns.encode([card for _, card in value.ahead]),
+        parsed.unreadable_media,
     )
     return pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -193,16 +194,17 @@ def decode(data: bytes) -> FileResult:
     from genanki_build.parsing import FileReport, FileResult
 
     entry = pickle.loads(data)
-    if not isinstance(entry, tuple) or len(entry) != 10 or entry[0] != _LAYOUT:
+    if not isinstance(entry, tuple) or len(entry) != 11 or entry[0] != _LAYOUT:
         raise ValueError("not a parse cache entry of this layout")
     _, report, title, card_columns, finding_columns, counts, found_columns, summary = entry[:8]
-    ahead_at, ahead_columns = entry[8:]
+    ahead_at, ahead_columns, unreadable = entry[8:]
     if (
         not isinstance(report, FileReport)
         or not isinstance(title, str)
         or any(c is not None and c[0] is not Card for c in (card_columns, ahead_columns))
         or any(c is not None and c[0] is not Finding for c in (finding_columns, found_columns))
         or not isinstance(counts, tuple)
+        or not isinstance(unreadable, tuple)
     ):
         raise ValueError("not a parse cache entry of this layout")
     cards = tuple(columns.decode(card_columns))
@@ -215,7 +217,7 @@ def decode(data: bytes) -> FileResult:
     for count in counts:
         by_stage.append(tuple(found[start : start + count]))
         start += count
-    parsed = ParseResult(cards, findings, title)
+    parsed = ParseResult(cards, findings, title, unreadable)
     return FileResult(parsed, report, tuple(by_stage), (), summary, ahead)
 
 

@@ -12,7 +12,8 @@ them whatever the field), and resolves each one against the source tree only:
 - a path that leaves the source tree (``../..``), an absolute path or a non-web URL scheme is never
   followed: the reference is removed (its alt text stays), the card is flagged ``media-unsafe``
   and a warning says where;
-- a file that is not there is reported and the card flagged ``media-missing``; the reference
+- a file that is not there, or cannot be read (damaged inside an Anki package:
+  :attr:`Context.unreadable`), is reported and the card flagged ``media-missing``; the reference
   becomes the text ``[missing image: path]`` so the card does not show a broken picture;
 - a file that is there is recorded in :attr:`Card.media` (relative to the source root) and the
   reference rewritten to its name in Anki's flat media folder (:func:`flat_name`).
@@ -133,9 +134,16 @@ class _Field:
     def __init__(self, card: Card, context: Context) -> None:
         self.card = card
         self.media = context.media
+        self.unreadable = context.unreadable
         self.used: list[str] = []
         self.flags: set[str] = set()
         self.findings: list[Finding] = []
+
+    def _find(self, ref: str, *, by_name: bool = False) -> _Resolved:
+        found = resolve(ref, self.card.source.file, self.media, by_name=by_name)
+        if found.kind == "ok" and found.rel in self.unreadable:
+            return _Resolved("missing", reason=f"{found.rel} is damaged and cannot be read")
+        return found
 
     def _outcome(self, ref: str, resolved: _Resolved, original: str, after: str, what: str = "image") -> str:
         if resolved.kind == "ok":
@@ -159,12 +167,12 @@ class _Field:
     def markdown(self, text: str) -> str:
         def image(match: re.Match[str]) -> str:
             ref, alt = match.group("path"), match.group("alt")
-            found = resolve(ref, self.card.source.file, self.media)
+            found = self._find(ref)
             return self._replace(match.group(0), ref, alt, found, lambda name: f"![{alt}]({name})")
 
         def wiki(match: re.Match[str]) -> str:
             ref, alt = match.group("path").strip(), match.group("alt") or ""
-            found = resolve(ref, self.card.source.file, self.media, by_name=True)
+            found = self._find(ref, by_name=True)
             return self._replace(match.group(0), ref, alt, found, lambda name: f"![{alt}]({name})")
 
         return _WIKI_IMAGE.sub(wiki, _MD_IMAGE.sub(image, text))
@@ -182,7 +190,7 @@ class _Field:
                 if alt_match
                 else ""
             )
-            found = resolve(ref, self.card.source.file, self.media)
+            found = self._find(ref)
 
             def with_src(name: str) -> str:
                 return f'{original[: src.start()]}{src.group("lead")}"{name}"{original[src.end() :]}'
@@ -199,7 +207,7 @@ class _Field:
         def sound(match: re.Match[str]) -> str:
             original, name = match.group(0), match.group("name")
             ref = html.unescape(name) if self.card.markup is Markup.HTML else name
-            found = resolve(ref, self.card.source.file, self.media)
+            found = self._find(ref)
             if found.kind == "web":
                 return original
             if found.kind == "ok":

@@ -136,6 +136,9 @@ class ParseResult:
     """Lines skipped with a reason, and anything doubted."""
     title: str = ""
     """The export's title line, when the format has one."""
+    unreadable_media: tuple[str, ...] = ()
+    """Media files the source holds that cannot be read (damaged inside an Anki package), by their
+    path relative to the source folder: a card that shows one reports it missing."""
 
 
 def coalesce_skipped(

@@ -19,7 +19,6 @@ import sqlite3
 import struct
 import tempfile
 import time
-import zipfile
 import zlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,12 +27,11 @@ from typing import Any, BinaryIO
 
 import deflate
 import genanki
-import zstandard
 from genanki.apkg_col import APKG_COL
 from genanki.apkg_schema import APKG_SCHEMA
 
 from genanki_build.errors import BuildError
-from genanki_build.formats.anki_package import PackagedMedia
+from genanki_build.formats.anki_package import MEDIA_ERRORS, PackagedMedia
 from genanki_build.model import Card, NoteType
 from genanki_build.notetypes import NoteTypeSpec, note_types
 
@@ -345,11 +343,12 @@ def _dos_date(timestamp: int) -> tuple[int, int]:
 
 
 def _media_bytes(source: Path | PackagedMedia) -> bytes:
-    """A media file's bytes; one that cannot be read (removed since the build began, or damaged in
-    its Anki package) is a one-line error naming it."""
+    """A media file's bytes; one that cannot be read (removed since the build began) is a one-line
+    error naming it. A picture damaged inside an Anki package is found when the package is parsed
+    and never gets here (:attr:`genanki_build.model.ParseResult.unreadable_media`)."""
     try:
         return source.read_bytes()
-    except (OSError, zipfile.BadZipFile, zstandard.ZstdError, KeyError) as exc:
+    except MEDIA_ERRORS as exc:
         where = (
             f"{source.package} (its media file {source.name!r})"
             if isinstance(source, PackagedMedia)

@@ -112,6 +112,8 @@ class ParsedSources:
     """By file, the summary of its cards for :attr:`Head.then`, for :attr:`Context.summaries`."""
     ahead: pipeline.Ahead | None = None
     """:attr:`Head.ahead`'s results on :attr:`cards`, for :func:`pipeline.run`."""
+    unreadable_media: frozenset[str] = frozenset()
+    """Every file's :attr:`ParseResult.unreadable_media`, for :attr:`Context.unreadable`."""
 
 
 def parse_options(config: Config, path: str) -> ParseOptions:
@@ -316,6 +318,7 @@ def parse_sources(
     seconds = [0.0] * len(head.timed)
     summaries: dict[str, object] = {}
     ahead: dict[int, Card] = {}
+    unreadable: set[str] = set()
     done = parse_all(
         sources.files,
         sources.config,
@@ -330,6 +333,7 @@ def parse_sources(
         cards.extend(file.parsed.cards)
         findings.extend(file.parsed.findings)
         reports.append(file.report)
+        unreadable.update(file.parsed.unreadable_media)
         if file.summary is not None:
             summaries[file.report.path] = file.summary
         for k, stage_findings in enumerate(file.findings):
@@ -340,5 +344,13 @@ def parse_sources(
     all_cards = tuple(cards)
     worked = pipeline.Ahead(head.ahead, all_cards, ahead) if head.ahead else None
     return ParsedSources(
-        all_cards, tuple(findings), tuple(reports), head, head_findings, tuple(seconds), summaries, worked
+        all_cards,
+        tuple(findings),
+        tuple(reports),
+        head,
+        head_findings,
+        tuple(seconds),
+        summaries,
+        worked,
+        frozenset(unreadable),
     )

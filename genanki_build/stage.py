@@ -48,6 +48,9 @@ class Context:
     """Keep cards that only point at a missing picture (``--include-incomplete``)."""
     media: frozenset[str] = frozenset()
     """Media files present in the source tree, relative to it."""
+    unreadable: frozenset[str] = frozenset()
+    """Media files of :attr:`media` that cannot be read (damaged inside an Anki package): a card
+    that shows one reports it missing."""
     summaries: MappingProxyType[str, object] = field(default_factory=lambda: MappingProxyType({}))
     """By source file, what :data:`genanki_build.pipeline.SUMMARIES` worked out from its cards for
     the first stage to run, when a build did that as it parsed the file. Only that stage sees them

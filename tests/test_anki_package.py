@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import re
 import sqlite3
 import zipfile
@@ -18,7 +19,6 @@ from hypothesis import strategies as st
 
 from genanki_build.build import build
 from genanki_build.check import import_into
-from genanki_build.errors import BuildError
 from genanki_build.formats import anki_package
 from genanki_build.model import Markup, NoteType
 
@@ -199,18 +199,39 @@ def test_build__a_format_or_setting_named_for_a_package_is_a_warning(tmp_path: P
     assert [(c.front, c.deck) for c in result.cards] == [("What is a cell?", "Shared::L1")]
 
 
-def test_build__a_damaged_picture_in_a_package_is_a_one_line_error(collection: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("legacy", [False, True], ids=["anki21b", "anki21"])
+def test_build__a_damaged_picture_in_a_package_costs_only_the_card_that_shows_it(
+    collection: Any, tmp_path: Path, legacy: bool
+) -> None:
+    """A picture damaged inside a package stopped the whole build when the package was written."""
     _fill(collection)
-    data = bytearray(_export(collection, tmp_path / "deck.apkg", legacy=True))
+    data = bytearray(_export(collection, tmp_path / "deck.apkg", legacy=legacy))
     with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
         member, _ = anki_package.media(bytes(data))["cell.png"]
         info = archive.getinfo(member)
     data[info.header_offset + 30 + len(info.filename) + len(info.extra)] ^= 0xFF  # its first byte
     src = write_tree(tmp_path / "src", {"deck.apkg": bytes(data)}, DECK)
-    with pytest.raises(BuildError) as raised:
-        build(src, tmp_path / "out", timestamp=1_700_000_000)
-    assert str(raised.value).startswith(f"{src / 'deck.apkg'} (its media file 'cell.png'): cannot be read")
-    assert not (tmp_path / "out" / "Shared.apkg").exists()
+    result = build(src, tmp_path / "out", timestamp=1_700_000_000)
+    messages = [w.message for w in result.warnings]
+    assert messages[0].startswith("deck.apkg: its media file 'cell.png' cannot be read (")
+    assert messages[1:] == ["image 'cell.png' reported: deck.apkg/cell.png is damaged and cannot be read"]
+    # The parse cache keeps what was found: a rebuild reports the same.
+    again = build(src, tmp_path / "out", timestamp=1_700_000_000)
+    assert [w.message for w in again.warnings] == messages
+    by_text = {c.front: c for c in result.cards}
+    assert "[missing image: cell.png]" in by_text["{{c1::Mitochondria}} make {{c2::ATP}}"].back
+    assert by_text["{{c1::Mitochondria}} make {{c2::ATP}}"].flags == {"media-missing"}
+    # Anki reads the package whole: every note, and the sound, which was not damaged.
+    from anki.collection import Collection
+
+    fresh = Collection(str(tmp_path / "fresh.anki2"))
+    try:
+        import_into(fresh, tmp_path / "out" / "Shared.apkg")
+        assert len(fresh.find_notes("")) == 3
+        (sound,) = re.findall(r"\[sound:([^\]]+)\]", by_text["H2O"].back)
+        assert os.listdir(fresh.media.dir()) == [sound]
+    finally:
+        fresh.close()
 
 
 def test_build__a_damaged_package_is_a_warning_and_the_rest_builds(tmp_path: Path) -> None:

@@ -214,6 +214,23 @@ def test_write_package__any_cards_match_genanki(
     assert _written(cards, tmp_path_factory.mktemp("p"), reverse) == _genanki_wrote(cards, reverse)
 
 
+def test_write_package__a_media_file_gone_since_the_build_began_is_a_one_line_error(tmp_path: Path) -> None:
+    media = {"gone.png": tmp_path / "gone.png"}
+    with pytest.raises(BuildError) as raised:
+        write_package(
+            MIXED[:1],
+            tmp_path / "out.apkg",
+            collection=NAME,
+            namespace=NAMESPACE,
+            timestamp=TIMESTAMP,
+            media=media,
+        )
+    message = str(raised.value)
+    assert message.startswith(f"{tmp_path / 'gone.png'}: cannot be read (") and "\n" not in message
+    assert message.endswith("restore the file, or export the package again, then rebuild")
+    assert list(tmp_path.iterdir()) == []  # no package, and no temporary file left
+
+
 def test_write_package__zip_holds_collection_media_index_and_media(tmp_path: Path) -> None:
     (tmp_path / "b.png").write_bytes(b"\x89PNG second" * 50)
     (tmp_path / "a.mp3").write_bytes(b"ID3 first")

@@ -18,7 +18,9 @@ student's copy), as are its tags. The deck of its first card becomes its title (
 lectures stage makes each level a subdeck); for Anki's catch-all "Default" deck there is none, so
 the package's name is the lecture. The media files a package holds (:func:`media`) are media of the
 source tree inside the package, as if it were a folder (``deck.apkg/cell.png``): a reference in
-one of its notes finds them first, and only the ones a card uses are read.
+one of its notes finds them first, and only the ones a card uses are packaged. Each is read once
+when the package is parsed: one that cannot be read whole is a warning, and a card that shows it
+reports it missing (:attr:`ParseResult.unreadable_media`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import io
 import json
 import sqlite3
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,11 +126,34 @@ class PackagedMedia:
     """Zstandard-compressed (packages of Anki 23.10 and later)."""
 
     def read_bytes(self) -> bytes:
+        """The file's bytes; raises one of :data:`MEDIA_ERRORS` when they cannot be read whole."""
         with zipfile.ZipFile(self.package) as archive:
-            data = archive.read(self.member)
-        if self.compressed:
-            return zstandard.ZstdDecompressor().decompress(data, max_output_size=MAX_COLLECTION_BYTES)
-        return data
+            return _member_bytes(archive, self.member, self.compressed)
+
+
+#: What reading a media file out of a damaged package raises: a bad zip entry or CRC, a truncated
+#: or corrupt deflate or Zstandard stream, a member gone.
+MEDIA_ERRORS = (OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error, zstandard.ZstdError)
+
+
+def _member_bytes(archive: zipfile.ZipFile, member: str, compressed: bool) -> bytes:
+    data = archive.read(member)  # checks the member's CRC
+    if compressed:
+        return zstandard.ZstdDecompressor().decompress(data, max_output_size=MAX_COLLECTION_BYTES)
+    return data
+
+
+def _unreadable(archive: zipfile.ZipFile, listing: dict[str, tuple[str, bool]]) -> list[tuple[str, str]]:
+    """(name, why) for each media file of the package that cannot be read back whole. Read once
+    when the package is parsed (and kept in the parse cache with its cards), so a damaged picture
+    costs the cards that show it, not the build."""
+    bad: list[tuple[str, str]] = []
+    for name, (member, compressed) in sorted(listing.items()):
+        try:
+            _member_bytes(archive, member, compressed)
+        except MEDIA_ERRORS as exc:
+            bad.append((name, str(exc) or type(exc).__name__))
+    return bad
 
 
 def media(data: bytes) -> dict[str, tuple[str, bool]]:
@@ -232,6 +258,7 @@ def read(data: bytes, source: str) -> ParseResult:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             name, db = _database(archive)
+            unreadable = _unreadable(archive, media(data))
     except (zipfile.BadZipFile, OSError) as exc:
         raise PackageError(f"not a readable zip ({exc})") from None
     try:
@@ -294,4 +321,11 @@ def read(data: bytes, source: str) -> ParseResult:
         )
     summary = f"{len(notes)} note(s) read from {name}, each numbered in the package as its line"
     findings.insert(0, Finding(NAME, "info", summary, SourceRef(source, 0, 0)))
-    return ParseResult(tuple(cards), tuple(findings))
+    for media_name, why in unreadable:
+        message = (
+            f"{source}: its media file {media_name!r} cannot be read ({why}); a card that shows it "
+            "reports it missing — export the package again from Anki"
+        )
+        findings.append(Finding(NAME, "warning", message, SourceRef(source, 0, 0), media_name))
+    damaged = tuple(f"{source}/{media_name}" for media_name, _ in unreadable)
+    return ParseResult(tuple(cards), tuple(findings), unreadable_media=damaged)
