@@ -203,3 +203,21 @@ def test_parse__legacy_third_column_of_text_is_not_tags() -> None:
     result = _parse(text)
     assert [c.tags for c in result.cards] == [(), ()]
     assert result.cards[0].back.endswith("common on every system")
+
+
+def test_parse__a_notetype_that_always_reverses_flags_the_card() -> None:
+    """A "Basic (and reversed card)" note lost its reverse card: only an "Add Reverse" value counted."""
+    text = (
+        "#separator:tab\n#html:false\n#notetype column:1\n"
+        "Basic (and reversed card)\tH2O\twater\n"
+        "Basic (optional reversed card)\tNaCl\tsalt\t\n"
+        "Basic (optional reversed card)\tCO2\tcarbon dioxide\ty\n"
+        "Basic\tO2\toxygen\n"
+    )
+    result = _parse(text)
+    assert [(c.front, c.back, "reverse" in c.flags) for c in result.cards] == [
+        ("H2O", "water", True),
+        ("NaCl", "salt", False),
+        ("CO2", "carbon dioxide", True),
+        ("O2", "oxygen", False),
+    ]

@@ -458,6 +458,16 @@ def _stage_as_before(cards: tuple[Card, ...], context: Context) -> StageResult:
             settled = [s or c.source.file == file for s, c in zip(settled, cards, strict=True)]
         else:
             vocabulary.update(file_counts)
+    # A card copied into several sets counts once: its words, every copy after the first.
+    seen: set[tuple[str, ...]] = set()
+    for card, foreign in zip(cards, settled, strict=True):
+        words = tuple(vocab.letter_runs(card))
+        if foreign:
+            continue
+        if words in seen:
+            vocabulary.subtract(words)
+        seen.add(words)
+    vocabulary = +vocabulary
     current = list(cards)
     fixes: list[list[Finding]] = [[] for _ in cards]
     suspects: list[list[Finding]] = [[] for _ in cards]

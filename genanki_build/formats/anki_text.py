@@ -21,7 +21,8 @@ Fields may be quoted and span lines, with ``""`` for a quote inside (read with :
 - A note with an empty first field is skipped, and so is one with an empty back, unless it has a
   GUID: then it is a note of an Anki collection, kept as it is (with an ``info`` finding).
 - Other notes: first field = front, second = back; further fields are appended to the back,
-  except an "Add Reverse" switch (:data:`REVERSE_SWITCH`), which flags the card ``reverse``.
+  except an "Add Reverse" switch (:data:`REVERSE_SWITCH`), which flags the card ``reverse``, as
+  does a notetype named like Anki's "Basic (and reversed card)".
 - The deck column (or ``#deck:``) becomes the card's title, its ``::`` path kept: the lectures stage
   makes each part a level of subdeck; the tags column gives the card's tags.
 - Markup is HTML when ``#html:true``, or, in an old export, when fields hold entities or tags.
@@ -66,6 +67,10 @@ _TAG_LIST = re.compile(r"^(?:[^\s<>&\"]+(?:\s+[^\s<>&\"]+)*)?$")
 #: Values of a Basic note's third or later field that switch on its reversed card ("Add Reverse")
 #: rather than hold text; such a field is not appended to the back, the card is flagged ``reverse``.
 REVERSE_SWITCH: frozenset[str] = frozenset({"y", "yes", "x", "1", "true"})
+#: A notetype name that always makes a reversed card, as Anki's "Basic (and reversed card)" does;
+#: its "optional reversed" type makes one only when the switch is set. English names only, as for
+#: "cloze": Anki's own names are translated.
+_ALWAYS_REVERSED = re.compile(r"\band reversed\b", re.IGNORECASE)
 _SAMPLE_LINES = 200
 
 
@@ -217,7 +222,9 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
         cloze = "cloze" in notetype.lower() or bool(_CLOZE.search(front))
         # A Basic note's third field may be the "Add Reverse" switch of Anki's optional-reversed
         # note type (and of this project's own export): a switch value is not text for the back.
-        reverse = not cloze and any(f.lower() in REVERSE_SWITCH for f in rest[1:])
+        reverse = not cloze and (
+            bool(_ALWAYS_REVERSED.search(notetype)) or any(f.lower() in REVERSE_SWITCH for f in rest[1:])
+        )
         extras = [f for f in rest[1:] if f and not (not cloze and f.lower() in REVERSE_SWITCH)]
         joiner = "<br><br>" if markup is Markup.HTML else "\n\n"
         back = joiner.join(f for f in rest[:1] + extras if f)
