@@ -140,6 +140,7 @@ def build(
     total)`` is called as the build advances (phases: ``parse``, each stage's name, ``package``,
     ``report``), for a progress bar; the library itself never prints.
     """
+    pipeline.check_skip(skip)
     wait = lock.WAIT_SECONDS if lock_wait is None else lock_wait
     with _collector_paused(), lock.output_lock(out_dir, wait=wait):
         lock.recover(out_dir)

@@ -30,7 +30,23 @@ Typical use:
 """
 
 
-@click.group(help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The commands; an OS error that escapes one (an output folder on a read-only disk, a file
+    without write permission, a full disk) becomes one line: the path, what the system said, and
+    what to check. Never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise  # the reader of our output went away (`| head`): nothing to tell it
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            reason = exc.strerror or str(exc)
+            raise click.ClickException(f"{where}{reason} — check the path and its permissions") from None
+
+
+@click.group(cls=_Commands, help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="genanki-build")
 def main() -> None:
     """Entry point."""
@@ -60,7 +76,8 @@ def _fail(exc: BuildError) -> click.ClickException:
     "skip",
     multiple=True,
     metavar="NAME",
-    help="Leave out a pipeline stage by name (repeatable); see `genanki-build stages`.",
+    help="Leave out a pipeline stage by name (repeatable); see `genanki-build stages`. A trial: "
+    "cards.lock is not written.",
 )
 @click.option("--strict", is_flag=True, help="Fail (exit 1) when the build has any warning.")
 @click.option(
@@ -106,6 +123,9 @@ def build(
                 against=against,
                 allow_field_change=allow_field_change,
                 progress=bar,
+                # A build without some stages is a trial: its notes' times must not enter the
+                # ledger, or the next full build would date every note it changed back as edited.
+                write_ledger=not skip,
             )
         except PipelineError as exc:
             raise click.UsageError(str(exc)) from None
@@ -114,6 +134,11 @@ def build(
         finally:
             bar.close()
         _summary(result)
+        if skip:
+            click.echo(
+                f"  trial build without {', '.join(skip)}: {folder / 'cards.lock'} left as it was; "
+                "release only what a build without --skip-stage makes"
+            )
         if strict and result.warnings:
             failed = True
             click.echo(f"--strict: {len(result.warnings)} warning(s):", err=True)

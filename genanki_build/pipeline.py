@@ -62,8 +62,40 @@ PER_CARD = frozenset({"clean", "incomplete", "lectures", "cloze", "render", "gua
 SUMMARIES: dict[str, Callable[[tuple[Card, ...]], object]] = {"typos": vocabulary.summarize_file}
 
 
+#: Stages a build cannot leave out, and why: without them the package would harm students or
+#: Anki would refuse it. The others only improve the cards.
+REQUIRED: Mapping[str, str] = MappingProxyType(
+    {
+        "ids": "it gives every note its GUID; without it students would get every note again",
+        "resolve_media": "it packages pictures and removes references that leave the source folder",
+        "render": "it turns text into the HTML Anki shows, escaping what is not markup",
+        "guard": "it keeps notes Anki would refuse, such as an unbalanced cloze, out of the package",
+    }
+)
+
+
 class PipelineError(ValueError):
-    """A stage name is unknown or repeated."""
+    """A stage name is unknown or repeated, or a required stage is skipped."""
+
+
+def check_skip(
+    skip: Iterable[str],
+    stages: Sequence[tuple[str, Stage]] = STAGES,
+    *,
+    required: Mapping[str, str] = REQUIRED,
+) -> None:
+    """Raise :class:`PipelineError` when ``skip`` names a stage that is unknown or ``required``."""
+    names = [n for n, _ in stages]
+    unknown = sorted(set(skip) - set(names))
+    if unknown:
+        raise PipelineError(
+            f"cannot skip unknown stage(s) {', '.join(unknown)}; stages are: {', '.join(names)}"
+        )
+    for name in sorted(set(skip) & required.keys()):
+        optional = ", ".join(n for n in names if n not in required)
+        raise PipelineError(
+            f"the {name} stage cannot be skipped: {required[name]} (stages you may skip: {optional})"
+        )
 
 
 def stage_names() -> list[str]:
@@ -174,12 +206,7 @@ def run(
     import time
 
     skip = set(skip)
-    unknown = skip - {n for n, _ in stages}
-    if unknown:
-        raise PipelineError(
-            f"cannot skip unknown stage(s) {', '.join(sorted(unknown))}; "
-            f"stages are: {', '.join(n for n, _ in stages)}"
-        )
+    check_skip(skip, stages, required={})  # any stage may be left out of a run, just not out of a build
     current = tuple(cards)
     findings: list[Finding] = []
     for i, (name, stage) in enumerate(stages):

@@ -76,3 +76,57 @@ def test_readme__pipeline_diagram_lists_every_stage_in_order() -> None:
     diagram = readme[readme.index("## How it works") :]
     positions = [diagram.index(f"--{name}") for name in stage_names()]
     assert positions == sorted(positions)
+
+
+def test_cli__a_required_stage_cannot_be_skipped(tmp_path: Path) -> None:
+    """`--skip-stage ids` built a package of notes with empty GUIDs and wiped the ledger."""
+    src = tmp_path / "source"
+    shutil.copytree(SOURCE, src)
+    ledger = (src / "cards.lock").read_bytes()
+    result = CliRunner().invoke(
+        main, ["build", str(src), "--out", str(tmp_path / "o"), "--skip-stage", "ids"]
+    )
+    assert result.exit_code == 2
+    assert "the ids stage cannot be skipped: it gives every note its GUID" in result.output
+    assert "stages you may skip: clean, incomplete, lectures, typos, cloze, dedupe" in result.output
+    assert not (tmp_path / "o").exists()
+    assert (src / "cards.lock").read_bytes() == ledger
+
+
+def test_cli__a_build_without_a_stage_is_a_trial_that_leaves_the_ledger(tmp_path: Path) -> None:
+    """A build with --skip-stage typos dated the notes it changed as edited in the ledger, so the
+    next full build dated them again: students' copies were replaced for nothing."""
+    src = tmp_path / "source"
+    shutil.copytree(SOURCE, src)
+    ledger = (src / "cards.lock").read_bytes()
+    result = CliRunner().invoke(
+        main, ["build", str(src), "--out", str(tmp_path / "o"), "--skip-stage", "typos"]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"trial build without typos: {src / 'cards.lock'} left as it was" in result.output
+    assert (src / "cards.lock").read_bytes() == ledger
+    assert (tmp_path / "o" / "Marketing.apkg").exists()
+
+
+def test_cli__an_output_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    """An --out that is a file, or a path that cannot be made, ended in a traceback."""
+    src = tmp_path / "source"
+    shutil.copytree(SOURCE, src)
+    file = tmp_path / "file"
+    file.write_text("x")
+    result = CliRunner().invoke(main, ["build", str(src), "--out", str(file)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {file}: not a folder; pass --out a folder (it is made when missing)\n"
+    # A path through a file stands for any folder the system will not make or write (read-only, no
+    # permission): what it says, and where, on one line.
+    for args in (
+        ["build", str(src), "--out", str(file / "o")],
+        ["export", str(src), "--out", str(file / "x.csv")],
+        ["diff", str(ROOT / "tests" / "fixtures" / "nope.apkg"), "--out", str(file / "x.md")],
+    ):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 1, args
+        assert "Traceback" not in result.output and result.output.count("\n") == 1, result.output
+        if args[0] != "diff":
+            assert result.output.startswith(f"Error: {file}"), result.output
+            assert result.output.endswith(" — check the path and its permissions\n")
