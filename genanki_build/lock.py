@@ -55,6 +55,8 @@ os.register_at_fork(after_in_child=_close_held_in_child)
 @contextmanager
 def output_lock(out_dir: Path, *, wait: float = WAIT_SECONDS) -> Iterator[None]:
     """Hold the exclusive lock on ``out_dir`` for the ``with`` block; wait up to ``wait`` seconds."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BuildError(f"{out_dir}: not a folder; pass --out a folder (it is made when missing)")
     out_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(out_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
     _HELD.add(fd)

@@ -16,10 +16,14 @@ from genanki_build.config import CONFIG_NAME, Config, did_you_mean, load_config
 from genanki_build.errors import BuildError
 from genanki_build.formats import anki_package
 from genanki_build.formats.anki_package import PackagedMedia
+from genanki_build.lock import LOCK_NAME
 from genanki_build.model import Finding, SourceRef
 
 #: Files in the source tree that are never parsed as card sources.
 NOT_SOURCES = frozenset({CONFIG_NAME, "cards.lock", "typos.toml", "README.md", ".gitkeep"})
+#: A folder holding both of these is a build's output folder (its lock file and its cards.jsonl):
+#: never read as sources, or each build would read the last one's package and reports as cards.
+OUTPUT_MARKS = frozenset({LOCK_NAME, "cards.jsonl"})
 #: Extensions of media files; they are available to cards, not parsed.
 MEDIA_SUFFIXES = frozenset(
     [
@@ -85,6 +89,10 @@ def read_sources(root: Path) -> Sources:
         raise BuildError(f"{root}: no such folder; pass the folder that holds your exports")
     if not root.is_dir():
         raise BuildError(f"{root}: not a folder; pass the folder that holds your exports")
+    if set(os.listdir(root)) >= OUTPUT_MARKS:
+        raise BuildError(
+            f"{root}: a folder genanki-build wrote, not sources; pass the folder that holds your exports"
+        )
     config = load_config(root)
     files: list[SourceFile] = []
     media: list[str] = []
@@ -102,6 +110,12 @@ def read_sources(root: Path) -> Sources:
             )
             continue
         seen_dirs.add((st.st_dev, st.st_ino))
+        if dirpath != str(root) and set(filenames) >= OUTPUT_MARKS:
+            dirnames[:] = []
+            rel = Path(dirpath).relative_to(root).as_posix()
+            msg = f"{rel}: a build's output folder (its .lock and cards.jsonl); not read as sources"
+            findings.append(Finding("read", "info", msg))
+            continue
         # Real folders before links to them, so a file is known by its real path when both lead to it.
         dirnames[:] = sorted(
             (d for d in dirnames if not d.startswith(".")),

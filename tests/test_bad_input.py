@@ -17,6 +17,7 @@ from genanki_build import parsing
 from genanki_build.build import BuildResult, build
 from genanki_build.check import check_package, import_into
 from genanki_build.cli import main
+from genanki_build.errors import BuildError
 from genanki_build.formats.base import Format, ParseOptions, Registry
 from genanki_build.model import Card, Finding, Markup, NoteType, ParseResult, SourceRef
 from genanki_build.parsing import MAX_CARD_CHARS
@@ -432,3 +433,17 @@ def test_cli__strict_fails_with_the_list_of_warnings(tmp_path: Path) -> None:
     assert "--strict: 2 warning(s):" in strict.stderr
     listed = strict.stderr.split("--strict: 2 warning(s):", 1)[1].strip().splitlines()
     assert [line.split(":", 1)[0].strip() for line in listed] == ["blank.txt", "blob.txt"]
+
+
+def test_build__an_output_folder_inside_the_sources_is_not_read(tmp_path: Path) -> None:
+    """`build . --out out` read the last build's package, cards.jsonl and reports as sources:
+    77 notes, then 163, then 442."""
+    src = write_tree(tmp_path / "src", {"bio.csv": "front,back\nWhat is a cell?,The unit of life\n"})
+    counts = [len(build(src, src / "out", timestamp=1_700_000_000).cards) for _ in range(3)]
+    assert counts == [1, 1, 1]
+    result = build(src, src / "out", timestamp=1_700_000_000)
+    assert "out: a build's output folder (its .lock and cards.jsonl); not read as sources" in [
+        f.message for f in result.findings
+    ]
+    with pytest.raises(BuildError, match="a folder genanki-build wrote, not sources"):
+        build(src / "out", tmp_path / "elsewhere", timestamp=1_700_000_000)
