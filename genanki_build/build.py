@@ -54,6 +54,14 @@ class BuildResult:
         return tuple(f for f in self.findings if f.is_warning)
 
 
+class StrictFailure(BuildError):
+    """``strict`` was asked for and the build has warnings: nothing was written."""
+
+    def __init__(self, result: BuildResult) -> None:
+        super().__init__(f"{len(result.warnings)} warning(s); nothing written and cards.lock kept")
+        self.result = result
+
+
 def build_time() -> int:
     """``SOURCE_DATE_EPOCH`` when set (reproducible builds), else now."""
     raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
@@ -97,6 +105,22 @@ def compile_cards(
     return kept, excluded, parsed.head_findings + result.findings
 
 
+def _nothing_built(source_dir: Path, parsed: ParsedSources, excluded: int) -> str:
+    """Why a build made no note, in one line. An empty package helps no student, and its ledger
+    would forget every note's GUID: a folder emptied by mistake, or a parser gone wrong, must not
+    cost students their history at the next build."""
+    files = parsed.files
+    if not files:
+        why = "it holds no card files"
+    elif excluded:
+        why = f'all {excluded} card(s) were left out ("see picture" cards: --include-incomplete keeps them)'
+    else:
+        problems = [f"{f.path}: {f.problem or 'no cards'}" for f in files[:3]]
+        more = f" and {len(files) - 3} more" if len(files) > 3 else ""
+        why = f"none of its {len(files)} file(s) gave a card ({'; '.join(problems)}{more})"
+    return f"{source_dir}: no notes to package: {why}; nothing written and cards.lock kept — add or fix the exports"
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector. Cards hold no reference cycles and are freed by
@@ -123,8 +147,12 @@ def build(
     against: Path | None = None,
     write_ledger: bool = True,
     progress: Progress | None = None,
+    strict: bool = False,
 ) -> BuildResult:
     """Build ``source_dir`` into ``out_dir``: the package, ``cards.jsonl`` and the report.
+
+    With ``strict``, a build with any warning writes nothing (the last build's outputs and the
+    ledger stay as they were) and raises :class:`StrictFailure`, which holds the result.
 
     One build at a time per ``out_dir`` (a second waits up to ``lock_wait`` seconds, then fails);
     every output is staged and renamed into place together, so a killed build leaves the previous
@@ -157,6 +185,8 @@ def build(
                 against=against,
                 progress=progress,
             )
+            if strict and result.warnings:
+                raise StrictFailure(replace(result, outputs=()))
             if write_ledger:
                 from genanki_build.ledger import LEDGER_NAME
 
@@ -217,6 +247,8 @@ def _build(
     kept, excluded, stage_findings = compile_cards(
         parsed, context, skip=skip, timings=timings, progress=progress
     )
+    if not kept:
+        raise BuildError(_nothing_built(source_dir, parsed, len(excluded)))
     started = time.perf_counter()
     stamped = ledger.update(
         kept,

@@ -104,6 +104,7 @@ def build(
 
     Each source folder's cards.lock is read and, when the build succeeds, rewritten: commit it.
     """
+    from genanki_build.build import StrictFailure
     from genanki_build.build import build as run_build
     from genanki_build.pipeline import PipelineError
 
@@ -126,9 +127,15 @@ def build(
                 # A build without some stages is a trial: its notes' times must not enter the
                 # ledger, or the next full build would date every note it changed back as edited.
                 write_ledger=not skip,
+                strict=strict,
             )
         except PipelineError as exc:
             raise click.UsageError(str(exc)) from None
+        except StrictFailure as exc:
+            _summary(exc.result)  # its warnings, each with its file:line
+            click.echo(f"--strict: {exc}", err=True)
+            failed = True
+            continue
         except BuildError as exc:
             raise _fail(exc) from None
         finally:
@@ -139,11 +146,6 @@ def build(
                 f"  trial build without {', '.join(skip)}: {folder / 'cards.lock'} left as it was; "
                 "release only what a build without --skip-stage makes"
             )
-        if strict and result.warnings:
-            failed = True
-            click.echo(f"--strict: {len(result.warnings)} warning(s):", err=True)
-            for finding in result.warnings:
-                click.echo(f"  {_located(finding)}", err=True)
     if failed:
         raise click.exceptions.Exit(1)
 

@@ -20,7 +20,3 @@ class ParseError(BuildError):
         self.message = message
         where = f"{path}:{line}" if line else path
         super().__init__(f"{where}: {message}")
-
-
-class StrictError(BuildError):
-    """``--strict`` was given and the build produced warnings."""

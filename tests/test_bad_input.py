@@ -428,11 +428,18 @@ def test_cli__strict_fails_with_the_list_of_warnings(tmp_path: Path) -> None:
     relaxed = runner.invoke(main, ["build", str(src), "--out", str(tmp_path / "a")])
     assert relaxed.exit_code == 0, relaxed.output
     assert "blank.txt: empty file" in relaxed.stderr and "blob.txt: binary data" in relaxed.stderr
-    strict = runner.invoke(main, ["build", str(src), "--out", str(tmp_path / "b"), "--strict"])
+    ledger = (src / "cards.lock").read_bytes()
+    (src / "new.txt").write_text("Chemistry Flashcards\nWhat is H2O?\nWater.\n", encoding="utf-8")
+    strict = runner.invoke(main, ["build", str(src), "--out", str(tmp_path / "a"), "--strict"])
     assert strict.exit_code == 1
-    assert "--strict: 2 warning(s):" in strict.stderr
-    listed = strict.stderr.split("--strict: 2 warning(s):", 1)[1].strip().splitlines()
-    assert [line.split(":", 1)[0].strip() for line in listed] == ["blank.txt", "blob.txt"]
+    # Each warning once, with its file, then the verdict; nothing written: the outputs of the last
+    # build and the ledger stay as they were (the new card is in neither).
+    listed = [line.strip() for line in strict.stderr.splitlines()]
+    assert [line.split(":", 2)[1].strip() for line in listed[:-1]] == ["blank.txt", "blob.txt"]
+    assert listed[-1] == "--strict: 2 warning(s); nothing written and cards.lock kept"
+    assert "package:" not in strict.stdout
+    assert (src / "cards.lock").read_bytes() == ledger
+    assert "What is H2O?" not in (tmp_path / "a" / "cards.jsonl").read_text(encoding="utf-8")
 
 
 def test_build__an_output_folder_inside_the_sources_is_not_read(tmp_path: Path) -> None:
@@ -447,3 +454,24 @@ def test_build__an_output_folder_inside_the_sources_is_not_read(tmp_path: Path) 
     ]
     with pytest.raises(BuildError, match="a folder genanki-build wrote, not sources"):
         build(src / "out", tmp_path / "elsewhere", timestamp=1_700_000_000)
+
+
+def test_build__no_notes_is_an_error_that_keeps_the_ledger_and_the_outputs(tmp_path: Path) -> None:
+    """A folder emptied by mistake built an empty package, exit 0, and its ledger forgot every
+    note: the next build gave edited cards new GUIDs, and students got them twice."""
+    src = write_tree(tmp_path / "src", {"bio.csv": "front,back\nWhat is a cell?,The unit of life\n"})
+    out = tmp_path / "out"
+    build(src, out, timestamp=1_700_000_000)
+    ledger, package = (src / "cards.lock").read_bytes(), (out / "Src.apkg").read_bytes()
+    (src / "bio.csv").unlink()
+    with pytest.raises(BuildError) as raised:
+        build(src, out, timestamp=1_700_000_001)
+    assert str(raised.value) == (
+        f"{src}: no notes to package: it holds no card files; nothing written and cards.lock kept — "
+        "add or fix the exports"
+    )
+    (src / "notes.txt").write_bytes(b"\x00\x01\x02 binary")
+    with pytest.raises(BuildError, match=r"none of its 1 file\(s\) gave a card \(notes.txt: binary data\)"):
+        build(src, out, timestamp=1_700_000_001)
+    assert (src / "cards.lock").read_bytes() == ledger
+    assert (out / "Src.apkg").read_bytes() == package
