@@ -105,6 +105,22 @@ def compile_cards(
     return kept, excluded, parsed.head_findings + result.findings
 
 
+def _namespace_moved(path: Path, released: str, config: Config) -> str:
+    """Why a build whose namespace is not the ledger's stops. Note-type and deck IDs derive from the
+    namespace: under another one, Anki sees every rebuilt note as a conflict and never updates a
+    student's copy again (deck.toml deleted, or the collection renamed without a namespace)."""
+    how = (
+        "deck.toml's namespace"
+        if config.namespace
+        else f"taken from the collection's name {config.name!r}, as deck.toml sets no namespace"
+    )
+    return (
+        f"{path}: its notes were released under the namespace {released!r}, this build's is "
+        f"{config.id_namespace!r} ({how}); students' notes would stop updating — set "
+        f'namespace = "{released}" under [collection] in deck.toml (or delete cards.lock to start a new deck)'
+    )
+
+
 def _nothing_built(source_dir: Path, parsed: ParsedSources, excluded: int) -> str:
     """Why a build made no note, in one line. An empty package helps no student, and its ledger
     would forget every note's GUID: a folder emptied by mistake, or a parser gone wrong, must not
@@ -234,6 +250,8 @@ def _build(
     previous_release = diff.read_package(against) if against is not None else None
     started = time.perf_counter()
     previous = ledger.read(source_dir / ledger.LEDGER_NAME)
+    if previous.namespace and previous.namespace != config.id_namespace:
+        raise BuildError(_namespace_moved(source_dir / ledger.LEDGER_NAME, previous.namespace, config))
     reading_ledger = time.perf_counter() - started
     context = Context(
         config=config,
@@ -259,7 +277,7 @@ def _build(
         allow_field_change=allow_field_change,
     )
     kept, stage_findings = stamped.cards, stage_findings + stamped.findings
-    ledger_text = ledger.dumps(stamped.ledger)
+    ledger_text = ledger.dumps(replace(stamped.ledger, namespace=config.id_namespace))
     # Reading the old ledger, matching, stamping and writing the new one: one figure.
     timings["ledger"] = reading_ledger + time.perf_counter() - started
     if progress is not None:

@@ -67,6 +67,9 @@ class Ledger:
     """One entry per note, sorted by file, line and GUID."""
     note_types: MappingProxyType[str, NoteTypeEntry] = field(default_factory=lambda: MappingProxyType({}))
     """Note types by key."""
+    namespace: str = ""
+    """The namespace the notes' note-type and deck IDs derive from (:attr:`Config.id_namespace`);
+    empty in a ledger written before it was kept."""
 
     def by_guid(self) -> MappingProxyType[str, LedgerEntry]:
         """The entries by GUID, as :attr:`Context.ledger` wants them."""
@@ -129,7 +132,7 @@ def _fail(path: Path, problem: str) -> BuildError:
     return BuildError(
         f"{path}: {problem}. It is the record that keeps students' review history across rebuilds: "
         "restore it from version control (resolve any merge conflict in it), or delete it to start "
-        "afresh — then every card edited since the last release reaches students as a new note"
+        "afresh — then every card edited since it was first built reaches students as a new note"
     )
 
 
@@ -262,7 +265,8 @@ def loads(text: str, path: Path = Path(LEDGER_NAME)) -> Ledger:
             raise _fail(path, f"GUID {entry.guid} appears twice")
         seen.add(entry.guid)
     note_types = {str(k): _note_type(str(k), v, path) for k, v in types.items()}
-    return Ledger(entries, MappingProxyType(note_types))
+    namespace = _str(raw.get("namespace", ""), path, "namespace")
+    return Ledger(entries, MappingProxyType(note_types), namespace)
 
 
 def read(path: Path) -> Ledger:
@@ -303,7 +307,9 @@ def dumps(ledger: Ledger) -> str:
     # One join: at 100,000 cards the text is tens of megabytes, and each "+" would copy it.
     return "".join(
         [
-            f'{{\n  "version": {VERSION},\n  "note_types": {{\n',
+            f'{{\n  "version": {VERSION},\n',
+            f'  "namespace": {encode_basestring(ledger.namespace)},\n' if ledger.namespace else "",
+            '  "note_types": {\n',
             ",\n".join(types),
             "\n" if types else "",
             '  },\n  "cards": [\n',

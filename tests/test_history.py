@@ -264,3 +264,37 @@ def test_rebuild__allowed_field_change_forks_as_reported(
     assert len(log.new) == 1 and len(log.conflicting) == len(L1) and not log.updated
     names = {m.name for m in collection.models.all_names_and_ids()}
     assert {"History Basic", "History Basic+"} <= names
+
+
+@pytest.mark.parametrize("change", ["renamed without a namespace", "deck.toml deleted"])
+def test_rebuild__a_namespace_that_moves_is_refused(tmp_path: Path, change: str) -> None:
+    """Deleting deck.toml, or renaming a collection that sets no namespace, moved every note type
+    and deck ID: Anki saw each rebuilt note as a conflict, and students never got an update again."""
+    files = {"L1 Segments.txt": brainscape("L1 Segments", L1)}
+    src = write_tree(tmp_path / "src", files, '[collection]\nname = "History"\n')
+    first = build(src, tmp_path / "out", timestamp=V1_TIME)
+    assert '"namespace": "History"' in (src / LEDGER_NAME).read_text(encoding="utf-8")
+    if change == "deck.toml deleted":
+        (src / "deck.toml").unlink()
+        becomes = "'Src' (taken from the collection's name 'Src', as deck.toml sets no namespace)"
+    else:
+        (src / "deck.toml").write_text('[collection]\nname = "History 101"\n', encoding="utf-8")
+        becomes = (
+            "'History 101' (taken from the collection's name 'History 101', as deck.toml sets no namespace)"
+        )
+    ledger = (src / LEDGER_NAME).read_bytes()
+    with pytest.raises(BuildError) as raised:
+        build(src, tmp_path / "out", timestamp=V2_TIME)
+    assert str(raised.value) == (
+        f"{src / LEDGER_NAME}: its notes were released under the namespace 'History', this build's is "
+        f'{becomes}; students\' notes would stop updating — set namespace = "History" under [collection] '
+        "in deck.toml (or delete cards.lock to start a new deck)"
+    )
+    assert (src / LEDGER_NAME).read_bytes() == ledger
+    # The advice works: the notes keep their GUIDs under the new name.
+    (src / "deck.toml").write_text(
+        '[collection]\nname = "History 101"\nnamespace = "History"\n', encoding="utf-8"
+    )
+    after = build(src, tmp_path / "out", timestamp=V2_TIME)
+    assert [c.guid for c in after.cards] == [c.guid for c in first.cards]
+    assert {c.deck.split("::")[0] for c in after.cards} == {"History 101"}
