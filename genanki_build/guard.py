@@ -10,6 +10,9 @@ including inside tag attributes, and a cloze note without one complete deletion 
   with a warning; well-formed (also nested) deletions are kept.
 - A cloze note left with no complete deletion is flagged ``excluded`` with a warning, so the package
   never holds a note without cards.
+- A note whose front shows nothing (no text, picture or sound once its tags are dropped: say, HTML
+  whose only content the sanitizer removed) is flagged ``excluded`` with a warning: Anki would make
+  no card of it, or a blank one.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ STAGE = "guard"
 _TAG = re.compile(
     r"<[A-Za-z][A-Za-z0-9-]*(?:\s+[^\s\"'=<>/]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?)*\s*/?>"
 )
+#: Any tag but a picture; what is left once they are dropped is what a field shows.
+_NOT_SHOWN = re.compile(r"<(?!img\b)[^<>]*>|&nbsp;|&#160;|\s", re.IGNORECASE)
 _CLOZE_TOKEN = re.compile(r"\{\{c(?P<n>\d+)::|\}\}")
 _BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
 
@@ -108,6 +113,10 @@ def guard_cards(cards: tuple[Card, ...], context: Context) -> StageResult:
                         "",
                     )
                 )
+        if not _NOT_SHOWN.sub("", front) and "excluded" not in flags:
+            flags = flags | {"excluded"}
+            message = "the front shows nothing in Anki (no text or picture once its HTML is read); left out"
+            new.append(_warn(card, message + " — check the source's markup", front, ""))
         if not new:
             out.append(card)
             continue

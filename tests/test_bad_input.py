@@ -475,3 +475,19 @@ def test_build__no_notes_is_an_error_that_keeps_the_ledger_and_the_outputs(tmp_p
         build(src, out, timestamp=1_700_000_001)
     assert (src / "cards.lock").read_bytes() == ledger
     assert (out / "Src.apkg").read_bytes() == package
+
+
+def test_build__typed_tags_stay_text_and_a_front_that_shows_nothing_is_left_out(tmp_path: Path) -> None:
+    """A tab file with a typed `<div>` was read as an old Anki export's HTML: `<div>` and
+    `<script>x</script>` fronts vanished, no warning, and Anki got notes without cards."""
+    typed = "mitochondria\tpowerhouse\n<script>x</script>\tscript tag example\n<div>\tblock element\n"
+    declared = "#separator:tab\n#html:true\n<script>x</script>\tfront\n<b>bold</b>\tstrong\n"
+    src = write_tree(tmp_path / "src", {"web.txt": typed, "anki.txt": declared}, DECK)
+    result = build(src, tmp_path / "out", timestamp=1_700_000_000)
+    fronts = {c.front for c in result.cards}
+    assert {"&lt;script&gt;x&lt;/script&gt;", "&lt;div&gt;", "<b>bold</b>"} <= fronts
+    (warning,) = [w for w in result.warnings if w.stage == "guard"]
+    assert warning.message.startswith("the front shows nothing in Anki") and warning.where is not None
+    assert str(warning.where) == "anki.txt:3"
+    assert [c.front for c in result.excluded] == [""]
+    assert check_package(tmp_path / "out" / "Bad.apkg").problems == ()

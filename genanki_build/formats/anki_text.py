@@ -61,7 +61,15 @@ KNOWN_HEADERS = frozenset(
     }
 )
 _SEPARATORS = {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " ", "colon": ":"}
-_HTML = re.compile(r"&(?:lt|gt|amp|nbsp|quot|#\d+);|<br\s*/?>|</?(?:div|b|i|u|span|ul|ol|li|p|img)\b", re.I)
+#: What shows a field without a ``#html:`` header is HTML: an entity, a line break as Anki writes
+#: it, a picture, or a formatting tag closed in the same field. A lone ``<div>`` or ``<script>x``
+#: is text someone typed (an Anki export writes a typed ``<`` as ``&lt;``): read as HTML it would
+#: vanish from the card.
+_HTML = re.compile(
+    r"&(?:lt|gt|amp|nbsp|quot|#\d+);|<br\s*/?>|<img\b[^<>]*>"
+    r"|<(div|b|i|u|span|ul|ol|li|p)\b[^<>]*>.*?</\1\s*>",
+    re.IGNORECASE | re.DOTALL,
+)
 _CLOZE = re.compile(r"\{\{c\d+::")
 _TAG_LIST = re.compile(r"^(?:[^\s<>&\"]+(?:\s+[^\s<>&\"]+)*)?$")
 #: Values of a Basic note's third or later field that switch on its reversed card ("Add Reverse")
