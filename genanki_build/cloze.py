@@ -2,6 +2,9 @@
 
 Rules, in the order they are tried on each Basic card (the first that applies wins):
 
+0. **Declared note types stay** — a note whose note type the source itself declares (an Anki
+   export: :data:`DECLARED_FORMATS`, or a card with its own GUID) keeps it: turning it into a cloze
+   note would break every student's copy of it on the next import.
 1. **Explicit cloze** — a card that already holds ``{{c1::…}}`` (a Markdown or Anki cloze) is kept
    exactly as it is, hints included.
 2. **Definitions stay Basic** — a question that asks for a definition ("What is X?", "Definition of
@@ -9,15 +12,29 @@ Rules, in the order they are tried on each Basic card (the first that applies wi
 3. **Completion** — a question that stops mid-sentence (ends with ``:`` or with a dangling word such
    as "a", "the", "of", and no terminal punctuation) and whose one-line answer completes it. The two
    are joined (a word repeated across the seam is kept once); inline numbered items "(1) …, (2) …"
-   become one deletion each, else the whole completion is one deletion.
-4. **Blank** — a question holding one blank (``___``, or ``…``/``...`` with no ``?`` after it)
-   whose short, one-line answer fills it.
+   become one deletion each, else the whole completion is one deletion. There must be a sentence to
+   complete: at least :attr:`ClozeRules.completion_min_words` words, and a capital one-letter last
+   word is a name ("Vitamin A", a lone "A"), not the article. A question that ends on a blank
+   (``is the ____``) is a blank, rule 4.
+4. **Blank** — a question holding one blank whose short, one-line answer fills it; the answer
+   replaces the blank, wherever it stands. A blank is two or more underscores (``___``), or empty
+   brackets with a space inside (``( )``, ``[ ]``; not a Markdown task box ``- [ ]``). An ellipsis
+   (``…``/``...``) is a blank only where nothing else can be meant by it: not in brackets
+   (``[...]``, ``(…)``: an omission from a quotation), not inside quotation marks, not before a
+   ``?`` ("… What is it?"), and at the end of the question only after a dangling word ("… is
+   the …"). Anywhere else an ellipsis marks words left out — of a quotation whose source the answer
+   names, or of a sentence trailing off — and the card stays Basic.
 5. **Enumeration** — an answer that lists items (bullet lines, numbered or lettered lines, an inline
    "a. … b. … c. …" list) becomes one deletion per item, *when the question names the list*: it
-   holds a number equal to the item count ("3 orientations", "Which 4 …"), or a list noun
-   (:data:`LIST_NOUNS`: ways, types, steps, stages, evolution, challenges …) and at least two items.
-   A comma list ("A, B, C and D") or unmarked short lines count only when the number matches.
-   Every item must be short (:attr:`ClozeRules.item_max_words`); a list of explanations stays Basic.
+   holds a count equal to the item count, or a list noun (:data:`LIST_NOUNS`: ways, types, steps,
+   stages, evolution, challenges …) and at least two items. A count is a number (or number word)
+   that counts a word right after it ("3 orientations", "Which 4 touchpoints", "two strategies")
+   or follows a list verb or "which"/"what" (:data:`COUNT_ASKERS`: "name two", "Which 3 are …");
+   any other number ("when a = 1 and b = 2", "takes two to tango") is not one. A yes/no question (:data:`YES_NO_OPENERS`:
+   "Is …?", "Do 2 parallel lines ever meet?") asks for a verdict and never names a list, unless it
+   is a request ("Can you name the 3 …?"). A comma list ("A, B, C and D") or unmarked short lines
+   count only when the count matches. Every item must be short
+   (:attr:`ClozeRules.item_max_words`); a list of explanations stays Basic.
 
 Labels and bullets stay outside the deletions ("a. {{c1::Experiential response orientation}}").
 Bullet lists copied from web pages often lose the bullet of their *last* line; one trailing
@@ -36,6 +53,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from genanki_build.formats import anki_package, anki_text
 from genanki_build.model import Card, Finding, Markup, NoteType, evolve
 from genanki_build.stage import Context, StageResult
 
@@ -64,6 +82,29 @@ DANGLING_WORDS: frozenset[str] = _wordlist(
     """
 )
 
+#: Words that open a yes/no question ("Is …?", "Do …?", "Can …?"): it asks for a verdict, so a
+#: number in it ("Are the 2 kidneys identical?") never counts the items of its answer.
+YES_NO_OPENERS: frozenset[str] = _wordlist(
+    """
+    is are was were am do does did can could will would shall should may might must has have had
+    isn't aren't wasn't weren't don't doesn't didn't can't couldn't won't wouldn't shouldn't
+    hasn't haven't hadn't
+    """
+)
+
+#: Verbs that ask for a list: a yes/no opener followed by "you" and one is a request ("Can you
+#: name the 3 …?").
+LIST_VERBS: frozenset[str] = _wordlist(
+    "name list give state identify describe recall enumerate mention outline"
+)
+
+#: Words after which a number is a count even with no counted word after it ("name two",
+#: "list 3:", "Which 3 are essential?").
+COUNT_ASKERS: frozenset[str] = LIST_VERBS | {"which", "what"}
+
+#: Formats whose notes carry the note type Anki gave them: the stage leaves that note type alone.
+DECLARED_FORMATS: frozenset[str] = frozenset({anki_text.NAME, anki_package.NAME})
+
 #: Number words a question may name a list with.
 NUMBER_WORDS: dict[str, int] = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -91,8 +132,21 @@ _NUMBERED = re.compile(r"^(?P<label>\(?(?P<n>\d{1,2})[.)]\s+)(?P<item>\S.*)$")
 _LETTERED = re.compile(r"^(?P<label>\(?(?P<n>[a-zA-Z])[.)]\s+)(?P<item>\S.*)$")
 _INLINE_LETTER = re.compile(r"(?:(?<=\s)|^)\(?(?P<n>[a-z])[.)]\s+")
 _INLINE_NUMBER = re.compile(r"(?:(?<=\s)|^)\((?P<n>\d{1,2})\)\s*|(?:(?<=\s)|^)(?P<m>\d{1,2})[.)]\s+")
-_NUMBER = re.compile(r"(?<![\w.,])(\d{1,2})(?![\w.,]\w)")
-_BLANK = re.compile(r"_{2,}|\.{3}|…")
+# A number (not part of "2.5", "1,000" or "B12"), with the word before it and the word right after it.
+_NUMBER = re.compile(
+    r"(?:(?P<before>[^\W\d_][\w'’]*)\s+)?(?<![\w.,])(?P<n>\d{1,2}|"
+    + "|".join(NUMBER_WORDS)
+    + r")(?![\w.,]\w|[^\W\d_])(?:(?:\s+|-)(?P<after>[^\W\d_][\w'’]*))?",
+    re.IGNORECASE,
+)
+# Blanks and ellipses (see rule 4). An ellipsis in brackets is matched whole, as an omission mark.
+_BLANK = re.compile(
+    r"(?P<line>_{2,})|(?P<empty>\( +\)|\[ +\])|(?P<omission>[(\[]\s*(?:\.{3}|…)\s*[)\]])|\.{3}|…"
+)
+_TASK_BOX = re.compile(r"(?:^|\n)[ \t]*(?:[-*+][ \t]*)?$")
+_QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|„[^“”\n]*[“”]|«[^»\n]*»")
+# Where a sentence ends: a wrapped line goes on with it, a blank line does not.
+_SENTENCE_END = re.compile(r"[.!?:;](?=\s)|\n\s*\n")
 # Lettered option lines ("a. …", "b) …") on the question side: a multiple-choice card, whose
 # answer picks among the options. Clozing its blank would hide the answer inside the options.
 _OPTION_LINE = re.compile(r"^\s*\(?[a-eA-E][.)]\s*\S", re.MULTILINE)
@@ -113,6 +167,8 @@ class ClozeRules:
     """The longest answer that fills a blank."""
     completion_max_words: int = 40
     """The longest answer that completes an unfinished question."""
+    completion_min_words: int = 2
+    """The shortest question that is a sentence to complete; a lone "A" or "Notes:" is a term."""
     term_max_words: int = 6
     """The longest front that counts as a bare term (for reversed cards)."""
 
@@ -287,11 +343,30 @@ def _loose_list(answer: str) -> _List | None:
     return None
 
 
-def _numbers(question: str, words: frozenset[str]) -> set[int]:
-    """The counts of two or more that ``question`` (whose lower-cased ``words`` these are) names."""
-    found = {int(n) for n in _NUMBER.findall(question)}
-    found.update(NUMBER_WORDS[w] for w in words & NUMBER_WORDS.keys())
+def _numbers(question: str) -> set[int]:
+    """The counts of two or more that ``question`` names: numbers that count the word after them
+    or follow one of :data:`COUNT_ASKERS` (rule 5)."""
+    found: set[int] = set()
+    for m in _NUMBER.finditer(question):
+        n, before, after = m.group("n").lower(), (m.group("before") or "").lower(), m.group("after")
+        if (after and after.lower() not in DANGLING_WORDS) or before in COUNT_ASKERS:
+            found.add(int(n) if n.isdigit() else NUMBER_WORDS[n])
     return {n for n in found if n >= 2}
+
+
+def _asks_yes_no(question: str) -> bool:
+    """True when the sentence ending on the question's last ``?`` opens with a yes/no opener and is
+    not a request ("Can you list …")."""
+    mark = question.rfind("?")
+    if mark < 0:
+        return False
+    start = 0
+    for end in _SENTENCE_END.finditer(question, 0, mark):
+        start = end.end()
+    words = [w.lower().replace("’", "'") for w in _words(question[start:mark])[:3]]
+    if not words or words[0] not in YES_NO_OPENERS:
+        return False
+    return not (words[1:2] == ["you"] and len(words) == 3 and words[2] in LIST_VERBS)
 
 
 def _names_list(count: int, rules: ClozeRules, numbers: set[int], words: frozenset[str]) -> bool | None:
@@ -304,9 +379,11 @@ def _names_list(count: int, rules: ClozeRules, numbers: set[int], words: frozens
 
 def _enumeration(question: str, answer: str, rules: ClozeRules) -> tuple[str, str, str] | None:
     words = frozenset(w.lower() for w in _words(question))
-    numbers = _numbers(question, words)
+    numbers = _numbers(question)
     if not numbers and rules.list_nouns.isdisjoint(words):
         return None  # the question names no list (see _names_list): no need to look for one
+    if _asks_yes_no(question):
+        return None
     found = split_list(answer, rules)
     loose = found is None
     if found is None:
@@ -330,18 +407,20 @@ def _enumeration(question: str, answer: str, rules: ClozeRules) -> tuple[str, st
     return text, "\n".join(found.outro), f"an enumeration of {len(items)} items{found.note}"
 
 
-def _ends_mid_sentence(question: str) -> bool:
+def _ends_mid_sentence(question: str, rules: ClozeRules = DEFAULT_RULES) -> bool:
     last = question.rstrip()
     if not last or last[-1] in ".?!)”\"'…":
         return False
+    words = _words(last)
+    if len(words) < rules.completion_min_words or any(not _words(last[b.end() :]) for b in _blanks(last)):
+        return False  # no sentence to complete, or a blank at its end for the answer (rule 4)
     if last.endswith(":"):
         return True
-    words = _words(last)
-    return bool(words) and words[-1].lower() in DANGLING_WORDS
+    return words[-1].lower() in DANGLING_WORDS and not (len(words[-1]) == 1 and words[-1].isupper())
 
 
 def _completion(question: str, answer: str, rules: ClozeRules) -> tuple[str, str, str] | None:
-    if "\n" in answer.strip() or not _ends_mid_sentence(question):
+    if "\n" in answer.strip() or not _ends_mid_sentence(question, rules):
         return None
     answer = answer.strip()
     if len(_words(answer)) > rules.completion_max_words or "{{" in answer or "::" in answer:
@@ -360,16 +439,35 @@ def _completion(question: str, answer: str, rules: ClozeRules) -> tuple[str, str
     return text, "", what
 
 
+def _blanks(question: str) -> list[re.Match[str]]:
+    """The blanks in ``question`` an answer may fill (rule 4)."""
+    if not any(mark in question for mark in ("__", "...", "…", "( ", "[ ")):
+        return []  # none of what _BLANK looks for
+    out: list[re.Match[str]] = []
+    quoted: list[tuple[int, int]] | None = None
+    for m in _BLANK.finditer(question):
+        if m.group("line"):
+            out.append(m)
+        elif m.group("empty"):
+            if not (m.group().startswith("[") and _TASK_BOX.search(question, 0, m.start())):
+                out.append(m)
+        elif not m.group("omission") and "?" not in question[m.end() :]:
+            if quoted is None:
+                quoted = [q.span() for q in _QUOTED.finditer(question)]
+            if any(a < m.start() < b for a, b in quoted):
+                continue  # left out of a quotation
+            before = _words(question[: m.start()])
+            if _words(question[m.end() :]) or (before and before[-1].lower() in DANGLING_WORDS):
+                out.append(m)
+    return out
+
+
 def _blank(question: str, answer: str, rules: ClozeRules) -> tuple[str, str, str] | None:
-    if "__" not in question and "..." not in question and "…" not in question:
-        return None  # no blank: what _BLANK looks for
-    blanks = list(_BLANK.finditer(question))
+    blanks = _blanks(question)
     answer = answer.strip()
     if len(blanks) != 1 or "\n" in answer or not answer:
         return None
     blank = blanks[0]
-    if not blank.group().startswith("_") and "?" in question[blank.end() :]:
-        return None
     if len(_words(answer)) > rules.blank_max_words or "{{" in answer or "::" in answer:
         return None
     filler = answer.rstrip(".") if question[blank.end() :].strip() else answer
@@ -392,12 +490,14 @@ def cloze_for(card: Card, rules: ClozeRules = DEFAULT_RULES) -> tuple[str, str, 
     """(text, back extra, what it was) when the card should become a cloze note, else None."""
     if card.note_type is not NoteType.BASIC or card.markup is Markup.HTML:
         return None
+    if card.guid_given or card.format in DECLARED_FORMATS:
+        return None  # rule 0: the source declares the note type
     question, answer = card.front.strip(), card.back.strip()
     if not question or not answer or _has_cloze(question) or _has_cloze(answer):
         return None
     if DEFINITION_CUES.search(question) or ("\n" in question and len(_OPTION_LINE.findall(question)) >= 2):
         return None
-    completed = _completion(question, answer, rules) if _ends_mid_sentence(question) else None
+    completed = _completion(question, answer, rules) if _ends_mid_sentence(question, rules) else None
     return completed or _blank(question, answer, rules) or _enumeration(question, answer, rules)
 
 

@@ -135,6 +135,103 @@ def test_cloze__stays_basic(front: str, back: str) -> None:
     assert cloze_for(_card(front, back)) is None
 
 
+@pytest.mark.parametrize(
+    ("front", "back"),
+    [
+        pytest.param("Do 2 parallel lines ever meet?", "No, never", id="do"),
+        pytest.param("Are the 2 kidneys identical in size?", "no, the left is usually larger", id="are"),
+        pytest.param("Is a < b when a = 1 and b = 2?", "Yes, 1 < 2 holds.", id="is-with-equations"),
+        pytest.param(
+            "See the figure. Are the 2 kidneys\nidentical in size?",
+            "No, the left is larger",
+            id="wrapped-last-sentence",
+        ),
+    ],
+)
+def test_enumeration__yes_no_question_with_a_number_stays_basic(front: str, back: str) -> None:
+    """Any number in a yes/no question was read as the answer's item count: "Do 2 parallel lines
+    ever meet?" / "No, never" became the cloze "{{c1::No}}, {{c2::never}}"."""
+    assert cloze_for(_card(front, back)) is None
+
+
+@pytest.mark.parametrize(
+    ("front", "back"),
+    [
+        pytest.param("What does sorted([3, 1, 2]) return?", "[1, 2, 3]", id="numbers-in-code"),
+        pytest.param(
+            "it takes two to tango", "Actions or communications need more than one person", id="idiom"
+        ),
+        pytest.param(
+            "2. Patella", "the kneecap; a sesamoid bone in the tendon of the quadriceps", id="card-number"
+        ),
+    ],
+)
+def test_enumeration__a_number_that_counts_no_word_is_not_a_count(front: str, back: str) -> None:
+    """A number that counts nothing (in code, before "to", a card's own number) was taken as the
+    item count, and a two- or three-part answer became a cloze of its comma-separated pieces."""
+    assert cloze_for(_card(front, back)) is None
+
+
+@pytest.mark.parametrize(
+    ("front", "back", "expected"),
+    [
+        pytest.param(
+            "Name the 3 types of muscle",
+            "skeletal, cardiac, smooth",
+            "Name the 3 types of muscle\n{{c1::skeletal}}, {{c2::cardiac}}, {{c3::smooth}}",
+            id="name-the-3",
+        ),
+        pytest.param(
+            "Can you name the 3 types of muscle?",
+            "skeletal, cardiac, smooth",
+            "Can you name the 3 types of muscle?\n{{c1::skeletal}}, {{c2::cardiac}}, {{c3::smooth}}",
+            id="request-not-yes-no",
+        ),
+        pytest.param(
+            "Noble gases; name two",
+            "Helium\nNeon",
+            "Noble gases; name two\n{{c1::Helium}}\n{{c2::Neon}}",
+            id="name-two",
+        ),
+        pytest.param(
+            "What are the 4 chambers of the heart?",
+            "left atrium, right atrium, left ventricle, right ventricle",
+            "What are the 4 chambers of the heart?\n{{c1::left atrium}}, {{c2::right atrium}}, "
+            "{{c3::left ventricle}}, {{c4::right ventricle}}",
+            id="what-are-the-4",
+        ),
+        pytest.param(
+            "Which 2 are noble gases?",
+            "helium, neon",
+            "Which 2 are noble gases?\n{{c1::helium}}, {{c2::neon}}",
+            id="which-2-are",
+        ),
+    ],
+)
+def test_enumeration__a_count_of_what_the_question_asks_for_still_converts(
+    front: str, back: str, expected: str
+) -> None:
+    assert _text(front, back) == expected
+
+
+def test_cloze__declared_note_type_stays_basic() -> None:
+    """A Basic note from an Anki export (its own GUID, or an anki-text/anki-package file) became a
+    cloze note: a changed note type breaks every student's copy of it on re-import."""
+    front, back = "Name the 3 types of muscle", "skeletal, cardiac, smooth"
+    assert cloze_for(_card(front, back)) is not None  # the same card from another format converts
+    assert cloze_for(_card(front, back, guid="k9xLm2xQ", guid_given=True)) is None
+    for fmt in ("anki-text", "anki-package"):
+        assert cloze_for(Card(front, back, SourceRef("f.txt", 3, 3), fmt)) is None
+
+
+def test_cloze__anki_text_export_with_guids_keeps_its_basic_notes(tmp_path: Path) -> None:
+    """The build turned "Is 2 < 3?" / "yes & sure" from an export with a GUID column into a cloze."""
+    export = "#separator:tab\n#html:false\n#guid column:1\nk9xLm2xQ\tIs 2 < 3?\tyes & sure\n"
+    src = write_tree(tmp_path / "src", {"export.txt": export}, '[collection]\nname = "Test"\n')
+    result = build(src, tmp_path / "out", timestamp=1_700_000_000)
+    assert [(c.note_type, c.guid) for c in result.cards] == [(NoteType.BASIC, "k9xLm2xQ")]
+
+
 # --- fill in the blank and completions --------------------------------------------------------
 
 
@@ -155,6 +252,94 @@ def test_cloze__ellipsis_blank_mid_sentence_drops_the_answers_full_stop() -> Non
 
 def test_cloze__ellipsis_before_a_question_is_not_a_blank() -> None:
     assert _text("All lead up to the fourth step…\nWhat is it?", "Engaging customers.") is None
+
+
+@pytest.mark.parametrize(
+    ("front", "back"),
+    [
+        pytest.param(
+            "We shall fight on the beaches [...] we shall never surrender", "Winston Churchill", id="brackets"
+        ),
+        pytest.param(
+            "Art. 5 GDPR: personal data shall be processed lawfully, fairly [...]",
+            "Principle of lawfulness",
+            id="brackets-at-end",
+        ),
+        pytest.param("To be or not to be […] that is the question", "Hamlet", id="brackets-ellipsis-char"),
+        pytest.param(
+            "Section 1 Theft Act 1968: a person is guilty of theft if he dishonestly appropriates property "
+            "belonging to another ...",
+            "Definition of theft",
+            id="trailing-off",
+        ),
+        pytest.param('"To be or not to be … that is the question"', "Hamlet", id="inside-quotation-marks"),
+    ],
+)
+def test_blank__omission_marks_are_not_blanks(front: str, back: str) -> None:
+    """An ellipsis marking words left out of a quotation, or a sentence trailing off, was filled
+    with the answer: "…beaches [{{c1::Winston Churchill}}] we shall…"."""
+    assert cloze_for(_card(front, back)) is None
+
+
+@pytest.mark.parametrize(
+    ("front", "back", "expected"),
+    [
+        pytest.param(
+            "The ____ is the powerhouse of the cell",
+            "mitochondrion",
+            "The {{c1::mitochondrion}} is the powerhouse of the cell",
+            id="mid-sentence-underscores",
+        ),
+        pytest.param(
+            "The powerhouse of the cell is the …",
+            "mitochondrion",
+            "The powerhouse of the cell is the {{c1::mitochondrion}}",
+            id="ellipsis-after-dangling-word",
+        ),
+        pytest.param(
+            "The heart has ( ) chambers.", "four", "The heart has {{c1::four}} chambers.", id="parentheses"
+        ),
+        pytest.param(
+            "To be or not to be [...] that is the ____",
+            "question",
+            "To be or not to be [...] that is the {{c1::question}}",
+            id="omission-beside-a-blank",
+        ),
+    ],
+)
+def test_blank__real_blanks_are_filled(front: str, back: str, expected: str) -> None:
+    assert _text(front, back) == expected
+
+
+def test_blank__task_box_is_not_a_blank() -> None:
+    assert _text("Before the exam:\n- [ ] revise the Krebs cycle", "done") is None
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        pytest.param("The powerhouse of the cell is the ____", id="underscores"),
+        pytest.param("The powerhouse of the cell is the [ ]", id="brackets"),
+    ],
+)
+def test_blank__trailing_blank_is_replaced(front: str) -> None:
+    """A blank at the end of the question was read as a completion: the blank stayed and the cloze
+    followed it ("…is the ____ {{c1::mitochondrion}}")."""
+    assert _text(front, "mitochondrion") == "The powerhouse of the cell is the {{c1::mitochondrion}}"
+
+
+@pytest.mark.parametrize(
+    ("front", "back"),
+    [pytest.param("A", "adenine", id="lone-letter"), pytest.param("Vitamin A", "retinol", id="name-letter")],
+)
+def test_completion__a_capital_letter_is_not_an_article(front: str, back: str) -> None:
+    """A one-letter front "A" was read as the article of an unfinished sentence: "A {{c1::adenine}}"."""
+    assert cloze_for(_card(front, back)) is None
+
+
+def test_completion__a_sentence_start_still_completes() -> None:
+    assert _text("DNA is", "deoxyribonucleic acid") == "DNA is {{c1::deoxyribonucleic acid}}"
+    assert _text("The mitochondrion makes a", "lot of ATP") == "The mitochondrion makes a {{c1::lot of ATP}}"
 
 
 def test_cloze__completion_resolves_the_repeated_word_and_numbered_items() -> None:
