@@ -8,12 +8,15 @@ card through every later edit. The previous build's ledger (:attr:`Context.ledge
 2. an exact match of front and back (as plain text, wherever the card now lives) keeps the GUID;
 3. the remaining cards are matched by similarity of front and back (rapidfuzz), first within the
    same source file, then across files (a moved card, a renamed file): a typo fix, an edited answer,
-   or a reworded question with the same answer keeps the GUID. Candidates are found with
-   ``process.extract`` over the unmatched entries only, and pairs are assigned one-to-one, best
-   score first;
+   or a reworded question with the same answer keeps the GUID. A question whose numbers changed
+   ("When did WW1 start?" and "When did WW2 start?") asks something else: never matched so.
+   Candidates are found with ``process.extract`` over the unmatched entries only, and pairs are
+   assigned one-to-one, best score first;
 4. a truly new card gets a GUID derived from the collection's namespace and its raw text
    (``Card.identity``), never one the ledger already holds;
-5. a ledger entry left unmatched is reported as removed (a ``ledger`` finding).
+5. a ledger entry left unmatched is reported as removed (a ``ledger`` finding). It stays in the
+   ledger (:attr:`LedgerEntry.removed`), matched only by step 2: a card restored as it was gets its
+   GUID back, and no new card ever gets it.
 
 Modification times are stamped after the pipeline, from the final fields (see
 :func:`genanki_build.ledger.update`). Each card leaves this stage with the time that is most likely
@@ -91,10 +94,23 @@ class _Side:
     back: str
     front_key: str
     back_key: str
+    numbers: tuple[str, ...]
+    """The numbers in the question: another number asks something else."""
+
+
+#: A number in a question, as written.
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def _side(file: str, front: str, back: str) -> _Side:
-    return _Side(file, front, back, utils.default_process(front), utils.default_process(back))
+    return _Side(
+        file,
+        front,
+        back,
+        utils.default_process(front),
+        utils.default_process(back),
+        tuple(_NUMBER.findall(front)),
+    )
 
 
 def _plain(text: str, markup: Markup) -> str:
@@ -162,7 +178,11 @@ def _pairs(
                 )
                 found.update(j for _, _, j in hits)
             scored += [(similarity(side, entries[j][1]), j) for j in sorted(found - exact)]
-        out += [(score, index, entries[j][0].guid) for score, j in scored if score >= cutoff]
+        out += [
+            (score, index, entries[j][0].guid)
+            for score, j in scored
+            if score >= cutoff and entries[j][1].numbers == side.numbers
+        ]
     return out
 
 
@@ -183,7 +203,8 @@ def match(cards: Sequence[Card], ledger: Iterable[LedgerEntry]) -> tuple[dict[in
     claimed = {card.guid for card in cards if card.guid_given and card.guid}
     matched: dict[int, str] = {}
     plain = {i: _card_text(card) for i, card in enumerate(cards) if not (card.guid_given and card.guid)}
-    # 1. Exact front and back, anywhere; the same file first.
+    # 1. Exact front and back, anywhere; a note still in the sources first, then the same file. A
+    # removed note's entry is matched only so: a card restored as it was gets its GUID back.
     exact: dict[tuple[str, str], list[LedgerEntry]] = defaultdict(list)
     for entry in entries:
         if entry.guid not in claimed:
@@ -200,13 +221,14 @@ def match(cards: Sequence[Card], ledger: Iterable[LedgerEntry]) -> tuple[dict[in
             continue
         free = sorted((e for e in pool if e.guid not in claimed), key=_ENTRY_ORDER)
         if free:
-            best = next((e for e in free if e.file == file), free[0])
+            live = [e for e in free if not e.removed] or free
+            best = next((e for e in live if e.file == file), live[0])
             matched[i] = best.guid
             claimed.add(best.guid)
     # 2. Similar, within one file.
     scores: dict[int, float] = {}
     left = {i: _side(*text) for i, text in plain.items() if i not in matched}
-    unclaimed = sorted((e for e in entries if e.guid not in claimed), key=_ENTRY_ORDER)
+    unclaimed = sorted((e for e in entries if e.guid not in claimed and not e.removed), key=_ENTRY_ORDER)
     rest = [(e, _side(e.file, e.front, e.back)) for e in unclaimed]
     by_file: dict[str, list[tuple[int, _Side]]] = defaultdict(list)
     for i, side in left.items():
@@ -249,7 +271,17 @@ def assign_ids(cards: tuple[Card, ...], context: Context) -> StageResult:
         guid = matched.get(i)
         if guid is not None:
             old = context.ledger[guid]
-            if i in scores:
+            if old.removed:
+                findings.append(
+                    Finding(
+                        "ids",
+                        "ledger",
+                        f"back in the sources, with its GUID: {_short(old.front)!r} (GUID {guid})",
+                        card.source,
+                        after=f"{card.front}\n{card.back}",
+                    )
+                )
+            elif i in scores:
                 moved = f", moved from {old.file}" if old.file != card.source.file else ""
                 findings.append(
                     Finding(
@@ -273,7 +305,7 @@ def assign_ids(cards: tuple[Card, ...], context: Context) -> StageResult:
         taken.add(guid)
         out.append(evolve(card, guid=guid, mtime=card.mtime or context.build_time))
     claimed = {c.guid for c in out}
-    removed = (entry for entry in context.ledger.values() if entry.guid not in claimed)
+    removed = (entry for entry in context.ledger.values() if entry.guid not in claimed and not entry.removed)
     for entry in sorted(removed, key=_ENTRY_ORDER):
         findings.append(
             Finding(

@@ -20,7 +20,7 @@ import json
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from hashlib import sha256
 from json.encoder import encode_basestring  # what json.dumps(..., ensure_ascii=False) uses
@@ -159,9 +159,21 @@ _new = object.__new__
     _put_first,
     _put_last,
     _put_type,
+    _put_removed,
 ) = (
     getattr(LedgerEntry, name).__set__
-    for name in ("guid", "fingerprint", "mtime", "file", "front", "back", "first", "last", "note_type")
+    for name in (
+        "guid",
+        "fingerprint",
+        "mtime",
+        "file",
+        "front",
+        "back",
+        "first",
+        "last",
+        "note_type",
+        "removed",
+    )
 )
 
 
@@ -180,6 +192,7 @@ def _make_entry(
     _put_first(entry, first)
     _put_last(entry, last)
     _put_type(entry, note_type)
+    _put_removed(entry, 0)
     return entry
 
 
@@ -226,6 +239,7 @@ def _checked_entry(raw: Any, path: Path, i: int) -> LedgerEntry:
         first=lines[0],
         last=lines[1],
         note_type=_str(raw.get("note_type", "basic"), path, f"{what}: note_type"),
+        removed=_int(raw.get("removed", 0), path, f"{what}: removed"),
     )
 
 
@@ -284,6 +298,9 @@ _GUID: Callable[[LedgerEntry], str] = operator.attrgetter("guid")
 _sort_key: Callable[[LedgerEntry], tuple[str, int, str]] = operator.attrgetter("file", "first", "guid")
 
 
+_REMOVED = '"removed": '
+
+
 def dumps(ledger: Ledger) -> str:
     """The ledger as text: JSON, one entry per line, sorted by file, line and GUID."""
 
@@ -301,7 +318,7 @@ def dumps(ledger: Ledger) -> str:
     cards = [
         f'    {{"guid": {text(e.guid)}, "fingerprint": {text(e.fingerprint)}, "mtime": {e.mtime:d}, '
         f'"file": {text(e.file)}, "lines": [{e.first:d}, {e.last:d}], "note_type": {text(e.note_type)}, '
-        f'"front": {text(e.front)}, "back": {text(e.back)}}}'
+        f'"front": {text(e.front)}, "back": {text(e.back)}{f", {_REMOVED}{e.removed:d}" if e.removed else ""}}}'
         for e in sorted(ledger.cards, key=_sort_key)
     ]
     # One join: at 100,000 cards the text is tens of megabytes, and each "+" would copy it.
@@ -409,6 +426,7 @@ def update(
         source, front, back = card.source, plain_text(card.front), plain_text(card.back)
         if (
             before is not None
+            and not before.removed
             and before.fingerprint == fp  # and so mtime == before.mtime
             and before.front == front
             and before.back == back
@@ -422,6 +440,10 @@ def update(
             entries.append(
                 _make_entry(guid, fp, mtime, source.file, front, back, source.first, source.last, note_type)
             )
+    # A note no longer built keeps its entry, marked with when it left (see LedgerEntry.removed).
+    entries += [
+        e if e.removed else replace(e, removed=build_time) for e in previous.cards if e.guid not in recorded
+    ]
     ledger = Ledger(tuple(sorted(entries, key=_sort_key)), MappingProxyType(note_types))
     return Stamped(
         tuple(stamped), ledger, MappingProxyType({k: v.mtime for k, v in note_types.items()}), tuple(findings)

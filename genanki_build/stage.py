@@ -32,6 +32,10 @@ class LedgerEntry:
     """Last source line of the card when last built."""
     note_type: str = "basic"
     """``basic`` or ``cloze``."""
+    removed: int = 0
+    """When the note left the sources (that build's time); 0 while it is in them. A removed note's
+    entry is kept: the same card restored (a file emptied by mistake, a card deleted and added back)
+    gets its GUID back instead of reaching students as a new note beside their old one."""
 
 
 @dataclass(frozen=True, slots=True)

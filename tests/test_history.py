@@ -298,3 +298,42 @@ def test_rebuild__a_namespace_that_moves_is_refused(tmp_path: Path, change: str)
     after = build(src, tmp_path / "out", timestamp=V2_TIME)
     assert [c.guid for c in after.cards] == [c.guid for c in first.cards]
     assert {c.deck.split("::")[0] for c in after.cards} == {"History 101"}
+
+
+def test_rebuild__a_card_removed_and_restored_gets_its_guid_back(tmp_path: Path) -> None:
+    """The ledger forgot a removed note at once: a file emptied by mistake and restored, or a card
+    deleted and added back, reached students as a new note beside their reviewed copy."""
+    l1, l2 = brainscape("L1 Segments", L1), brainscape("L2 Retention", L2)
+    src = write_tree(tmp_path / "src", {"L1 Segments.txt": l1, "L2 Retention.txt": l2}, DECK_TOML)
+    first = {c.front: c.guid for c in build(src, tmp_path / "out", timestamp=V1_TIME).cards}
+    (src / "L1 Segments.txt").write_text("L1 Segments Flashcards\n", encoding="utf-8")
+    removed = build(src, tmp_path / "out", timestamp=V2_TIME)
+    gone = [f for f in removed.findings if f.message.startswith("removed since the last build")]
+    assert len(gone) == len(L1)
+    assert (src / LEDGER_NAME).read_text(encoding="utf-8").count(f'"removed": {V2_TIME}') == len(L1)
+    # Reported once, when it goes; and a similar new card never takes a removed note's GUID.
+    (src / "L3.txt").write_text(brainscape("L3", [("What is a market segmentation?", L1[0][1])]), "utf-8")
+    again = build(src, tmp_path / "out", timestamp=V2_TIME + 10)
+    assert not [f for f in again.findings if f.message.startswith("removed since the last build")]
+    (new,) = [c for c in again.cards if c.source.file == "L3.txt"]
+    assert new.guid not in first.values()
+    (src / "L3.txt").unlink()
+    (src / "L1 Segments.txt").write_text(l1, encoding="utf-8")
+    restored = build(src, tmp_path / "out", timestamp=V2_TIME + 20)
+    assert {c.front: c.guid for c in restored.cards} == first
+    back = [f for f in restored.findings if f.message.startswith("back in the sources, with its GUID")]
+    assert len(back) == len(L1)
+    assert '"removed": ' + str(V2_TIME) not in (src / LEDGER_NAME).read_text(encoding="utf-8")
+
+
+def test_rebuild__a_question_with_another_number_is_another_card(tmp_path: Path) -> None:
+    """ "When did WW1 start?" rewritten as "When did WW2 start?" kept the GUID, and with it the
+    students' schedule of a fact they had never seen."""
+    cards = [("When did WW1 start?", "In 1914."), ("When was the company founded?", "In 1901.")]
+    src = write_tree(tmp_path / "src", {"L1.txt": brainscape("L1", cards)}, DECK_TOML)
+    first = build(src, tmp_path / "out", timestamp=V1_TIME).cards
+    edited = [("When did WW2 start?", "In 1939."), ("When was the company founded?", "In 1902.")]
+    (src / "L1.txt").write_text(brainscape("L1", edited), encoding="utf-8")
+    second = build(src, tmp_path / "out", timestamp=V2_TIME).cards
+    assert second[0].guid != first[0].guid  # another question
+    assert second[1].guid == first[1].guid  # a corrected answer
