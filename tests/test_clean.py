@@ -73,6 +73,53 @@ def test_clean_text__e_kept_in_words_and_accented_text(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "lui è medico",
+        "la casa è grande",
+        "questa è una mela",
+        "Roma è bella",
+        "Mario è alto",
+        "Piano è forte",
+    ],
+)
+def test_clean_text__italian_e_between_italian_words_kept(text: str) -> None:
+    """Italian "lui è medico" became "lui → medico" ("a lone Wingdings “è” is an arrow"): an "è"
+    counted as Italian only when its field had another accented letter, so 7 of 8 cards of an
+    Italian file were changed. Italian words the English dictionary knows as loanwords ("bella",
+    "alto") read Italian too."""
+    assert clean_text(text) == (text, [])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Price è Demand", "Price → Demand"),
+        ("Awareness è Interest è Desire è Action", "Awareness → Interest → Desire → Action"),
+        ("Price (P) è Demand (D)", "Price (P) → Demand (D)"),
+        ("CRM è loyalty", "CRM → loyalty"),
+    ],
+)
+def test_clean_text__wingdings_e_between_english_phrases_becomes_arrow(text: str, expected: str) -> None:
+    assert _clean(text) == expected
+    assert _why(text) == ["a lone Wingdings “è” between English words is an arrow"]
+
+
+@pytest.mark.parametrize("text", ["CRM è CLV", "Q1 è Q2", "Kotler è Keller", "network è\ncomplex"])
+def test_clean_text__wingdings_e_without_english_on_both_sides_kept(text: str) -> None:
+    """No evidence either way: never fix when in doubt."""
+    assert _clean(text) == text
+
+
+def test_clean_cards__e_kept_when_the_other_field_is_italian() -> None:
+    """The words either side read English, but the card is an Italian one."""
+    card = _card("Price è Demand", "il prezzo e la domanda")
+    assert clean_cards((card,), Context()).cards == (card,)
+    english = _card("Price è Demand", "the law of demand")
+    assert clean_cards((english,), Context()).cards[0].front == "Price → Demand"
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("value –> loyalty", "value → loyalty"),
