@@ -5,12 +5,17 @@ Rules, applied in this order to both fields of every card:
 1. **ftfy** repairs mojibake and odd Unicode (``fix_and_explain``; its explanation goes into the
    finding). Curly quotes are kept and HTML entities are left alone: rendering escapes plain text, and
    unescaping here would make the stage non-idempotent (``&amp;lt;`` would shrink on every run).
-2. **Spaces** (plain text only): no-break and other odd spaces and tabs become spaces, zero-width
-   characters go.
-3. **Symbol fonts**: Word and PowerPoint keep Wingdings/Symbol characters in the private-use range
+   Full-width and half-width forms are kept (ftfy's ``fix_character_width`` off): "？" and "，" are
+   the right punctuation in Chinese and Japanese, and "１" in a card about it is the point; unlike
+   mojibake they show the right character, so narrowing them is a matter of taste, never a repair.
+2. **Ligatures**: a Latin ligature (U+FB00–U+FB06) inside a word, as PDFs give ("ﬁrm"), is taken
+   apart by ftfy's ``fix_latin_ligatures``; one standing alone ("the ﬁ ligature") is kept.
+3. **Spaces** (plain text only): no-break and other odd spaces and tabs become spaces, zero-width
+   characters go. The ideographic space U+3000, the space of CJK text, stays.
+4. **Symbol fonts**: Word and PowerPoint keep Wingdings/Symbol characters in the private-use range
    U+F020–U+F0FF. :data:`SYMBOL_FONT` maps the common ones to real characters; any other private-use
    character is removed, and the finding names it.
-4. **The Wingdings "è"**: Wingdings' heavy arrow, pasted without its font, reads "è", typically
+5. **The Wingdings "è"**: Wingdings' heavy arrow, pasted without its font, reads "è", typically
    between two English phrases ("Price è Demand"). But "è" is also Italian for "is" ("lui è
    medico"), so a lone "è" between spaces becomes "→" only on evidence, and stays when in doubt:
    the nearest word on each side is English (:func:`genanki_build.spelling.known_to_dictionary`
@@ -18,15 +23,15 @@ Rules, applied in this order to both fields of every card:
    an acronym, next to a dictionary word), fewer than a quarter of the words of the field, and of
    the card's other field, read as Italian, and the field has no other accented letter. "è" inside
    a word ("café", "Abbè") is never touched.
-5. **Typed arrows**: "–>" becomes "→" anywhere; "->" and "-->" only when spaced (``a -> b``), so
+6. **Typed arrows**: "–>" becomes "→" anywhere; "->" and "-->" only when spaced (``a -> b``), so
    ``ptr->next`` in code stays; "<->" stays.
-6. **Bullets**: "·", "•", "▪", "◦" at the start of a line become "- " (the render stage makes ``<ul>``
+7. **Bullets**: "·", "•", "▪", "◦" at the start of a line become "- " (the render stage makes ``<ul>``
    from them). In plain text, a bullet glued after a sentence ("… of CE’s.· Seamless") starts a new
    line.
-7. **Glued list labels** (plain text only): "CE’sa. Experiential" becomes "CE’s a. Experiential".
+8. **Glued list labels** (plain text only): "CE’sa. Experiential" becomes "CE’s a. Experiential".
    Only a label ``a``–``j`` glued to an apostrophe-s and followed by ". " and a capital letter counts;
    "e.g. Something", "i.e.", "U.S." and "etc." never match.
-8. **Whitespace**: runs of spaces collapse, lines lose trailing spaces, at most one blank line in a
+9. **Whitespace**: runs of spaces collapse, lines lose trailing spaces, at most one blank line in a
    row; plain text also loses leading spaces (Markdown keeps its indentation).
 
 Code is never touched: URLs and e-mail addresses in every markup, code spans and fences (and links'
@@ -44,6 +49,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 import ftfy
+from ftfy.fixes import fix_latin_ligatures
 
 from genanki_build.italian import reads_italian
 from genanki_build.model import Card, Finding, Markup, evolve
@@ -112,9 +118,17 @@ SYMBOL_FONT: Mapping[str, str] = MappingProxyType(
 #: Characters that start a bullet line in exports; they become Markdown-style "- " items.
 BULLETS = "·•▪◦"
 
-_FTFY = ftfy.TextFixerConfig(unescape_html=False, uncurl_quotes=False, explain=True)
+_FTFY = ftfy.TextFixerConfig(
+    unescape_html=False,
+    uncurl_quotes=False,
+    fix_character_width=False,
+    fix_latin_ligatures=False,  # only inside words: see _ligatures
+    explain=True,
+)
+#: A Latin ligature with a letter before or after it: part of a word.
+_LIGATURE_IN_WORD = re.compile(r"(?<=[^\W\d_])[\ufb00-\ufb06]|[\ufb00-\ufb06](?=[^\W\d_])")
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
-_ODD_SPACE = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_ODD_SPACE = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f]")
 _ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff]")
 _LONE_E = re.compile(r"(?<=[ \t])è(?=[ \t])")
 #: The word nearest before, and nearest after, a position on its line (a run of letters, whole).
@@ -206,6 +220,13 @@ def _ftfy(text: str, markup: Markup, rest: str) -> tuple[str, str]:
         return text, ""
     steps = ", ".join(" ".join(step) for step in fixed.explanation or ())
     return fixed.text, f"ftfy repaired the text ({steps or 'normalized'})"
+
+
+def _ligatures(text: str, markup: Markup, rest: str) -> tuple[str, str]:
+    if not _LIGATURE_IN_WORD.search(text):
+        return text, ""
+    new = _sub_outside_code(_LIGATURE_IN_WORD, lambda m: fix_latin_ligatures(m.group(0)), text, markup)
+    return new, "ligatures inside words taken apart (fix_latin_ligatures)" if new != text else ""
 
 
 def _spaces(text: str, markup: Markup, rest: str) -> tuple[str, str]:
@@ -345,6 +366,7 @@ def _whitespace(text: str, markup: Markup, rest: str) -> tuple[str, str]:
 #: The rules, in the order they run.
 RULES: tuple[tuple[str, Rule], ...] = (
     ("ftfy", _ftfy),
+    ("ligatures", _ligatures),
     ("spaces", _spaces),
     ("symbol-font", _symbol_font),
     ("wingdings-e", _lone_e),

@@ -33,6 +33,21 @@ def test_clean_text__ligatures_undone() -> None:
     assert _clean("ﬁrm proﬁts and ﬂow") == "firm profits and flow"
 
 
+@pytest.mark.parametrize(
+    "text", ["你好吗？", "我很好，谢谢！", "你好\u3000世界", "ｶﾀｶﾅ", "ＬＯＵＤ　ＮＯＩＳＥＳ"]
+)
+def test_clean_text__cjk_full_width_forms_kept(text: str) -> None:
+    """ftfy's fix_character_width turned "你好吗？" into "你好吗?" and "我很好，谢谢！" into
+    "我很好,谢谢!": ASCII punctuation in Chinese text, where the full-width forms are right."""
+    assert clean_text(text) == (text, [])
+
+
+@pytest.mark.parametrize("text", ["１", "ﬁ", "the ﬁ and ﬂ ligatures", "U+FB01 (ﬁ)"])
+def test_clean_text__character_a_card_is_about_kept(text: str) -> None:
+    """A card about "１" or "ﬁ" had it narrowed to "1" or taken apart to "fi"."""
+    assert clean_text(text) == (text, [])
+
+
 def test_clean_text__curly_quotes_and_entities_kept() -> None:
     """Quotes stay curly; an entity stays an entity (render escapes plain text; unescaping here would
     shrink ``&amp;lt;`` on every run)."""
@@ -262,7 +277,7 @@ def test_clean_cards__clean_cards_pass_through() -> None:
 # --- properties -------------------------------------------------------------------------------------
 
 _PIECES = [
-    *"aAbBsS .\n\t-–><`’'·•▪◦è()&;#/:éÃ©ﬁ\u00a0\u200b\uf0e0\uf0b7\ue000",
+    *"aAbBsS .\n\t-–><`’'·•▪◦è()&;#/:éÃ©ﬁ\u00a0\u200b\uf0e0\uf0b7\ue000你？１\u3000",
     *["http://x.y/", "e.g. ", "CE’sa. Ex", "```\n", "<b>", "</b>", "&gt;", " -> ", "\n· "],
 ]
 _TRICKY = st.lists(st.sampled_from(_PIECES), max_size=30).map("".join)
