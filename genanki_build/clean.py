@@ -10,8 +10,9 @@ Rules, applied in this order to both fields of every card:
    mojibake they show the right character, so narrowing them is a matter of taste, never a repair.
 2. **Ligatures**: a Latin ligature (U+FB00–U+FB06) inside a word, as PDFs give ("ﬁrm"), is taken
    apart by ftfy's ``fix_latin_ligatures``; one standing alone ("the ﬁ ligature") is kept.
-3. **Spaces** (plain text only): no-break and other odd spaces and tabs become spaces, zero-width
-   characters go. The ideographic space U+3000, the space of CJK text, stays.
+3. **Spaces** (plain text only): no-break and other odd spaces and tabs become spaces (a tab in a
+   line's indentation four), zero-width characters go. The ideographic space U+3000, the space of
+   CJK text, stays.
 4. **Symbol fonts**: Word and PowerPoint keep Wingdings/Symbol characters in the private-use range
    U+F020–U+F0FF. :data:`SYMBOL_FONT` maps the common ones to real characters; any other private-use
    character is removed, and the finding names it.
@@ -31,8 +32,9 @@ Rules, applied in this order to both fields of every card:
 8. **Glued list labels** (plain text only): "CE’sa. Experiential" becomes "CE’s a. Experiential".
    Only a label ``a``–``j`` glued to an apostrophe-s and followed by ". " and a capital letter counts;
    "e.g. Something", "i.e.", "U.S." and "etc." never match.
-9. **Whitespace**: runs of spaces collapse, lines lose trailing spaces, at most one blank line in a
-   row; plain text also loses leading spaces (Markdown keeps its indentation).
+9. **Whitespace**: runs of spaces inside a line collapse, lines lose trailing spaces, at most one
+   blank line in a row, and the field loses white space at its start and end. A line's indentation
+   is kept (code, nested items): the render stage shows it.
 
 Code is never touched: URLs and e-mail addresses in every markup, code spans and fences (and links'
 targets) in Markdown, tags, comments and ``<pre>``/``<code>`` elements in HTML. HTML escaping is not
@@ -143,7 +145,8 @@ _GLUED_BULLET = re.compile(rf"(?<=[.!?;:])[ \t]*[{BULLETS}][ \t]+(?=\S)")
 _GLUED_LABEL = re.compile(r"(?<=\w[’']s)([a-j])\.(?=[ \t]+[A-Z])")
 _SPACE_RUN = re.compile(r"(?<=\S)[ \t]{2,}")
 _TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
-_LEADING = re.compile(r"^[ \t]+", re.MULTILINE)
+#: A line's indentation holding a tab.
+_TAB_INDENT = re.compile(r"^[ \t]*\t[ \t]*", re.MULTILINE)
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n){2,}")
 
 #: An HTML tag; quoted attribute values may hold ">".
@@ -232,7 +235,9 @@ def _ligatures(text: str, markup: Markup, rest: str) -> tuple[str, str]:
 def _spaces(text: str, markup: Markup, rest: str) -> tuple[str, str]:
     if markup is not Markup.TEXT or (text.isascii() and "\t" not in text):
         return text, ""  # in ASCII, a tab is the only odd space there is
-    new = _ZERO_WIDTH.sub("", _ODD_SPACE.sub(" ", text))
+    # A tab that indents a line stands for several spaces (code is indented so), one inside it for one.
+    new = _TAB_INDENT.sub(lambda m: m.group(0).expandtabs(4), text)
+    new = _ZERO_WIDTH.sub("", _ODD_SPACE.sub(" ", new))
     return new, "no-break, odd-width and zero-width spaces made plain" if new != text else ""
 
 
@@ -355,8 +360,7 @@ def _whitespace(text: str, markup: Markup, rest: str) -> tuple[str, str]:
         return text, ""
     new = _sub_outside_code(_SPACE_RUN, " ", text, markup)
     new = _sub_outside_code(_TRAILING, "", new, markup)
-    if markup is Markup.TEXT:
-        new = _LEADING.sub("", new)
+    # Only the field's start loses its indentation: a later line's is the text's ("    return x").
     new = _sub_outside_code(_BLANK_LINES, "\n\n", new, markup).strip()
     if markup is Markup.MARKDOWN:
         new = new.strip("\n")

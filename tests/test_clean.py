@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from genanki_build.build import build
+from genanki_build.check import import_into
 from genanki_build.clean import _MAY_CHANGE, apply_rules, clean_cards, clean_text
 from genanki_build.model import Card, Markup, SourceRef
 from genanki_build.render import text_to_html
 from genanki_build.stage import Context
+from tests.conftest import write_tree
 
 
 def _clean(text: str, markup: Markup = Markup.TEXT) -> str:
@@ -176,7 +182,7 @@ def test_clean_text__html_no_break_space_kept() -> None:
 
 def test_clean_text__bullets_become_dash_items() -> None:
     text = "Why?\n· More complexity\n•More social\n  ▪ Omnichannel\n◦ Seamless"
-    assert _clean(text) == "Why?\n- More complexity\n- More social\n- Omnichannel\n- Seamless"
+    assert _clean(text) == "Why?\n- More complexity\n- More social\n  - Omnichannel\n- Seamless"
 
 
 def test_clean_text__bullets_render_as_a_list() -> None:
@@ -235,7 +241,20 @@ def test_clean_text__markdown_keeps_labels_glued() -> None:
 
 
 def test_clean_text__whitespace_normalized() -> None:
-    assert _clean("  a   b \t\n\n\n\n c\u00a0d\u200b  \n") == "a b\n\nc d"
+    assert _clean("  a   b \t\n\n\n\n c\u00a0d\u200b  \n") == "a b\n\n c d"
+
+
+def test_clean_text__indentation_after_the_first_line_kept() -> None:
+    """A quoted CSV field "def f(x):\\n    return x" became "def f(x):\\nreturn x" ("whitespace
+    normalized"): plain text lost every line's leading spaces."""
+    assert clean_text("def f(x):\n    return x") == ("def f(x):\n    return x", [])
+    assert _clean("  def f(x):\n\tif x:\n\t\treturn x   \n") == "def f(x):\n    if x:\n        return x"
+
+
+def test_text_to_html__indentation_kept_as_no_break_spaces() -> None:
+    """render stripped every line, so the kept indentation never reached the card."""
+    assert text_to_html("def f(x):\n    return x") == "def f(x):<br>&nbsp;&nbsp;&nbsp;&nbsp;return x"
+    assert text_to_html("Steps:\n- one\n  more") == "Steps:<ul><li>one</li></ul>&nbsp;&nbsp;more"
 
 
 def test_clean_text__markdown_indentation_kept() -> None:
@@ -338,3 +357,31 @@ def test_clean_text__run_of_bullets__one_list_marker() -> None:
     assert _clean("·····a") == "a"  # a one-line field: a label, not a one-item list
     assert _clean("x\n•• y\n• z") == "x\n- y\n- z"
     assert _clean(_clean("•·•·•·a\nb")) == _clean("•·•·•·a\nb")
+
+
+# --- what Anki sees ---------------------------------------------------------------------------------
+
+#: Correct cards the clean stage used to change: CSV rows, and each field as Anki must show it.
+_CORRECT_ROWS = (
+    ("lui è medico", "he is a doctor", "lui è medico", "he is a doctor"),
+    ("你好吗？", "我很好，谢谢！", "你好吗？", "我很好，谢谢！"),
+    (
+        '"def f(x):\n    return x"',
+        "a function",
+        "def f(x):<br>&nbsp;&nbsp;&nbsp;&nbsp;return x",
+        "a function",
+    ),
+)
+
+
+def test_build__correct_cards_reach_anki_as_written(tmp_path: Path, collection: Any) -> None:
+    """What a student's Anki imports from a build, field for field: a correct card unchanged (a
+    Wingdings arrow between English phrases still repaired)."""
+    rows = [*_CORRECT_ROWS, ("Price è Demand", "the law of demand", "Price → Demand", "the law of demand")]
+    csv = "front,back\n" + "".join(f"{front},{back}\n" for front, back, _, _ in rows)
+    src = write_tree(tmp_path / "src", {"cards.csv": csv}, deck_toml='[collection]\nname = "Clean"\n')
+    build(src, tmp_path / "out", write_ledger=False)
+    import_into(collection, tmp_path / "out" / "Clean.apkg")
+    notes = [collection.get_note(nid) for nid in collection.find_notes("")]
+    seen = {(note["Front"], note["Back"]) for note in notes}
+    assert seen == {(front, back) for _, _, front, back in rows}
