@@ -26,9 +26,11 @@ Rules, applied in this order to both fields of every card:
    a word ("café", "Abbè") is never touched.
 6. **Typed arrows**: "–>" becomes "→" anywhere; "->" and "-->" only when spaced (``a -> b``), so
    ``ptr->next`` in code stays; "<->" stays.
-7. **Bullets**: "·", "•", "▪", "◦" at the start of a line become "- " (the render stage makes ``<ul>``
-   from them). In plain text, a bullet glued after a sentence ("… of CE’s.· Seamless") starts a new
-   line.
+7. **Bullets**: "•", "▪", "◦" at the start of a line become "- " (the render stage makes ``<ul>``
+   from them). "·" does too, but only where it starts a list item: followed by a space, in a field
+   of more than one line. "·CH3" and a one-line "· is the middle dot" keep theirs
+   (:data:`MIDDLE_DOT`). In plain text, a bullet glued after a sentence ("… of CE’s.· Seamless")
+   starts a new line.
 8. **Glued list labels** (plain text only): "CE’sa. Experiential" becomes "CE’s a. Experiential".
    Only a label ``a``–``j`` glued to an apostrophe-s and followed by ". " and a capital letter counts;
    "e.g. Something", "i.e.", "U.S." and "etc." never match.
@@ -140,8 +142,20 @@ _LETTER_RUN = re.compile(r"[^\W\d_]+")
 _ACRONYM = re.compile(r"[A-Z]{2,6}s?")
 _EN_DASH_ARROW = re.compile(r"(?<!<)(?<!&lt;)–(?:>|&gt;)")
 _ASCII_ARROW = re.compile(r"(?:(?<=[ \t])|^)-{1,2}(?:>|&gt;)(?=[ \t]|$)", re.MULTILINE)
-_BULLET_LINE = re.compile(rf"^([ \t]*)(?:[{BULLETS}][ \t]*)+(?=\S)", re.MULTILINE)
-_GLUED_BULLET = re.compile(rf"(?<=[.!?;:])[ \t]*[{BULLETS}][ \t]+(?=\S)")
+#: Of :data:`BULLETS`, the one that is also a character of its own: the middle dot writes a
+#: radical ("·CH3"), a product ("kg·m") and Catalan's "l·l", and may be what a card is about. It
+#: starts a list item only when a space follows it, in a field of more than one line (a list).
+MIDDLE_DOT = "·"
+_SURE_BULLETS = BULLETS.replace(MIDDLE_DOT, "")
+#: A run of bullet markers at a line's start, by whether the field has more than one line.
+_BULLET_LINE = {
+    True: re.compile(rf"^([ \t]*)(?:[{_SURE_BULLETS}][ \t]*|{MIDDLE_DOT}[ \t]+)+(?=\S)", re.MULTILINE),
+    False: re.compile(rf"^([ \t]*)(?:[{_SURE_BULLETS}][ \t]*)+(?=\S)", re.MULTILINE),
+}
+_GLUED_BULLET = {
+    True: re.compile(rf"(?<=[.!?;:])[ \t]*[{BULLETS}][ \t]+(?=\S)"),
+    False: re.compile(rf"(?<=[.!?;:])[ \t]*[{_SURE_BULLETS}][ \t]+(?=\S)"),
+}
 _GLUED_LABEL = re.compile(r"(?<=\w[’']s)([a-j])\.(?=[ \t]+[A-Z])")
 _SPACE_RUN = re.compile(r"(?<=\S)[ \t]{2,}")
 _TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
@@ -328,9 +342,10 @@ def _arrows(text: str, markup: Markup, rest: str) -> tuple[str, str]:
 def _bullets(text: str, markup: Markup, rest: str) -> tuple[str, str]:
     if markup is Markup.HTML or not any(b in text for b in BULLETS):
         return text, ""
-    new = _sub_outside_code(_BULLET_LINE, r"\1- ", text, markup)
+    new = text
     if markup is Markup.TEXT:
-        new = _sub_outside_code(_GLUED_BULLET, "\n- ", new, markup)
+        new = _sub_outside_code(_GLUED_BULLET["\n" in new.strip()], "\n- ", new, markup)
+    new = _sub_outside_code(_BULLET_LINE["\n" in new.strip()], r"\1- ", new, markup)
     return new, "bullet characters made “- ” list items" if new != text else ""
 
 

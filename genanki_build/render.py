@@ -1,6 +1,6 @@
 """The render stage: field text becomes the HTML Anki shows.
 
-- Plain text (the fast path): HTML-escaped; ``- ``, ``•`` and ``·`` lines become ``<ul>`` lists,
+- Plain text (the fast path): HTML-escaped; ``- ``, ``*`` and ``•`` lines become ``<ul>`` lists,
   ``1.``/``1)`` lines ``<ol>`` lists, other line breaks ``<br>``. A line's indentation, after the
   first, is kept as no-break spaces (``&nbsp;``), so code reads as written.
 - Markdown: one configured :class:`MarkdownIt` with raw HTML *off* (cards are untrusted text),
@@ -23,7 +23,9 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from genanki_build.model import Card, Markup, evolve
 from genanki_build.stage import Context, StageResult
 
-_BULLET = re.compile(r"^\s*(?:[-•·▪◦*]|\u2022)\s+(?P<item>.+)$")
+# Not "·": the clean stage writes a middle dot that starts a list item as "- "; one it leaves is a
+# character ("· is the middle dot"), not a bullet.
+_BULLET = re.compile(r"^\s*[-•▪◦*]\s+(?P<item>.+)$")
 _NUMBERED = re.compile(r"^\s*(?P<num>\d{1,3})[.)]\s+(?P<item>.+)$")
 
 ALLOWED_TAGS = frozenset(

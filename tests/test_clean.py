@@ -197,6 +197,19 @@ def test_clean_text__bullet_glued_after_a_sentence_starts_a_line() -> None:
     )
 
 
+@pytest.mark.parametrize("text", ["·CH3", "Lewis notation:\n·CH3 and ·OH", "· is the middle dot U+00B7"])
+def test_clean_text__middle_dot_that_starts_no_list_item_kept(text: str) -> None:
+    """The answer "·CH3" (a methyl radical) became "CH3", and "· is the middle dot U+00B7" lost its
+    dot: any "·" at a line's start was a bullet, glued to the text or in a one-line field."""
+    assert clean_text(text) == (text, [])
+
+
+def test_text_to_html__middle_dot_is_not_a_list_marker() -> None:
+    """Left by the clean stage, a one-line "· is …" still became a one-item list, dot gone."""
+    assert text_to_html("· is the middle dot U+00B7") == "· is the middle dot U+00B7"
+    assert text_to_html(_clean("Why?\n· More")) == "Why?<ul><li>More</li></ul>"
+
+
 def test_clean_text__middle_dot_inside_a_line_kept() -> None:
     assert _clean("kg·m/s² and a · b") == "kg·m/s² and a · b"
 
@@ -354,7 +367,7 @@ def test_clean_text__fast_path__lets_rule_triggers_through(text: str) -> None:
 def test_clean_text__run_of_bullets__one_list_marker() -> None:
     """Each pass turned one bullet of a run into "- ", so five bullets outlasted the pass limit and
     cleaning was not idempotent (found by hypothesis)."""
-    assert _clean("·····a") == "a"  # a one-line field: a label, not a one-item list
+    assert _clean("•••••a") == "a"  # a one-line field: a label, not a one-item list
     assert _clean("x\n•• y\n• z") == "x\n- y\n- z"
     assert _clean(_clean("•·•·•·a\nb")) == _clean("•·•·•·a\nb")
 
@@ -371,6 +384,8 @@ _CORRECT_ROWS = (
         "def f(x):<br>&nbsp;&nbsp;&nbsp;&nbsp;return x",
         "a function",
     ),
+    ("Lewis notation for a methyl radical", "·CH3", "Lewis notation for a methyl radical", "·CH3"),
+    ("What is ·?", "· is the middle dot U+00B7", "What is ·?", "· is the middle dot U+00B7"),
 )
 
 
