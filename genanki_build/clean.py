@@ -5,24 +5,38 @@ Rules, applied in this order to both fields of every card:
 1. **ftfy** repairs mojibake and odd Unicode (``fix_and_explain``; its explanation goes into the
    finding). Curly quotes are kept and HTML entities are left alone: rendering escapes plain text, and
    unescaping here would make the stage non-idempotent (``&amp;lt;`` would shrink on every run).
-2. **Spaces** (plain text only): no-break and other odd spaces and tabs become spaces, zero-width
-   characters go.
-3. **Symbol fonts**: Word and PowerPoint keep Wingdings/Symbol characters in the private-use range
+   Full-width and half-width forms are kept (ftfy's ``fix_character_width`` off): "？" and "，" are
+   the right punctuation in Chinese and Japanese, and "１" in a card about it is the point; unlike
+   mojibake they show the right character, so narrowing them is a matter of taste, never a repair.
+2. **Ligatures**: a Latin ligature (U+FB00–U+FB06) inside a word, as PDFs give ("ﬁrm"), is taken
+   apart by ftfy's ``fix_latin_ligatures``; one standing alone ("the ﬁ ligature") is kept.
+3. **Spaces** (plain text only): no-break and other odd spaces and tabs become spaces (a tab in a
+   line's indentation four), zero-width characters go. The ideographic space U+3000, the space of
+   CJK text, stays.
+4. **Symbol fonts**: Word and PowerPoint keep Wingdings/Symbol characters in the private-use range
    U+F020–U+F0FF. :data:`SYMBOL_FONT` maps the common ones to real characters; any other private-use
    character is removed, and the finding names it.
-4. **The Wingdings "è"**: Wingdings' heavy arrow, pasted without its font, reads "è". A lone "è"
-   between spaces becomes "→" unless the field has other accented letters (then it is probably
-   Italian, where "è" is a word). "è" inside a word ("café", "Abbè") is never touched.
-5. **Typed arrows**: "–>" becomes "→" anywhere; "->" and "-->" only when spaced (``a -> b``), so
+5. **The Wingdings "è"**: Wingdings' heavy arrow, pasted without its font, reads "è", typically
+   between two English phrases ("Price è Demand"). But "è" is also Italian for "is" ("lui è
+   medico"), so a lone "è" between spaces becomes "→" only on evidence, and stays when in doubt:
+   the nearest word on each side is English (:func:`genanki_build.spelling.known_to_dictionary`
+   knows it and it does not read as Italian, :func:`genanki_build.italian.reads_italian`; or it is
+   an acronym, next to a dictionary word), fewer than a quarter of the words of the field, and of
+   the card's other field, read as Italian, and the field has no other accented letter. "è" inside
+   a word ("café", "Abbè") is never touched.
+6. **Typed arrows**: "–>" becomes "→" anywhere; "->" and "-->" only when spaced (``a -> b``), so
    ``ptr->next`` in code stays; "<->" stays.
-6. **Bullets**: "·", "•", "▪", "◦" at the start of a line become "- " (the render stage makes ``<ul>``
-   from them). In plain text, a bullet glued after a sentence ("… of CE’s.· Seamless") starts a new
-   line.
-7. **Glued list labels** (plain text only): "CE’sa. Experiential" becomes "CE’s a. Experiential".
+7. **Bullets**: "•", "▪", "◦" at the start of a line become "- " (the render stage makes ``<ul>``
+   from them). "·" does too, but only where it starts a list item: followed by a space, in a field
+   of more than one line. "·CH3" and a one-line "· is the middle dot" keep theirs
+   (:data:`MIDDLE_DOT`). In plain text, a bullet glued after a sentence ("… of CE’s.· Seamless")
+   starts a new line.
+8. **Glued list labels** (plain text only): "CE’sa. Experiential" becomes "CE’s a. Experiential".
    Only a label ``a``–``j`` glued to an apostrophe-s and followed by ". " and a capital letter counts;
    "e.g. Something", "i.e.", "U.S." and "etc." never match.
-8. **Whitespace**: runs of spaces collapse, lines lose trailing spaces, at most one blank line in a
-   row; plain text also loses leading spaces (Markdown keeps its indentation).
+9. **Whitespace**: runs of spaces inside a line collapse, lines lose trailing spaces, at most one
+   blank line in a row, and the field loses white space at its start and end. A line's indentation
+   is kept (code, nested items): the render stage shows it.
 
 Code is never touched: URLs and e-mail addresses in every markup, code spans and fences (and links'
 targets) in Markdown, tags, comments and ``<pre>``/``<code>`` elements in HTML. HTML escaping is not
@@ -39,8 +53,11 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 import ftfy
+from ftfy.fixes import fix_latin_ligatures
 
+from genanki_build.italian import reads_italian
 from genanki_build.model import Card, Finding, Markup, evolve
+from genanki_build.spelling import known_to_dictionary
 from genanki_build.stage import Context, StageResult
 
 STAGE = "clean"
@@ -105,19 +122,45 @@ SYMBOL_FONT: Mapping[str, str] = MappingProxyType(
 #: Characters that start a bullet line in exports; they become Markdown-style "- " items.
 BULLETS = "·•▪◦"
 
-_FTFY = ftfy.TextFixerConfig(unescape_html=False, uncurl_quotes=False, explain=True)
+_FTFY = ftfy.TextFixerConfig(
+    unescape_html=False,
+    uncurl_quotes=False,
+    fix_character_width=False,
+    fix_latin_ligatures=False,  # only inside words: see _ligatures
+    explain=True,
+)
+#: A Latin ligature with a letter before or after it: part of a word.
+_LIGATURE_IN_WORD = re.compile(r"(?<=[^\W\d_])[\ufb00-\ufb06]|[\ufb00-\ufb06](?=[^\W\d_])")
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
-_ODD_SPACE = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_ODD_SPACE = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f]")
 _ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff]")
 _LONE_E = re.compile(r"(?<=[ \t])è(?=[ \t])")
+#: The word nearest before, and nearest after, a position on its line (a run of letters, whole).
+_WORD_BEFORE = re.compile(r"(?<!\w)([^\W\d_]+)[^\w\n]*\Z")
+_WORD_AFTER = re.compile(r"\A[^\w\n]*([^\W\d_]+)(?!\w)")
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+_ACRONYM = re.compile(r"[A-Z]{2,6}s?")
 _EN_DASH_ARROW = re.compile(r"(?<!<)(?<!&lt;)–(?:>|&gt;)")
 _ASCII_ARROW = re.compile(r"(?:(?<=[ \t])|^)-{1,2}(?:>|&gt;)(?=[ \t]|$)", re.MULTILINE)
-_BULLET_LINE = re.compile(rf"^([ \t]*)(?:[{BULLETS}][ \t]*)+(?=\S)", re.MULTILINE)
-_GLUED_BULLET = re.compile(rf"(?<=[.!?;:])[ \t]*[{BULLETS}][ \t]+(?=\S)")
+#: Of :data:`BULLETS`, the one that is also a character of its own: the middle dot writes a
+#: radical ("·CH3"), a product ("kg·m") and Catalan's "l·l", and may be what a card is about. It
+#: starts a list item only when a space follows it, in a field of more than one line (a list).
+MIDDLE_DOT = "·"
+_SURE_BULLETS = BULLETS.replace(MIDDLE_DOT, "")
+#: A run of bullet markers at a line's start, by whether the field has more than one line.
+_BULLET_LINE = {
+    True: re.compile(rf"^([ \t]*)(?:[{_SURE_BULLETS}][ \t]*|{MIDDLE_DOT}[ \t]+)+(?=\S)", re.MULTILINE),
+    False: re.compile(rf"^([ \t]*)(?:[{_SURE_BULLETS}][ \t]*)+(?=\S)", re.MULTILINE),
+}
+_GLUED_BULLET = {
+    True: re.compile(rf"(?<=[.!?;:])[ \t]*[{BULLETS}][ \t]+(?=\S)"),
+    False: re.compile(rf"(?<=[.!?;:])[ \t]*[{_SURE_BULLETS}][ \t]+(?=\S)"),
+}
 _GLUED_LABEL = re.compile(r"(?<=\w[’']s)([a-j])\.(?=[ \t]+[A-Z])")
 _SPACE_RUN = re.compile(r"(?<=\S)[ \t]{2,}")
 _TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
-_LEADING = re.compile(r"^[ \t]+", re.MULTILINE)
+#: A line's indentation holding a tab.
+_TAB_INDENT = re.compile(r"^[ \t]*\t[ \t]*", re.MULTILINE)
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n){2,}")
 
 #: An HTML tag; quoted attribute values may hold ">".
@@ -149,8 +192,10 @@ _MAYBE_PROTECTED: Mapping[Markup, re.Pattern[str]] = MappingProxyType(
     {markup: re.compile("|".join(map(re.escape, cues))) for markup, cues in _PROTECTED_CUES.items()}
 )
 
-Rule = Callable[[str, Markup], tuple[str, str]]
-"""A repair: ``(text, markup) -> (new text, why)``; ``why`` is empty when nothing changed."""
+Rule = Callable[[str, Markup, str], tuple[str, str]]
+"""A repair: ``(text, markup, rest) -> (new text, why)``; ``why`` is empty when nothing changed.
+``rest`` is the rest of the card (its other field, cleaned): evidence for a rule that weighs the
+language around a character, never text to change."""
 
 
 def may_be_protected(text: str, markup: Markup) -> bool:
@@ -184,7 +229,7 @@ def _sub_outside_code(
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def _ftfy(text: str, markup: Markup) -> tuple[str, str]:
+def _ftfy(text: str, markup: Markup, rest: str) -> tuple[str, str]:
     if text.isascii() and not _ASCII_CONTROL.search(text):
         return text, ""  # nothing ftfy would change: it fixes non-ASCII text and control characters
     fixed = ftfy.fix_and_explain(text, config=_FTFY)
@@ -194,14 +239,23 @@ def _ftfy(text: str, markup: Markup) -> tuple[str, str]:
     return fixed.text, f"ftfy repaired the text ({steps or 'normalized'})"
 
 
-def _spaces(text: str, markup: Markup) -> tuple[str, str]:
+def _ligatures(text: str, markup: Markup, rest: str) -> tuple[str, str]:
+    if not _LIGATURE_IN_WORD.search(text):
+        return text, ""
+    new = _sub_outside_code(_LIGATURE_IN_WORD, lambda m: fix_latin_ligatures(m.group(0)), text, markup)
+    return new, "ligatures inside words taken apart (fix_latin_ligatures)" if new != text else ""
+
+
+def _spaces(text: str, markup: Markup, rest: str) -> tuple[str, str]:
     if markup is not Markup.TEXT or (text.isascii() and "\t" not in text):
         return text, ""  # in ASCII, a tab is the only odd space there is
-    new = _ZERO_WIDTH.sub("", _ODD_SPACE.sub(" ", text))
+    # A tab that indents a line stands for several spaces (code is indented so), one inside it for one.
+    new = _TAB_INDENT.sub(lambda m: m.group(0).expandtabs(4), text)
+    new = _ZERO_WIDTH.sub("", _ODD_SPACE.sub(" ", new))
     return new, "no-break, odd-width and zero-width spaces made plain" if new != text else ""
 
 
-def _symbol_font(text: str, markup: Markup) -> tuple[str, str]:
+def _symbol_font(text: str, markup: Markup, rest: str) -> tuple[str, str]:
     if not _PRIVATE_USE.search(text):
         return text, ""
     mapped: dict[str, str] = {}
@@ -233,14 +287,51 @@ def _has_other_accents(text: str) -> bool:
     )
 
 
-def _lone_e(text: str, markup: Markup) -> tuple[str, str]:
-    if "è" not in text or _has_other_accents(text):
+def _words(text: str) -> list[str]:
+    """The words of ``text`` that can say which language it is in, lower-cased: letter runs of two
+    letters or more, but not acronyms ("IL" for Illinois), and not the "è" in doubt."""
+    return [w.lower() for w in _LETTER_RUN.findall(text) if len(w) > 1 and not w.isupper()]
+
+
+def _reads_italian(text: str) -> bool:
+    """Whether a quarter or more of the words of ``text`` read as Italian."""
+    words = _words(text)
+    return sum(map(reads_italian, words)) * 4 >= len(words) > 0
+
+
+def _english_word(word: str) -> bool:
+    lower = word.lower()
+    return word.isascii() and known_to_dictionary(lower) and not reads_italian(lower)
+
+
+def _between_english(match: re.Match[str]) -> bool:
+    """Whether the words either side of ``match`` on its line are English: each a dictionary word
+    or an acronym, at least one a dictionary word."""
+    text = match.string
+    line_start = text.rfind("\n", 0, match.start()) + 1
+    line_end = text.find("\n", match.end())
+    before = _WORD_BEFORE.search(text[line_start : match.start()])
+    after = _WORD_AFTER.search(text[match.end() : len(text) if line_end < 0 else line_end])
+    if before is None or after is None:
+        return False
+    words = (before.group(1), after.group(1))
+    return any(map(_english_word, words)) and all(_english_word(w) or _ACRONYM.fullmatch(w) for w in words)
+
+
+def _lone_e(text: str, markup: Markup, rest: str) -> tuple[str, str]:
+    if "è" not in text or _has_other_accents(text) or not _LONE_E.search(text):
         return text, ""
-    new = _sub_outside_code(_LONE_E, "→", text, markup)
-    return new, "a lone Wingdings “è” is an arrow" if new != text else ""
+    if _reads_italian(text) or _reads_italian(rest):
+        return text, ""
+
+    def one(match: re.Match[str]) -> str:
+        return "→" if _between_english(match) else match.group(0)
+
+    new = _sub_outside_code(_LONE_E, one, text, markup)
+    return new, "a lone Wingdings “è” between English words is an arrow" if new != text else ""
 
 
-def _arrows(text: str, markup: Markup) -> tuple[str, str]:
+def _arrows(text: str, markup: Markup, rest: str) -> tuple[str, str]:
     if ">" not in text:
         return text, ""
     new = _sub_outside_code(_EN_DASH_ARROW, "→", text, markup)
@@ -248,16 +339,17 @@ def _arrows(text: str, markup: Markup) -> tuple[str, str]:
     return new, "typed arrow made “→”" if new != text else ""
 
 
-def _bullets(text: str, markup: Markup) -> tuple[str, str]:
+def _bullets(text: str, markup: Markup, rest: str) -> tuple[str, str]:
     if markup is Markup.HTML or not any(b in text for b in BULLETS):
         return text, ""
-    new = _sub_outside_code(_BULLET_LINE, r"\1- ", text, markup)
+    new = text
     if markup is Markup.TEXT:
-        new = _sub_outside_code(_GLUED_BULLET, "\n- ", new, markup)
+        new = _sub_outside_code(_GLUED_BULLET["\n" in new.strip()], "\n- ", new, markup)
+    new = _sub_outside_code(_BULLET_LINE["\n" in new.strip()], r"\1- ", new, markup)
     return new, "bullet characters made “- ” list items" if new != text else ""
 
 
-def _glued_labels(text: str, markup: Markup) -> tuple[str, str]:
+def _glued_labels(text: str, markup: Markup, rest: str) -> tuple[str, str]:
     if markup is not Markup.TEXT or not _GLUED_LABEL.search(text):
         return text, ""
     new = _sub_outside_code(_GLUED_LABEL, r" \1.", text, markup)
@@ -267,7 +359,7 @@ def _glued_labels(text: str, markup: Markup) -> tuple[str, str]:
 _LONE_ITEM = re.compile(r"\A-[ \t]+(?=\S)")
 
 
-def _lone_bullet(text: str, markup: Markup) -> tuple[str, str]:
+def _lone_bullet(text: str, markup: Markup, rest: str) -> tuple[str, str]:
     # A one-line field that starts with "- " is a topic label, not a one-item list; rendered as a
     # list it would show a stray bullet on the card.
     if markup is not Markup.TEXT or "\n" in text.strip() or not _LONE_ITEM.match(text.strip()):
@@ -278,13 +370,12 @@ def _lone_bullet(text: str, markup: Markup) -> tuple[str, str]:
 _WHITESPACE_WORK = re.compile(r"[ \t]{2,}|[ \t]$|\n[ \t]|\n\s*\n\s*\n|^\s|\s\Z", re.MULTILINE)
 
 
-def _whitespace(text: str, markup: Markup) -> tuple[str, str]:
+def _whitespace(text: str, markup: Markup, rest: str) -> tuple[str, str]:
     if not _WHITESPACE_WORK.search(text):
         return text, ""
     new = _sub_outside_code(_SPACE_RUN, " ", text, markup)
     new = _sub_outside_code(_TRAILING, "", new, markup)
-    if markup is Markup.TEXT:
-        new = _LEADING.sub("", new)
+    # Only the field's start loses its indentation: a later line's is the text's ("    return x").
     new = _sub_outside_code(_BLANK_LINES, "\n\n", new, markup).strip()
     if markup is Markup.MARKDOWN:
         new = new.strip("\n")
@@ -294,6 +385,7 @@ def _whitespace(text: str, markup: Markup) -> tuple[str, str]:
 #: The rules, in the order they run.
 RULES: tuple[tuple[str, Rule], ...] = (
     ("ftfy", _ftfy),
+    ("ligatures", _ligatures),
     ("spaces", _spaces),
     ("symbol-font", _symbol_font),
     ("wingdings-e", _lone_e),
@@ -316,26 +408,38 @@ _MAX_PASSES = 4
 _MAY_CHANGE = re.compile(r"[^\x20-\x7e]|[>']|  |\A[\s-]|\s\Z")
 
 
-def clean_text(text: str, markup: Markup = Markup.TEXT) -> tuple[str, list[tuple[str, str, str]]]:
-    """``text`` repaired, and the changes as ``(why, before, after)``, one per rule that fired."""
+def clean_text(
+    text: str, markup: Markup = Markup.TEXT, rest: str = ""
+) -> tuple[str, list[tuple[str, str, str]]]:
+    """``text`` repaired, and the changes as ``(why, before, after)``, one per rule that fired.
+    ``rest``, the rest of its card, is evidence only (see :data:`Rule`)."""
     if not _MAY_CHANGE.search(text):
         return text, []
-    return apply_rules(text, markup)
+    return apply_rules(text, markup, rest)
 
 
-def apply_rules(text: str, markup: Markup) -> tuple[str, list[tuple[str, str, str]]]:
+def apply_rules(text: str, markup: Markup, rest: str = "") -> tuple[str, list[tuple[str, str, str]]]:
     """:func:`clean_text` without its fast path: every rule, pass after pass."""
     changes: list[tuple[str, str, str]] = []
     for _ in range(_MAX_PASSES):
         start = text
         for _name, rule in RULES:
-            new, why = rule(text, markup)
+            new, why = rule(text, markup, rest)
             if new != text:
                 changes.append((why, text, new))
                 text = new
         if text == start:
             break
     return text, changes
+
+
+def _evidence(card: Card) -> tuple[str, str]:
+    """The rest of the card each field's rules may weigh: the other field, cleaned, so that what a
+    rule sees does not change when the card is cleaned again (the stage stays idempotent). Only a
+    field with an "è" needs it."""
+    front = clean_text(card.back, card.markup)[0] if "è" in card.front else ""
+    back = clean_text(card.front, card.markup)[0] if "è" in card.back else ""
+    return front, back
 
 
 def clean_cards(cards: tuple[Card, ...], context: Context) -> StageResult:
@@ -346,8 +450,9 @@ def clean_cards(cards: tuple[Card, ...], context: Context) -> StageResult:
     out: list[Card] = []
     findings: list[Finding] = []
     for card in cards:
-        front, front_changes = clean_text(card.front, card.markup)
-        back, back_changes = clean_text(card.back, card.markup)
+        front_rest, back_rest = _evidence(card)
+        front, front_changes = clean_text(card.front, card.markup, front_rest)
+        back, back_changes = clean_text(card.back, card.markup, back_rest)
         if not front_changes and not back_changes:
             out.append(card)
             continue

@@ -1,7 +1,8 @@
 """The render stage: field text becomes the HTML Anki shows.
 
-- Plain text (the fast path): HTML-escaped; ``- ``, ``•`` and ``·`` lines become ``<ul>`` lists,
-  ``1.``/``1)`` lines ``<ol>`` lists, other line breaks ``<br>``.
+- Plain text (the fast path): HTML-escaped; ``- ``, ``*`` and ``•`` lines become ``<ul>`` lists,
+  ``1.``/``1)`` lines ``<ol>`` lists, other line breaks ``<br>``. A line's indentation, after the
+  first, is kept as no-break spaces (``&nbsp;``), so code reads as written.
 - Markdown: one configured :class:`MarkdownIt` with raw HTML *off* (cards are untrusted text),
   tables, strikethrough and ``$…$`` math (shown with Anki's MathJax ``\\(…\\)``). A single-line field
   is rendered inline, so it carries no stray ``<p>``.
@@ -22,7 +23,9 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from genanki_build.model import Card, Markup, evolve
 from genanki_build.stage import Context, StageResult
 
-_BULLET = re.compile(r"^\s*(?:[-•·▪◦*]|\u2022)\s+(?P<item>.+)$")
+# Not "·": the clean stage writes a middle dot that starts a list item as "- "; one it leaves is a
+# character ("· is the middle dot"), not a bullet.
+_BULLET = re.compile(r"^\s*[-•▪◦*]\s+(?P<item>.+)$")
 _NUMBERED = re.compile(r"^\s*(?P<num>\d{1,3})[.)]\s+(?P<item>.+)$")
 
 ALLOWED_TAGS = frozenset(
@@ -147,7 +150,10 @@ def text_to_html(text: str) -> str:
         elif line.strip():
             if parts and not parts[-1].endswith(("</ul>", "</ol>")):
                 parts.append("<br>")
-            parts.append(html.escape(line.strip(), quote=False))
+            # A later line's indentation is the text's (code, nested items), and HTML would
+            # collapse it: each leading space becomes a no-break space.
+            indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip()) if parts else 0
+            parts.append("&nbsp;" * indent + html.escape(line.strip(), quote=False))
     if open_list:
         parts.append(f"</{open_list}>")
     return "".join(parts)
