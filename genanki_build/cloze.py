@@ -41,6 +41,8 @@ Bullet lists copied from web pages often lose the bullet of their *last* line; o
 unmarked line right after two or more bullet items is taken as the last item when it is short (no
 longer than :attr:`ClozeRules.item_max_words` and at most twice the longest item plus two words),
 and gets the list's bullet. Anything else after the list goes to the Back Extra field.
+How an answer is split into items, and how its deletions are written, lives in
+:mod:`genanki_build.cloze_lists`; the rules above decide which cards it is used for.
 
 Every conversion is reported as a ``cloze`` finding with the card's ``file:line`` and before/after.
 The stage also marks term/definition cards (a short front with no question mark and no question
@@ -53,6 +55,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from genanki_build.cloze_lists import (
+    BULLET,
+    ITEM_MAX_WORDS,
+    cloze_text,
+    inline_numbered,
+    item_pieces,
+    item_texts,
+    loose_list,
+    split_list,
+    words_of,
+)
 from genanki_build.formats import anki_package, anki_text
 from genanki_build.model import Card, Finding, Markup, NoteType, evolve
 from genanki_build.stage import Context, StageResult
@@ -127,11 +140,6 @@ QUESTION_WORDS: frozenset[str] = _wordlist(
 )
 
 _CLOZE = re.compile(r"\{\{c\d+::")
-_BULLET = re.compile(r"^(?P<label>[-*]\s+|[•·▪◦‣●]\s*)(?P<item>\S.*)$")
-_NUMBERED = re.compile(r"^(?P<label>\(?(?P<n>\d{1,2})[.)]\s+)(?P<item>\S.*)$")
-_LETTERED = re.compile(r"^(?P<label>\(?(?P<n>[a-zA-Z])[.)]\s+)(?P<item>\S.*)$")
-_INLINE_LETTER = re.compile(r"(?:(?<=\s)|^)\(?(?P<n>[a-z])[.)]\s+")
-_INLINE_NUMBER = re.compile(r"(?:(?<=\s)|^)\((?P<n>\d{1,2})\)\s*|(?:(?<=\s)|^)(?P<m>\d{1,2})[.)]\s+")
 # A number (not part of "2.5", "1,000" or "B12"), with the word before it and the word right after it.
 _NUMBER = re.compile(
     r"(?:(?P<before>[^\W\d_][\w'’]*)\s+)?(?<![\w.,])(?P<n>\d{1,2}|"
@@ -150,9 +158,6 @@ _SENTENCE_END = re.compile(r"[.!?:;](?=\s)|\n\s*\n")
 # Lettered option lines ("a. …", "b) …") on the question side: a multiple-choice card, whose
 # answer picks among the options. Clozing its blank would hide the answer inside the options.
 _OPTION_LINE = re.compile(r"^\s*\(?[a-eA-E][.)]\s*\S", re.MULTILINE)
-_ITEM_TAIL = re.compile(r"[\s,;.]*(?:\b(?:and|or)\s*)?$")
-_COMMA_SPLIT = re.compile(r"\s*[,;]\s*(?:(?:and|or)\s+)?|\s+(?:and|or|&)\s+")
-_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +166,7 @@ class ClozeRules:
 
     list_nouns: frozenset[str] = LIST_NOUNS
     """Plural nouns that name a list."""
-    item_max_words: int = 12
+    item_max_words: int = ITEM_MAX_WORDS
     """An item longer than this is an explanation, not a list item: the card stays Basic."""
     blank_max_words: int = 12
     """The longest answer that fills a blank."""
@@ -176,171 +181,8 @@ class ClozeRules:
 DEFAULT_RULES = ClozeRules()
 
 
-@dataclass(frozen=True, slots=True)
-class _Piece:
-    text: str
-    item: bool = False
-
-
-def _words(text: str) -> list[str]:
-    return _WORD.findall(text)
-
-
 def _has_cloze(text: str) -> bool:
     return "{{c" in text and _CLOZE.search(text) is not None
-
-
-def _item_piece(text: str) -> list[_Piece]:
-    """An item with trailing separators and punctuation kept outside its deletion."""
-    tail = _ITEM_TAIL.search(text)
-    cut = tail.start() if tail else len(text)
-    pieces = [_Piece(text[:cut], item=True)]
-    if text[cut:]:
-        pieces.append(_Piece(text[cut:]))
-    return pieces
-
-
-def _render(pieces: list[_Piece]) -> str:
-    out: list[str] = []
-    n = 0
-    for piece in pieces:
-        if piece.item:
-            n += 1
-            out.append(f"{{{{c{n}::{piece.text}}}}}")
-        else:
-            out.append(piece.text)
-    return "".join(out)
-
-
-def _items(pieces: list[_Piece]) -> list[str]:
-    return [p.text for p in pieces if p.item]
-
-
-def _sequential(labels: list[str], first: str) -> bool:
-    """True when ``labels`` run first, first+1, … (a, b, c or 1, 2, 3)."""
-    if not labels:
-        return False
-    if first.isdigit():
-        return [int(x) for x in labels] == list(range(int(first), int(first) + len(labels)))
-    start = ord(first.lower())
-    return [ord(x.lower()) for x in labels] == list(range(start, start + len(labels)))
-
-
-def _inline(line: str, pattern: re.Pattern[str], first: str) -> list[_Piece] | None:
-    """Split one line at sequential inline labels ("a. X b. Y", "(1) X, (2) Y")."""
-    matches = list(pattern.finditer(line))
-    labels = [m.group("n") or m.groupdict().get("m") or "" for m in matches]
-    if len(matches) < 2 or not _sequential(labels, first):
-        return None
-    pieces = [_Piece(line[: matches[0].end()])]
-    for i, m in enumerate(matches):
-        end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
-        chunk = line[m.end() : end]
-        if not chunk.strip():
-            return None
-        if i:
-            pieces.append(_Piece(line[m.start() : m.end()]))
-        pieces.extend(_item_piece(chunk))
-    return pieces
-
-
-def _inline_list(line: str) -> list[_Piece] | None:
-    return _inline(line, _INLINE_LETTER, "a") or _inline(line, _INLINE_NUMBER, "1")
-
-
-@dataclass(frozen=True, slots=True)
-class _List:
-    intro: list[str]
-    pieces: list[_Piece]
-    outro: list[str]
-    marked: bool
-    """True when the items carry bullets or labels (not a bare comma list or plain lines)."""
-    note: str = ""
-
-
-def _marked_run(lines: list[str]) -> tuple[int, int, str] | None:
-    """The first run of two or more lines with the same kind of marker: (start, end, kind)."""
-    kinds: list[str] = []
-    for line in lines:
-        if _BULLET.match(line):
-            kinds.append("bullet")
-        elif _NUMBERED.match(line):
-            kinds.append("number")
-        elif _LETTERED.match(line):
-            kinds.append("letter")
-        else:
-            kinds.append("")
-    i = 0
-    while i < len(lines):
-        kind = kinds[i]
-        j = i
-        while j < len(lines) and kinds[j] == kind:
-            j += 1
-        if kind and j - i >= 2:
-            if kind == "bullet":
-                return i, j, kind
-            pattern = _NUMBERED if kind == "number" else _LETTERED
-            labels = [m.group("n") for m in (pattern.match(ln) for ln in lines[i:j]) if m]
-            if _sequential(labels, labels[0]) and labels[0] in {"1", "a", "A"}:
-                return i, j, kind
-        i = max(j, i + 1)
-    return None
-
-
-def split_list(answer: str, rules: ClozeRules = DEFAULT_RULES) -> _List | None:
-    """The list an answer holds, with its labels kept apart from the items; None when it holds none."""
-    lines = [ln.strip() for ln in answer.split("\n") if ln.strip()]
-    run = _marked_run(lines)
-    if run is None:
-        inline = _inline_list(lines[0]) if len(lines) == 1 else None
-        return _List([], inline, [], marked=True) if inline else None
-    start, end, kind = run
-    pattern = {"bullet": _BULLET, "number": _NUMBERED, "letter": _LETTERED}[kind]
-    pieces: list[_Piece] = []
-    label = ""
-    for k, line in enumerate(lines[start:end]):
-        m = pattern.match(line)
-        assert m is not None
-        label = m.group("label")
-        if k:
-            pieces.append(_Piece("\n"))
-        pieces.append(_Piece(label))
-        pieces.extend(_item_piece(m.group("item")))
-    outro = lines[end:]
-    note = ""
-    if kind == "bullet" and len(outro) == 1:
-        longest = max(len(_words(t)) for t in _items(pieces))
-        size = len(_words(outro[0]))
-        if size <= rules.item_max_words and size <= 2 * longest + 2:
-            bullet = label if label.endswith(" ") else label + " "
-            pieces += [_Piece("\n"), _Piece(bullet), *_item_piece(outro[0])]
-            note = f"; its last line was taken as a list item and given the bullet {bullet.strip()!r}"
-            outro = []
-    return _List(lines[:start], pieces, outro, marked=True, note=note)
-
-
-def _loose_list(answer: str) -> _List | None:
-    """A comma list on one line, or short unmarked lines: trusted only when the count matches."""
-    lines = [ln.strip() for ln in answer.split("\n") if ln.strip()]
-    if len(lines) >= 2:
-        pieces: list[_Piece] = []
-        for k, line in enumerate(lines):
-            if k:
-                pieces.append(_Piece("\n"))
-            pieces.extend(_item_piece(line))
-        return _List([], pieces, [], marked=False)
-    if len(lines) == 1:
-        parts = _COMMA_SPLIT.split(lines[0])
-        seps = _COMMA_SPLIT.findall(lines[0])
-        if len(parts) < 2 or any(not p.strip() for p in parts):
-            return None
-        split: list[_Piece] = []
-        for k, part in enumerate(parts):
-            split.extend(_item_piece(part))
-            if k < len(seps):
-                split.append(_Piece(seps[k]))
-        return _List([], split, [], marked=False)
-    return None
 
 
 def _numbers(question: str) -> set[int]:
@@ -363,7 +205,7 @@ def _asks_yes_no(question: str) -> bool:
     start = 0
     for end in _SENTENCE_END.finditer(question, 0, mark):
         start = end.end()
-    words = [w.lower().replace("’", "'") for w in _words(question[start:mark])[:3]]
+    words = [w.lower().replace("’", "'") for w in words_of(question[start:mark])[:3]]
     if not words or words[0] not in YES_NO_OPENERS:
         return False
     return not (words[1:2] == ["you"] and len(words) == 3 and words[2] in LIST_VERBS)
@@ -378,32 +220,32 @@ def _names_list(count: int, rules: ClozeRules, numbers: set[int], words: frozens
 
 
 def _enumeration(question: str, answer: str, rules: ClozeRules) -> tuple[str, str, str] | None:
-    words = frozenset(w.lower() for w in _words(question))
+    words = frozenset(w.lower() for w in words_of(question))
     numbers = _numbers(question)
     if not numbers and rules.list_nouns.isdisjoint(words):
         return None  # the question names no list (see _names_list): no need to look for one
     if _asks_yes_no(question):
         return None
-    found = split_list(answer, rules)
+    found = split_list(answer, rules.item_max_words)
     loose = found is None
     if found is None:
-        found = _loose_list(answer)
+        found = loose_list(answer)
     if found is None:
         return None
-    items = _items(found.pieces)
+    items = item_texts(found.pieces)
     names = _names_list(len(items), rules, numbers, words)
     if not names or (loose and not numbers):
         return None
-    if any(not item.strip() or len(_words(item)) > rules.item_max_words for item in items):
+    if any(not item.strip() or len(words_of(item)) > rules.item_max_words for item in items):
         return None
     if any("::" in item or "{{" in item or "}}" in item for item in items):
         return None
     # A bullet before the question itself (a list heading copied with its marker) would make the
     # question the list's first item once rendered: the question line goes without it.
     head = question.strip()
-    bulleted = _BULLET.match(head) if "\n" not in head else None
+    bulleted = BULLET.match(head) if "\n" not in head else None
     head = bulleted.group("item") if bulleted else head
-    text = "\n".join([head, *found.intro, _render(found.pieces)])
+    text = "\n".join([head, *found.intro, cloze_text(found.pieces)])
     return text, "\n".join(found.outro), f"an enumeration of {len(items)} items{found.note}"
 
 
@@ -411,8 +253,8 @@ def _ends_mid_sentence(question: str, rules: ClozeRules = DEFAULT_RULES) -> bool
     last = question.rstrip()
     if not last or last[-1] in ".?!)”\"'…":
         return False
-    words = _words(last)
-    if len(words) < rules.completion_min_words or any(not _words(last[b.end() :]) for b in _blanks(last)):
+    words = words_of(last)
+    if len(words) < rules.completion_min_words or any(not words_of(last[b.end() :]) for b in _blanks(last)):
         return False  # no sentence to complete, or a blank at its end for the answer (rule 4)
     if last.endswith(":"):
         return True
@@ -423,19 +265,19 @@ def _completion(question: str, answer: str, rules: ClozeRules) -> tuple[str, str
     if "\n" in answer.strip() or not _ends_mid_sentence(question, rules):
         return None
     answer = answer.strip()
-    if len(_words(answer)) > rules.completion_max_words or "{{" in answer or "::" in answer:
+    if len(words_of(answer)) > rules.completion_max_words or "{{" in answer or "::" in answer:
         return None
     head = question.rstrip()
-    q_words, a_words = _words(head), _words(answer)
+    q_words, a_words = words_of(head), words_of(answer)
     if q_words and a_words and q_words[-1].lower() == a_words[0].lower() and head.endswith(q_words[-1]):
         # The word across the seam was copied on both sides ("…categories: a" + "a firm's …").
         head = head[: -len(q_words[-1])].rstrip()
-    inline = _inline(answer, _INLINE_NUMBER, "1")
-    pieces = inline if inline else _item_piece(answer)
-    if any(len(_words(item)) > rules.completion_max_words for item in _items(pieces)):
+    inline = inline_numbered(answer)
+    pieces = inline if inline else item_pieces(answer)
+    if any(len(words_of(item)) > rules.completion_max_words for item in item_texts(pieces)):
         return None
-    text = f"{head} {_render(pieces)}"
-    what = f"a completion with {len(_items(pieces))} numbered items" if inline else "a completion"
+    text = f"{head} {cloze_text(pieces)}"
+    what = f"a completion with {len(item_texts(pieces))} numbered items" if inline else "a completion"
     return text, "", what
 
 
@@ -456,8 +298,8 @@ def _blanks(question: str) -> list[re.Match[str]]:
                 quoted = [q.span() for q in _QUOTED.finditer(question)]
             if any(a < m.start() < b for a, b in quoted):
                 continue  # left out of a quotation
-            before = _words(question[: m.start()])
-            if _words(question[m.end() :]) or (before and before[-1].lower() in DANGLING_WORDS):
+            before = words_of(question[: m.start()])
+            if words_of(question[m.end() :]) or (before and before[-1].lower() in DANGLING_WORDS):
                 out.append(m)
     return out
 
@@ -468,7 +310,7 @@ def _blank(question: str, answer: str, rules: ClozeRules) -> tuple[str, str, str
     if len(blanks) != 1 or "\n" in answer or not answer:
         return None
     blank = blanks[0]
-    if len(_words(answer)) > rules.blank_max_words or "{{" in answer or "::" in answer:
+    if len(words_of(answer)) > rules.blank_max_words or "{{" in answer or "::" in answer:
         return None
     filler = answer.rstrip(".") if question[blank.end() :].strip() else answer
     text = f"{question[: blank.start()]}{{{{c1::{filler}}}}}{question[blank.end() :]}"
@@ -478,7 +320,7 @@ def _blank(question: str, answer: str, rules: ClozeRules) -> tuple[str, str, str
 def is_term(card: Card, rules: ClozeRules = DEFAULT_RULES) -> bool:
     """True for a term/definition card: a short front, no question mark, no question word."""
     front = card.front.strip()
-    words = _words(front)
+    words = words_of(front)
     if card.note_type is not NoteType.BASIC or not card.back.strip() or not words:
         return False
     if "?" in front or "\n" in front or front.endswith(":") or _CLOZE.search(front):

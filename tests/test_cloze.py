@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from genanki_build.build import build
 from genanki_build.check import import_into
-from genanki_build.cloze import cloze_for, is_term, make_cloze, split_list
+from genanki_build.cloze import cloze_for, is_term, make_cloze
+from genanki_build.cloze_lists import split_list
 from genanki_build.config import Config
 from genanki_build.model import Card, Markup, NoteType, SourceRef
 from genanki_build.stage import Context
