@@ -298,7 +298,6 @@ def _build(
             timestamp=content_time,
             notetype_mtimes=stamped.notetype_mtimes,
             media=media,
-            reverse=config.reverse,
         )
         return time.perf_counter() - started
 
@@ -324,7 +323,7 @@ def _build(
             progress("report", 0, 1)
         started = time.perf_counter()
         # Written piece by piece: at 100,000 cards, whole strings (and their bytes) cost 0.3 GB of peak memory.
-        staged.write_chunks(jsonl, export.iter_jsonl(kept, reverse=config.reverse))
+        staged.write_chunks(jsonl, export.iter_jsonl(kept))
         staged.write_text(report_html, report.to_html(result))
         waited = 0.0
 

@@ -351,9 +351,7 @@ def export(source: Path | None, fmt: str, out_file: Path | None) -> None:
     except BuildError as exc:
         raise _fail(exc) from None
     names = {key: spec.name for key, spec in note_types(result.config.name).items()}
-    text = export_cards(
-        result.cards, fmt, collection=result.config.name, note_type_names=names, reverse=result.config.reverse
-    )
+    text = export_cards(result.cards, fmt, collection=result.config.name, note_type_names=names)
     if out_file is None:
         click.echo(text, nl=False)
     else:

@@ -26,16 +26,15 @@ FORMATS = ("csv", "tsv", "jsonl", "md")
 _CLOZE = re.compile(r"\{\{c\d+::((?:[^{}:]|:(?!:)|\{(?!\{)|\}(?!\}))*)(?:::[^{}]*)?\}\}")
 
 
-def card_record(card: Card, *, reverse: bool = False) -> dict[str, object]:
+def card_record(card: Card) -> dict[str, object]:
     """One note as the ``cards.jsonl`` object: guid, note_type, deck, fields, tags, source, status.
-    Its fields are the package's (:func:`note_fields`): "Add Reverse" is set only with ``reverse``
-    (``deck.toml``'s option), as in the package."""
+    Its fields are the package's (:func:`note_fields`)."""
     names = FIELDS[card.note_type.value]
     return {
         "guid": card.guid,
         "note_type": card.note_type.value,
         "deck": card.deck,
-        "fields": dict(zip(names, note_fields(card, reverse=reverse), strict=True)),
+        "fields": dict(zip(names, note_fields(card), strict=True)),
         "tags": list(card.tags),
         "source": {"file": card.source.file, "lines": [card.source.first, card.source.last]},
         "also_from": [{"file": s.file, "lines": [s.first, s.last]} for s in card.also_from],
@@ -43,20 +42,20 @@ def card_record(card: Card, *, reverse: bool = False) -> dict[str, object]:
     }
 
 
-def to_jsonl(cards: Iterable[Card], *, reverse: bool = False) -> str:
+def to_jsonl(cards: Iterable[Card]) -> str:
     """Every card as one JSON line, in order."""
-    return "".join(iter_jsonl(cards, reverse=reverse))
+    return "".join(iter_jsonl(cards))
 
 
-def iter_jsonl(cards: Iterable[Card], *, reverse: bool = False) -> Iterator[str]:
+def iter_jsonl(cards: Iterable[Card]) -> Iterator[str]:
     """:func:`to_jsonl` piece by piece (a thousand lines a piece), for writing a large collection
     without holding it whole."""
-    lines = _jsonl_lines(cards, reverse=reverse)
+    lines = _jsonl_lines(cards)
     while piece := "".join(islice(lines, 1000)):
         yield piece
 
 
-def _jsonl_lines(cards: Iterable[Card], *, reverse: bool = False) -> Iterator[str]:
+def _jsonl_lines(cards: Iterable[Card]) -> Iterator[str]:
     """Each card's line: exactly ``json.dumps(card_record(card), ensure_ascii=False,
     sort_keys=True)`` and a newline (a test compares them), written by hand: at 100,000 cards,
     building and sorting the dicts took most of ``cards.jsonl``'s time."""
@@ -81,7 +80,7 @@ def _jsonl_lines(cards: Iterable[Card], *, reverse: bool = False) -> Iterator[st
             v: tuple[str, ...] = (card.front, card.back)
             kind, fields = cloze, f"{c0}{string(v[j0])}, {c1}{string(v[j1])}"
         else:
-            v = (card.front, card.back, "y" if reverse and "reverse" in card.flags else "")
+            v = (card.front, card.back, "y" if "reverse" in card.flags else "")
             kind, fields = basic, f"{b0}{string(v[i0])}, {b1}{string(v[i1])}, {b2}{string(v[i2])}"
         also = (
             ", ".join(f'{{"file": {string(s.file)}, "lines": [{s.first}, {s.last}]}}' for s in card.also_from)
@@ -109,16 +108,14 @@ def _sorted_fields(note_type: NoteType) -> list[tuple[str, int]]:
     return [(f"{_string(name)}: ", i) for name, i in sorted((name, i) for i, name in enumerate(names))]
 
 
-def note_fields(card: Card, *, reverse: bool = False) -> list[str]:
+def note_fields(card: Card) -> list[str]:
     """The note's field values as the package writes them."""
     if card.note_type is NoteType.CLOZE:
         return [card.front, card.back]
-    return [card.front, card.back, "y" if reverse and "reverse" in card.flags else ""]
+    return [card.front, card.back, "y" if "reverse" in card.flags else ""]
 
 
-def to_table(
-    cards: Iterable[Card], note_type_names: Mapping[str, str], *, tab: bool = False, reverse: bool = False
-) -> str:
+def to_table(cards: Iterable[Card], note_type_names: Mapping[str, str], *, tab: bool = False) -> str:
     """CSV (or TSV) with Anki's headers: guid, note type, deck, tags, then the fields.
 
     ``note_type_names`` maps ``basic``/``cloze`` to the names the package gives those note types.
@@ -135,7 +132,7 @@ def to_table(
                 note_type_names[card.note_type.value],
                 card.deck,
                 tags,
-                *note_fields(card, reverse=reverse),
+                *note_fields(card),
             ]
         )
     return out.getvalue()
@@ -181,13 +178,12 @@ def export_cards(
     *,
     collection: str,
     note_type_names: Mapping[str, str],
-    reverse: bool = False,
 ) -> str:
     """The cards in ``fmt`` (one of :data:`FORMATS`)."""
     if fmt == "jsonl":
-        return to_jsonl(cards, reverse=reverse)
+        return to_jsonl(cards)
     if fmt in {"csv", "tsv"}:
-        return to_table(cards, note_type_names, tab=fmt == "tsv", reverse=reverse)
+        return to_table(cards, note_type_names, tab=fmt == "tsv")
     if fmt == "md":
         return to_markdown(cards, collection)
     raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -116,8 +116,9 @@ def _around(
     note_type: NoteType, reverse: bool, reversed_card: bool, tags: tuple[str, ...]
 ) -> tuple[str, str]:
     """A note type's name, and what a fingerprint hashes after a note's back (a build has few kinds)."""
-    # Over-approximates the "Add Reverse" field: toggling either setting marks the note changed.
-    flag = f"{int(reverse)}{int(reversed_card)}" if note_type is NoteType.BASIC else ""
+    # Over-approximates the "Add Reverse" field, which the flag alone sets: toggling either marks the
+    # note changed. A flagged card writes "1" first, as it did when only ``reverse`` wrote the field.
+    flag = f"{int(reverse or reversed_card)}{int(reversed_card)}" if note_type is NoteType.BASIC else ""
     return note_type.value, f"\x1f{flag}\x1f{' '.join(sorted(tags))}"
 
 

@@ -143,7 +143,6 @@ def _rows(
     models: Mapping[str, genanki.Model],
     deck_ids: Mapping[str, int],
     timestamp: int,
-    reverse: bool,
 ) -> tuple[list[_NoteRow], list[_CardRow], dict[tuple[str, str], None]]:
     """The notes and cards rows, with the columns genanki writes and IDs counted from ``timestamp``
     thousands as its ``id_gen`` gives them: a note, then its cards, then the next note; and each
@@ -190,7 +189,7 @@ def _rows(
             flds = front + "\x1f" + back
             ords = rules[note_type].ords([front, back])
         else:
-            if reverse and "reverse" in card.flags:
+            if "reverse" in card.flags:
                 flds = front + "\x1f" + back + "\x1fy"
                 ords = by_filled[note_type, front != "", back != "", True]
             else:
@@ -210,7 +209,6 @@ def _write_db(
     namespace: str,
     timestamp: int,
     notetype_mtimes: Mapping[str, int],
-    reverse: bool,
 ) -> tuple[bytes, int, tuple[str, ...]]:
     """The collection file as genanki's ``Package.write_to_db`` writes it, plus each note's own mtime;
     also the number of notes and the deck names.
@@ -227,7 +225,7 @@ def _write_db(
     for model in models.values() if decks else ():
         decks[0].add_model(model)
     deck_ids = {deck.name: deck.deck_id for deck in decks}
-    note_rows, card_rows, used = _rows(in_order, models, deck_ids, timestamp, reverse)
+    note_rows, card_rows, used = _rows(in_order, models, deck_ids, timestamp)
     named = {deck.name: deck for deck in decks}
     for deck_name, note_type in used:
         named[deck_name].add_model(models[note_type])
@@ -368,12 +366,11 @@ def write_package(
     timestamp: int,
     notetype_mtimes: Mapping[str, int] | None = None,
     media: Mapping[str, Path | PackagedMedia] | None = None,
-    reverse: bool = False,
 ) -> PackageInfo:
     """Write ``cards`` to ``path`` atomically: a temporary file renamed into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     media = media or {}
-    db, count, decks = _write_db(cards, collection, namespace, timestamp, notetype_mtimes or {}, reverse)
+    db, count, decks = _write_db(cards, collection, namespace, timestamp, notetype_mtimes or {})
     fd, tmp_apkg = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:

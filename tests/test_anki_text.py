@@ -178,7 +178,7 @@ def test_parse__reads_back_this_projects_own_export(tab: bool) -> None:
         ),
         Card("Line one\nline two", "answer", where, "markdown", guid='g"3', deck="Bio::Plants"),
     ]
-    table = to_table(cards, {"basic": "Bio Basic", "cloze": "Bio Cloze"}, tab=tab, reverse=True)
+    table = to_table(cards, {"basic": "Bio Basic", "cloze": "Bio Cloze"}, tab=tab)
     result = _parse(table)
     assert [
         (c.front, c.back, c.note_type, c.guid, c.guid_given, c.tags, c.title, c.markup) for c in result.cards

@@ -67,8 +67,10 @@ _CARD = st.builds(
 @given(_CARD, st.booleans())
 def test_fingerprint__hashes_the_fields_joined_by_unit_separators(card: Card, reverse: bool) -> None:
     """Fingerprints already in cards.lock files were made this way: a different text marks every
-    note changed."""
-    flag = f"{int(reverse)}{int('reverse' in card.flags)}" if card.note_type is NoteType.BASIC else ""
+    note changed. Only a card flagged reverse without the reverse option hashes "11", not "01":
+    its "Add Reverse" field is now written, so its note did change."""
+    flagged = "reverse" in card.flags
+    flag = f"{int(reverse or flagged)}{int(flagged)}" if card.note_type is NoteType.BASIC else ""
     parts = (card.note_type.value, card.front, card.back, flag, " ".join(sorted(card.tags)))
     expected = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
     assert ledger.fingerprint(card, reverse=reverse) == expected

@@ -37,10 +37,15 @@ def test_parse__several_scheduling_comments_on_one_line_all_stripped() -> None:
     assert fix.before.endswith("-->") and fix.after == "100 °C"
 
 
-def test_parse__reversed_pair_is_one_card_and_reported() -> None:
-    result = _parse("Hund:::dog\n")
-    assert [(c.front, c.back) for c in result.cards] == [("Hund", "dog")]
-    assert any(f.kind == "info" and "reversed" in f.message for f in result.findings)
+def test_parse__reversed_pair_is_one_note_with_its_reversed_card() -> None:
+    """`Hund:::dog` asked for both directions and got one: the flag was left to deck.toml."""
+    result = _parse("Hund:::dog\n\nKatze\n??\ncat\n\nVogel::bird\n")
+    assert [(c.front, c.back, "reverse" in c.flags) for c in result.cards] == [
+        ("Hund", "dog", True),
+        ("Katze", "cat", True),
+        ("Vogel", "bird", False),
+    ]
+    assert any(f.kind == "info" and "with its reversed card" in f.message for f in result.findings)
 
 
 def test_parse__separator_from_deck_toml() -> None:

@@ -10,6 +10,7 @@ import itertools
 import json
 import sqlite3
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -60,25 +61,20 @@ def _tables(db: sqlite3.Connection) -> tuple[list[Row], list[Row]]:
     return notes, cards
 
 
-def _written_db(cards: list[Card], tmp_path: Path, reverse: bool = True) -> sqlite3.Connection:
+def _written_db(cards: list[Card], tmp_path: Path) -> sqlite3.Connection:
     apkg = write_package(
-        cards,
-        tmp_path / "out.apkg",
-        collection=NAME,
-        namespace=NAMESPACE,
-        timestamp=TIMESTAMP,
-        reverse=reverse,
+        cards, tmp_path / "out.apkg", collection=NAME, namespace=NAMESPACE, timestamp=TIMESTAMP
     ).path
     db = sqlite3.connect(":memory:")
     db.deserialize(zipfile.ZipFile(apkg).read("collection.anki2"))
     return db
 
 
-def _written(cards: list[Card], tmp_path: Path, reverse: bool = True) -> tuple[list[Row], list[Row]]:
-    return _tables(_written_db(cards, tmp_path, reverse))
+def _written(cards: list[Card], tmp_path: Path) -> tuple[list[Row], list[Row]]:
+    return _tables(_written_db(cards, tmp_path))
 
 
-def _genanki_db(cards: list[Card], reverse: bool = True) -> sqlite3.Connection:
+def _genanki_db(cards: list[Card]) -> sqlite3.Connection:
     """The same cards written by genanki's own Note/Deck/Package, as package.py did before."""
     specs = note_types(NAME)
     models = {key: _genanki_model(spec, NAMESPACE) for key, spec in specs.items()}
@@ -89,7 +85,7 @@ def _genanki_db(cards: list[Card], reverse: bool = True) -> sqlite3.Connection:
         deck.add_note(
             genanki.Note(
                 model=models[key],
-                fields=note_fields(card, reverse=reverse),
+                fields=note_fields(card),
                 tags=list(card.tags),
                 guid=card.guid,
             )
@@ -102,8 +98,8 @@ def _genanki_db(cards: list[Card], reverse: bool = True) -> sqlite3.Connection:
     return db
 
 
-def _genanki_wrote(cards: list[Card], reverse: bool = True) -> tuple[list[Row], list[Row]]:
-    return _tables(_genanki_db(cards, reverse))
+def _genanki_wrote(cards: list[Card]) -> tuple[list[Row], list[Row]]:
+    return _tables(_genanki_db(cards))
 
 
 def _col(db: sqlite3.Connection) -> tuple[Any, Any]:
@@ -142,9 +138,10 @@ def test_write_package__decks_and_note_types_match_genanki(tmp_path: Path) -> No
         assert _col(_written_db(cards, tmp_path)) == _col(_genanki_db(cards))
 
 
-def test_write_package__reverse_off_gives_no_reverse_cards(tmp_path: Path) -> None:
-    notes, cards = _written(MIXED, tmp_path, reverse=False)
-    assert (notes, cards) == _genanki_wrote(MIXED, reverse=False)
+def test_write_package__a_card_not_flagged_reverse_gets_no_reverse_card(tmp_path: Path) -> None:
+    unflagged = [replace(c, flags=c.flags - {"reverse"}) for c in MIXED]
+    notes, cards = _written(unflagged, tmp_path)
+    assert (notes, cards) == _genanki_wrote(unflagged)
     basic = {n[0] for n in notes if n[2] == stable_id(NAMESPACE, "notetype", NoteType.BASIC.value)}
     assert {c[3] for c in cards if c[1] in basic} == {0}
 
@@ -181,7 +178,7 @@ def test_write_package__no_cards(tmp_path: Path) -> None:
 
 def test_write_package__anki_imports_every_card(tmp_path: Path, collection: Any) -> None:
     apkg = write_package(
-        MIXED, tmp_path / "out.apkg", collection=NAME, namespace=NAMESPACE, timestamp=TIMESTAMP, reverse=True
+        MIXED, tmp_path / "out.apkg", collection=NAME, namespace=NAMESPACE, timestamp=TIMESTAMP
     )
     import_into(collection, apkg.path)
     # 1 + 2 + 1 + 2 + 3 + 0 + 1 + 1 cards, read from MIXED above; Anki keeps even the card-less note.
@@ -207,11 +204,11 @@ def _cards(draw: st.DrawFn) -> list[Card]:
 
 
 @settings(max_examples=60, deadline=None)
-@given(cards=_cards(), reverse=st.booleans())
+@given(cards=_cards())
 def test_write_package__any_cards_match_genanki(
-    tmp_path_factory: pytest.TempPathFactory, cards: list[Card], reverse: bool
+    tmp_path_factory: pytest.TempPathFactory, cards: list[Card]
 ) -> None:
-    assert _written(cards, tmp_path_factory.mktemp("p"), reverse) == _genanki_wrote(cards, reverse)
+    assert _written(cards, tmp_path_factory.mktemp("p")) == _genanki_wrote(cards)
 
 
 def test_write_package__a_media_file_gone_since_the_build_began_is_a_one_line_error(tmp_path: Path) -> None:

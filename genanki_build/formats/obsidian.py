@@ -1,7 +1,7 @@
 """Obsidian notes written for the Spaced Repetition plugin.
 
 - ``question::answer`` on one line; ``question:::answer`` (the plugin's reversed pair) is made as
-  one Basic card, and the report says so. A custom inline separator of the ``::X::`` shape (such as
+  one Basic note flagged ``reverse`` (it gets its reversed card), and the report says so. A custom inline separator of the ``::X::`` shape (such as
   ``::@::``) is found by itself; others can be set with ``separator = "…"`` in ``deck.toml``.
   Single-line cards may sit anywhere in a bullet outline; the bullet marker is dropped.
 - A multi-line card: question lines, a separator line (``?``; ``??`` for a reversed pair), answer
@@ -172,11 +172,12 @@ class _Parser(md.Collector):
                 self.findings.append(Finding(NAME, "fix", msg, card.source, card.front, front))
 
     def reversed_note(self, span: tuple[int, int], sep: str) -> None:
-        msg = (
-            f"'{sep}' asks for a reversed pair; made one Basic card "
-            "(set reverse = true in deck.toml for both directions)"
+        """The card just added asks for a reversed pair: one Basic note with both cards."""
+        card = self.cards[-1]
+        self.cards[-1] = replace(card, flags=card.flags | {"reverse"})
+        self.note(
+            "info", f"'{sep}' asks for a reversed pair; made one Basic note with its reversed card", span
         )
-        self.note("info", msg, span)
 
     def run(self) -> ParseResult:
         fm = md.front_matter(self.lines)
