@@ -248,3 +248,20 @@ def test_parse__card_marker_tags_on_question_headings() -> None:
     result = _parse(text)
     assert [(c.front, c.tags, c.title) for c in result.cards] == [("What is ATP?", ("energy",), "Biology")]
     assert markdown.detect(text) >= 0.8
+
+
+def test_parse__a_question_heading_then_qa_cards_gives_every_card() -> None:
+    """A `## Question` whose answer was followed by `Q:`/`A:` cards became a section title: its
+    card was lost, its answer reported as "prose between cards"."""
+    text = (
+        "## What does the mitochondrion make?\n\nATP, by oxidative phosphorylation.\n\n"
+        "Q: Which lipid makes membranes fluid?\nA: Cholesterol.\n\n"
+        "## Membranes\n\nQ: What crosses freely?\nA: Water.\n"
+    )
+    result = markdown.parse(text, "bio.md", ParseOptions())
+    assert [(c.front, c.back) for c in result.cards] == [
+        ("What does the mitochondrion make?", "ATP, by oxidative phosphorylation."),
+        ("Which lipid makes membranes fluid?", "Cholesterol."),
+        ("What crosses freely?", "Water."),
+    ]
+    assert [f.message for f in result.findings if f.kind == "skipped"] == ["section heading"]

@@ -4,8 +4,9 @@
   card (a list, or a string split at commas and spaces).
 - ``# Heading`` names the lecture of the cards below it (it wins over the front matter's deck).
 - ``## Question`` (any level from 2): a Basic card; the answer is the heading's body, down to the
-  next heading of the same or a higher level. A heading whose own text is empty, or made only of
-  ``Q:``/``A:`` cards or cloze paragraphs, is a section title instead.
+  next heading of the same or a higher level, or to a ``Q:`` line (the cards after it are cards of
+  their own). A heading whose own text is empty, or starts with a ``Q:``/``A:`` card, or is made
+  only of cloze paragraphs, is a section title instead.
 - ``Q:`` / ``A:`` lines: the question runs to the ``A:`` line; the answer runs to the next ``Q:``
   line or heading, or to a blank line followed by a line that is neither indented nor a list item.
 - A paragraph holding ``{{c1::…}}`` or ``==…==`` is a Cloze card; ``==x==`` becomes ``{{cN::x}}``
@@ -150,7 +151,16 @@ class _Parser(md.Collector):
                 self.skip([i], "section heading")
                 i += 1
                 continue
-            end = ends[i]
+            # The answer runs to the next heading of its level, or to a Q: line: the cards after
+            # it are cards of their own.
+            end = next(
+                (
+                    j
+                    for j in range(i + 1, ends[i])
+                    if not self.mask[j] and _qa.is_question_line(self.lines[j])
+                ),
+                ends[i],
+            )
             body = [j for j in range(i + 1, end)]
             last = max((j for j in body if self.lines[j].strip()), default=i)
             front, tags = _heading_tags(text)
@@ -179,8 +189,8 @@ class _Parser(md.Collector):
         body = md.blocks(self.lines, start, end, self.mask)
         if not body:
             return True
-        if any(_qa.is_question_line(self.lines[b[0]]) for b in body):
-            return True
+        if _qa.is_question_line(self.lines[body[0][0]]):
+            return True  # a heading over Q:/A: cards: its text is theirs
         return all(_is_cloze(self.lines, b) for b in body)
 
     def _free(self, start: int, end: int, context: str) -> None:
