@@ -50,6 +50,8 @@ def _open_collection(path: str) -> Collection:
 
 def check_package(apkg: Path) -> CheckResult:
     """Import ``apkg`` into a fresh collection and inspect it."""
+    if apkg.is_dir():
+        raise BuildError(f"{apkg}: a folder; pass the packages in it (for example {apkg / '*.apkg'})")
     if not apkg.is_file():
         raise BuildError(f"{apkg}: no such file; build first with `genanki-build build`")
     with tempfile.TemporaryDirectory(prefix="genanki-check-") as tmp:

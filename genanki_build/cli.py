@@ -109,11 +109,18 @@ def build(
     from genanki_build.pipeline import PipelineError
 
     folders = sources or (Path("source"),)
+    names = [f.resolve().name for f in folders]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if len(folders) > 1 and twice:
+        raise click.UsageError(
+            f"several source folders are named {', '.join(twice)}: each builds into --out/<its name>, "
+            "so they would overwrite each other; build them one at a time, each with its own --out"
+        )
     if against is not None and len(folders) > 1:
         raise click.UsageError("--against compares one package: build one source folder at a time")
     failed = False
     for folder in folders:
-        out = out_dir if len(folders) == 1 else out_dir / folder.name
+        out = out_dir if len(folders) == 1 else out_dir / folder.resolve().name
         bar = ProgressLine()
         try:
             result = run_build(
@@ -249,7 +256,10 @@ def check(packages: tuple[Path, ...]) -> None:
         try:
             result = check_package(apkg)
         except BuildError as exc:
-            raise _fail(exc) from None
+            # One package that cannot be checked is its own failure; the others are still checked.
+            click.echo(f"Error: {exc}", err=True)
+            bad = True
+            continue
         click.echo(f"{result.path}: {result.notes} notes, {result.cards} cards")
         for name, count in result.decks:
             click.echo(f"  deck       {name} ({count} cards)")
@@ -258,7 +268,10 @@ def check(packages: tuple[Path, ...]) -> None:
         for problem in result.problems:
             click.echo(f"  problem: {problem}", err=True)
         bad = bad or bool(result.problems)
-        click.echo("  ok" if not result.problems else f"  {len(result.problems)} problem(s)")
+        click.echo(
+            "  ok" if not result.problems else f"  {len(result.problems)} problem(s)",
+            err=bool(result.problems),
+        )
     if bad:
         raise click.exceptions.Exit(1)
 
@@ -350,6 +363,8 @@ def export(source: Path | None, fmt: str, out_file: Path | None) -> None:
             result = run_build(folder, Path(tmp), write_ledger=False)
     except BuildError as exc:
         raise _fail(exc) from None
+    for finding in result.warnings:  # what a build would say: the export holds the same cards
+        click.echo(f"{finding.kind}: {_located(finding)}", err=True)
     names = {key: spec.name for key, spec in note_types(result.config.name).items()}
     text = export_cards(result.cards, fmt, collection=result.config.name, note_type_names=names)
     if out_file is None:

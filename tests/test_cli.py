@@ -130,3 +130,45 @@ def test_cli__an_output_that_cannot_be_written_is_one_line(tmp_path: Path) -> No
         if args[0] != "diff":
             assert result.output.startswith(f"Error: {file}"), result.output
             assert result.output.endswith(" — check the path and its permissions\n")
+
+
+def test_cli__check_goes_on_past_a_package_it_cannot_read(tmp_path: Path) -> None:
+    """A missing package stopped `check` before the others; a folder was "no such file"; and the
+    problem count went to stdout while the problems went to stderr."""
+    runner = CliRunner()
+    src = tmp_path / "source"
+    shutil.copytree(SOURCE, src)
+    assert runner.invoke(main, ["build", str(src), "--out", str(tmp_path / "o")]).exit_code == 0
+    good = tmp_path / "o" / "Marketing.apkg"
+    result = runner.invoke(main, ["check", str(tmp_path / "nope.apkg"), str(tmp_path / "o"), str(good)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: {tmp_path / 'nope.apkg'}: no such file; build first with `genanki-build build`",
+        f"Error: {tmp_path / 'o'}: a folder; pass the packages in it (for example {tmp_path / 'o' / '*.apkg'})",
+    ]
+    assert result.stdout.startswith(f"{good}: 77 notes") and result.stdout.rstrip().endswith("ok")
+
+
+def test_cli__export_shows_the_warnings_a_build_would(tmp_path: Path) -> None:
+    """`export` of a folder with a broken file printed only "77 notes written"."""
+    src = tmp_path / "source"
+    shutil.copytree(SOURCE, src)
+    (src / "broken.txt").write_bytes(b"\x00\x01\x02\x03 not text")
+    result = CliRunner().invoke(
+        main, ["export", str(src), "--format", "csv", "--out", str(tmp_path / "x.csv")]
+    )
+    assert result.exit_code == 0
+    assert "warning: broken.txt: binary data, not text; skipped" in result.stderr
+    assert result.stderr.rstrip().endswith(f"77 notes written to {tmp_path / 'x.csv'}")
+
+
+def test_cli__two_sources_of_one_name_are_refused(tmp_path: Path) -> None:
+    """`build x/s y/s` built both into --out/s: the second overwrote the first's reports."""
+    for parent in ("x", "y"):
+        shutil.copytree(SOURCE, tmp_path / parent / "s")
+    result = CliRunner().invoke(
+        main, ["build", str(tmp_path / "x" / "s"), str(tmp_path / "y" / "s"), "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2
+    assert "several source folders are named s: each builds into --out/<its name>" in result.output
+    assert not (tmp_path / "o").exists()
