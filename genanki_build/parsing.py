@@ -212,7 +212,7 @@ def parse_file(source: SourceFile, config: Config, registry: Registry) -> tuple[
     if override.skip:
         finding = Finding("read", "info", "skipped by deck.toml", SourceRef(source.path, 0, 0))
         return ParseResult((), (finding,)), FileReport(source.path, problem="skipped by deck.toml")
-    if anki_package.is_package(source.data):
+    if anki_package.is_package(source.data, source.path):
         return _read_package(source, override.format, override.options)
     decoded = decode(source.data)
     if decoded.binary:
@@ -244,7 +244,8 @@ def parse_file(source: SourceFile, config: Config, registry: Registry) -> tuple[
             f"{source.path}: not a format genanki-build recognises (best guess {fmt.name}, "
             f'score {score:.2f}); skipped — force one with format = "…" in {CONFIG_NAME}'
         )
-        finding = Finding("read", "warning", msg, SourceRef(source.path, 1, max(1, text.count(chr(10)) + 1)))
+        last = max(1, text.count("\n") + (not text.endswith("\n")))  # a last line break ends a line
+        finding = Finding("read", "warning", msg, SourceRef(source.path, 1, last))
         report = FileReport(source.path, decoded.encoding, "", score, 0, lines, lines, "unrecognised format")
         return ParseResult((), (finding,)), report
     damage += _unread_settings(source.path, override.options, fmt)

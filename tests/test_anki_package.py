@@ -376,3 +376,25 @@ def test_build__rebuilding_from_its_own_package_changes_nothing(tmp_path: Path) 
     assert len(first.cards) > 1000 and notes(second.cards) == notes(first.cards)
     kinds = {f.kind for f in second.findings}
     assert not kinds & {"typo", "merge", "conflict", "excluded", "warning", "error"}
+
+
+@pytest.mark.parametrize("damage", ["cut short", "no collection"])
+def test_build__a_package_cut_short_is_reported_as_a_damaged_package(
+    collection: Any, tmp_path: Path, damage: str
+) -> None:
+    """A download cut short was reported as "binary data, not text", with advice to export text."""
+    _fill(collection)
+    data = _export(collection, tmp_path / "deck.apkg", legacy=False)
+    if damage == "cut short":
+        data = data[: len(data) // 2]
+    else:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("media", b"{}")
+        data = buffer.getvalue()
+    good = "Biology Flashcards\nWhat is a cell?\nThe unit of life.\n"
+    src = write_tree(tmp_path / "src", {"deck.apkg": data, "bio.txt": good}, DECK)
+    result = build(src, tmp_path / "out", timestamp=1_700_000_000)
+    (warning,) = result.warnings
+    assert warning.message.startswith("deck.apkg: an Anki package that cannot be read: ")
+    assert warning.message.endswith("skipped — export it again from Anki")

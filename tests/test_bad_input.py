@@ -491,3 +491,11 @@ def test_build__typed_tags_stay_text_and_a_front_that_shows_nothing_is_left_out(
     assert str(warning.where) == "anki.txt:3"
     assert [c.front for c in result.excluded] == [""]
     assert check_package(tmp_path / "out" / "Bad.apkg").problems == ()
+
+
+def test_build__an_unrecognised_file_is_reported_over_its_own_lines(tmp_path: Path) -> None:
+    """A file of three lines ending in a line break was reported as lines 1-4."""
+    src = write_tree(tmp_path / "src", {"nums.txt": "1\n2\n3\n", "ok.txt": GOOD}, DECK)
+    result = build(src, tmp_path / "out", timestamp=1_700_000_000)
+    (warning,) = [w for w in result.warnings if w.where and w.where.file == "nums.txt"]
+    assert str(warning.where) == "nums.txt:1-3"

@@ -62,10 +62,17 @@ class _NoteType:
     fields: tuple[str, ...]
 
 
-def is_package(data: bytes) -> bool:
-    """True when ``data`` is a zip that holds an Anki collection."""
+#: The names Anki gives its packages: a zip so named that cannot be read is a damaged package
+#: (a download cut short), reported as one rather than as binary data.
+SUFFIXES = (".apkg", ".colpkg")
+
+
+def is_package(data: bytes, name: str = "") -> bool:
+    """True when ``data`` is a zip that holds an Anki collection, or a zip named like a package."""
     if not data.startswith(_ZIP_MAGIC):
         return False
+    if name.lower().endswith(SUFFIXES):
+        return True
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return any(name in COLLECTIONS for name in archive.namelist())
@@ -188,6 +195,8 @@ def media(data: bytes) -> dict[str, tuple[str, bool]]:
 
 def _database(archive: zipfile.ZipFile) -> tuple[str, sqlite3.Connection]:
     name = next((n for n in COLLECTIONS if n in archive.namelist()), "")
+    if not name:
+        raise PackageError(f"a zip without an Anki collection ({', '.join(COLLECTIONS)})")
     info = archive.getinfo(name)
     if info.file_size > MAX_COLLECTION_BYTES:
         raise PackageError(f"its collection is over {MAX_COLLECTION_BYTES >> 20} MiB")
