@@ -155,3 +155,19 @@ def test_parse__lines_above_a_term_in_one_record_are_reported() -> None:
     assert [(c.front, c.back) for c in result.cards] == [("perro", "dog"), ("gato", "cat"), ("pez", "fish")]
     assert result.cards[0].source.first == 2
     assert [(f.kind, f.where.first if f.where else 0) for f in result.findings] == [("skipped", 1)]
+
+
+def test_detect__a_list_continuing_a_definition_does_not_count_against_it() -> None:
+    """A short export whose first definition is a list was "not a format genanki-build
+    recognises" (score 0.05): every list line counted as a record without a separator."""
+    text = "Krebs cycle\tproduces:\n- NADH\n- FADH2\n- ATP\nGlycolysis\tsplits glucose\nETC\tmakes most ATP\n"
+    fmt, score = default_registry().sniff(text)
+    assert (fmt.name, score) == ("quizlet-export", detect(text)) and score >= 0.5
+    result = parse(text, "q.txt", ParseOptions())
+    assert [(c.front, c.back) for c in result.cards] == [
+        ("Krebs cycle", "produces:\n- NADH\n- FADH2\n- ATP"),
+        ("Glycolysis", "splits glucose"),
+        ("ETC", "makes most ATP"),
+    ]
+    # Prose with one tab and a list is still not an export.
+    assert detect("Intro\tnote\n- one\n- two\nSome prose line here.\nAnother prose line.\n") < 0.2

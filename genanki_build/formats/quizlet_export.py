@@ -96,6 +96,23 @@ def _split(record: str, term_sep: str) -> tuple[str, str, float] | None:
     return (term, definition, 0.5) if all(p.strip() for p in parts) else None
 
 
+#: A list item: a bullet or a number, a space, text.
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•·▪◦]|\d{1,3}[.)])\s+\S")
+
+
+def _without_lists(records: list[str], term_sep: str) -> list[str]:
+    """``records`` (lines) but the list items that continue a definition: items without the
+    separator right after a card (or after such items), which :func:`parse` adds to its back."""
+    kept: list[str] = []
+    in_card = False
+    for record in records:
+        if in_card and term_sep not in record and _LIST_ITEM.match(record):
+            continue
+        in_card = _split(record, term_sep) is not None
+        kept.append(record)
+    return kept
+
+
 def _score_pair(text: str, card_sep: str, term_sep: str) -> Sniffed | None:
     records = _records(text, card_sep)
     if not records:
@@ -104,6 +121,8 @@ def _score_pair(text: str, card_sep: str, term_sep: str) -> Sniffed | None:
         # A one-character card separator (``;``) must account for the line breaks too; a longer
         # custom one (``$$``) is how Quizlet users keep line breaks inside definitions.
         return None
+    if card_sep == "\n":
+        records = _without_lists(records, term_sep)
     good = [s for s in (_split(r, term_sep) for r in records) if s is not None]
     terms = [t for t, _, _ in good]
     if len(terms) >= 4 and len(set(terms)) < 0.5 * len(terms):
