@@ -1,9 +1,11 @@
 """What the English dictionary alone says about a word, whatever the collection holds.
 
-pyspellchecker's word list (with its frequencies), British and Canadian spellings, common prefixes
-and endings, two everyday words written as one, the words one edit away and whether a change reads
-as a slip of the keyboard. Every answer depends on the word and the shipped data only, so the costly
-ones are cached for the process. The typos stage (:mod:`genanki_build.typos`) builds on these.
+pyspellchecker's word list (with its frequencies), British and Canadian spellings (by rule, and the
+shipped list of those the rules miss: :func:`british`), common prefixes and endings, two everyday
+words written as one, the words one edit away, whether a change reads as a slip of the keyboard
+(:func:`slip`) and whether it only restores what was typed (:func:`restores`). Every answer depends
+on the word and the shipped data only, so the costly ones are cached for the process. The typos
+stage (:mod:`genanki_build.typos`) builds on these.
 """
 
 from __future__ import annotations
@@ -57,7 +59,11 @@ _LIST_LENGTH = 5
 _VARIANTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), repl)
     for pattern, repl in (
-        (r"our(?=(s|ed|ing|ite|ites|able|ably|ful|less|er|ers|ist|ists)?$)", "or"),  # colour, behaviours
+        # colour, behaviours, neighbourhood, behavioural, favouritism
+        (
+            r"our(?=(s|ed|ing|ite|ites|itism|able|ably|ful|fully|less|er|ers|ist|ists|al|ally|ly|hood|hoods)?$)",
+            "or",
+        ),
         (r"([bcdgtv])re(s?)$", r"\1er\2"),  # centre, fibres, metre
         (r"([bcdgtv])r(ed|ing)$", r"\1er\2"),  # centred, centring
         (r"is(?=(e|ed|es|er|ers|ing|ation|ations|ational|able)$)", "iz"),  # organise, organisation
@@ -93,6 +99,14 @@ def dictionary() -> Mapping[str, int]:
     from spellchecker import SpellChecker
 
     return dict(SpellChecker(language="en", distance=1).word_frequency.dictionary)
+
+
+@lru_cache(maxsize=1)
+def british() -> frozenset[str]:
+    """The shipped list of British spellings the dictionary lacks (``data/british.txt``: aluminium,
+    pyjamas, jewellery, cheque), made from SCOWL's word lists by ``tools/british_words.py``."""
+    text = resources.files("genanki_build").joinpath("data/british.txt").read_text("utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
 @lru_cache(maxsize=1)
@@ -256,7 +270,7 @@ def known_to_dictionary(word: str) -> bool:
     """Known from the dictionary alone: directly, spelled the British way, or derived from a common
     word by a prefix or an ending. Cached across runs: it depends on the dictionary only."""
     words = dictionary()
-    if word in words or any(v in words for v in american(word)):
+    if word in words or word in british() or any(v in words for v in american(word)):
         return True
     if any(common(stem) for stem in stems(word) - {word}):
         return True
@@ -307,6 +321,28 @@ def slip(word: str, candidate: str) -> bool:
         if any(not _near_keys(word[i], candidate[i]) for i in diff):
             return False
     return word[0] == candidate[0] and word[-1] == candidate[-1]
+
+
+def restores(word: str, candidate: str) -> bool:
+    """True when ``candidate`` is ``word`` with a left-out letter put back (framwork: framework) or two
+    swapped neighbours put back in order (percieved: perceived): a correction that adds to or
+    reorders what was typed, and takes nothing typed away or replaces it.
+
+    A letter typed too many or typed differently is as often meant as slipped: identifiers and
+    jargon are English words with a letter added (stdout: stout, upsert: upset, mmap: map), and other
+    spellings and languages change a vowel (tokio: tokyo, pyjamas: pajamas, raison: raisin)."""
+    if len(candidate) == len(word) + 1:
+        i = _first_difference(word, candidate)
+        return candidate[:i] + candidate[i + 1 :] == word
+    if len(candidate) != len(word):
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(word, candidate, strict=True)) if a != b]
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and word[diff[0]] == candidate[diff[1]]
+        and word[diff[1]] == candidate[diff[0]]
+    )
 
 
 @lru_cache(maxsize=200_000)

@@ -15,7 +15,8 @@ It is left alone when it is
   this collection itself uses at least :data:`MIN_USES` times;
 - in a URL, an e-mail address, a code span or an HTML tag;
 - known to the dictionary, a British/Canadian spelling of a known word (:func:`spelling.american`:
-  colour, centred, behaviours, organisation, analyse, catalogue, travelled, defence…), a known word
+  colour, centred, behaviours, organisation, analyse, catalogue, travelled, defence…; or on the
+  shipped list :func:`spelling.british`: aluminium, pyjamas, cheque), a known word
   with a common prefix or ending (:data:`spelling.PREFIXES`, :data:`spelling.SUFFIXES`:
   influencers, selftransformation), or two everyday words written as one (linewise);
 - used at least :data:`MIN_USES` times across the collection (copies of one card count once): a term
@@ -31,14 +32,24 @@ It is corrected only when the correction is unambiguous:
 1. ``deck.toml``'s ``[typos] fix`` always wins;
 2. a real word on the shipped confusables list (``data/confusables.txt``, e.g. costumer →
    customer) is corrected when the collection uses the meant word at least :data:`MIN_USES` times
-   and :data:`verdicts.RATIO` times as often;
+   and :data:`verdicts.RATIO` times as often, *and the same card uses the meant word too*; else it
+   is reported. The collection's counts say what the course is about, not what one card is about:
+   an anatomy card's "pubic symphysis" stays in a collection that often says "public";
 3. an unknown word with exactly one known word at Damerau–Levenshtein distance 1 (a letter added,
    dropped, changed, or two swapped), or, when several and the word has at least
    :data:`verdicts.MIN_LENGTH_TO_SETTLE` letters, exactly one the collection uses; the candidate
    must be common (:data:`spelling.MIN_FREQUENCY` in the dictionary) or used by the collection, and
    a plausible slip (:func:`spelling.slip`: two neighbours swapped, or first and last letters kept
    and a changed letter a keyboard neighbour or another vowel; so printf is no print, chown no
-   shown, ctrol no carol);
+   shown, ctrol no carol). When the collection uses the candidate nowhere
+   (:data:`verdicts.KNOWN_USES`), the dictionary alone must vouch for it, and it only vouches for a
+   correction that restores what was typed (:func:`verdicts.by_dictionary_alone`): a left-out
+   letter put back in a word of :data:`verdicts.MIN_LENGTH_LEFT_OUT` letters or more (framwork),
+   or two swapped letters put back (percieved). A letter typed too many or typed differently is as
+   often meant as slipped: code words and jargon are English words with a letter added (stdout is
+   no stout, upsert no upset, mmap no map), and other spellings and languages change a vowel (tokio
+   is no tokyo, raison no raisin); such a word is reported, and corrected only in a collection that
+   uses the meant word elsewhere (enchance → enhance, benifits → benefits);
 4. failing that, a word of at least 6 letters, not all capitals, with exactly one word of the
    collection's vocabulary at distance 2 that holds the same letters but for one (letters typed out
    of order: ``Pateints`` → ``Patients``; pyruvate is no private);
@@ -71,7 +82,7 @@ from dataclasses import replace
 from genanki_build import spelling
 from genanki_build.model import Card, Finding, Markup, SourceRef
 from genanki_build.stage import Context, StageResult
-from genanki_build.verdicts import MIN_USES, OK, Checker, Verdict
+from genanki_build.verdicts import KNOWN_USES, MIN_USES, OK, Checker, Verdict
 from genanki_build.vocabulary import letter_runs, prose_of, survey
 
 STAGE = "typos"
@@ -175,12 +186,18 @@ def _plan(text: str, markup: Markup, checker: Checker) -> tuple[_Plan, int, int,
 
 
 def _apply(
-    text: str, plan: _Plan, checker: Checker
+    text: str, plan: _Plan, checker: Checker, card_words: frozenset[str] = frozenset()
 ) -> tuple[str, list[tuple[str, str, str]], list[tuple[str, str]]]:
-    """``text`` with the planned fixes made; the fixes as (before, after, why), suspects as (word, why)."""
+    """``text`` with the planned fixes made; the fixes as (before, after, why), suspects as (word, why).
+    ``card_words`` are the words of the whole card (:func:`letter_runs`), for confusables."""
     edits: list[tuple[int, str, str, str]] = []
     suspects: list[tuple[str, str]] = []
     for offset, word, compound, verdict, common in plan:
+        if verdict.confusable and verdict.target not in card_words:
+            # A real word, and nothing in this card speaks of the word it may stand for: the
+            # collection's counts alone say what the course is about, not what this card is about.
+            suspects.append((word, f"maybe {verdict.target}: {verdict.reason}; this card never uses it"))
+            continue
         # A capitalized word is fixed only into a word this collection uses: it may be a name.
         if verdict.kind == "fix" and word.isupper() and verdict.distance > 1:
             # Capitals are names and constants more often than slips (SIGINT is no SIGMET).
@@ -213,11 +230,14 @@ def _recount(vocabulary: Counter[str], fixes: Iterable[Finding]) -> Counter[str]
 
 
 def _verdicts_may_change(before: Counter[str], after: Counter[str], checker: Checker) -> bool:
-    """True when a count the verdicts depend on moved: a word crossed :data:`MIN_USES`, or a word of
-    the confusables list (or the word it stands for) is used more or less often."""
+    """True when a count the verdicts depend on moved: a word crossed :data:`MIN_USES` or
+    :data:`verdicts.KNOWN_USES`, or a word of the confusables list (or the word it stands for) is
+    used more or less often."""
     sensitive = set(spelling.confusables()) | set(spelling.confusables().values())
     for word in set(before) ^ set(after) | {w for w in after if after[w] != before[w]}:
-        if (before[word] >= MIN_USES) != (after[word] >= MIN_USES) or word in sensitive:
+        if word in sensitive:
+            return True
+        if any((before[word] >= n) != (after[word] >= n) for n in (MIN_USES, KNOWN_USES)):
             return True
     return False
 
@@ -239,12 +259,14 @@ def _check_card(card: Card, checker: Checker) -> tuple[str, str, list[Finding], 
     fields: list[str] = []
     fixes: list[Finding] = []
     suspects: list[Finding] = []
+    confusable = any(p[3].confusable for plan in plans for p in plan[0])
+    card_words = frozenset(letter_runs(card)) if confusable else frozenset[str]()
     for (side, text), (plan, _, _, _) in zip(sides, plans, strict=True):
         if foreign:
             # Mostly unknown words: another language, or a list of names. Correcting into English
             # would be wrong more often than right; only the maintainer's own fixes apply.
             plan = [p for p in plan if p[1].lower() in checker.fix]
-        fixed, changes, doubts = _apply(text, plan, checker)
+        fixed, changes, doubts = _apply(text, plan, checker, card_words)
         fields.append(fixed)
         for before, after, why in changes:
             message = f"{side}: {before} → {after} ({why})"

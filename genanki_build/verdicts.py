@@ -1,7 +1,9 @@
 """Verdicts: what to do with one word, given the collection's vocabulary (:class:`Checker`).
 
 The rules are the typos stage's (:mod:`genanki_build.typos` explains them); the dictionary's part
-is :mod:`genanki_build.spelling`.
+is :mod:`genanki_build.spelling`. A verdict is about a word, whatever card holds it: the one rule
+that looks at the card (a confusable is corrected only in a card that uses the meant word,
+:attr:`Verdict.confusable`) is the stage's.
 """
 
 from __future__ import annotations
@@ -19,6 +21,14 @@ from genanki_build import spelling
 MIN_USES = 3
 #: How much more often the collection must use the meant word than a confusable real word.
 RATIO = 5
+#: The collection *knows* a word it uses at least this often, anywhere: a correction into a word it
+#: knows may be any slip of the fingers (:func:`spelling.slip`). A correction into a word it never
+#: uses rests on the dictionary alone and must restore what was typed (:func:`spelling.restores`): a
+#: deleted or replaced letter is as often meant (stdout, upsert, mmap, tokio, raison) as slipped.
+KNOWN_USES = 1
+#: By the dictionary alone, a left-out letter is put back only in a word at least this long: short
+#: unknown words are where abbreviations and identifiers live (stdio is no studio).
+MIN_LENGTH_LEFT_OUT = 6
 #: Distance-2 corrections need at least this many letters.
 MIN_LENGTH_DISTANCE_2 = 6
 #: The collection's vocabulary settles a choice between candidates only for words this long.
@@ -41,9 +51,19 @@ class Verdict:
     """True when the correction is a word the collection itself uses at least :data:`MIN_USES` times."""
     distance: int = 0
     """The edit distance of the correction, when it comes from the dictionary or the vocabulary."""
+    confusable: bool = False
+    """True for a real word of the confusables list: it is corrected only in a card that uses the
+    meant word too (see :mod:`genanki_build.typos`)."""
 
 
 OK = Verdict("ok")
+
+
+def by_dictionary_alone(word: str, target: str) -> bool:
+    """True when ``word`` may be corrected into ``target`` though the collection never uses it: the
+    correction restores what was typed (:func:`spelling.restores`), and a letter is put back only in
+    a word of at least :data:`MIN_LENGTH_LEFT_OUT` letters."""
+    return spelling.restores(word, target) and (len(word) == len(target) or len(word) >= MIN_LENGTH_LEFT_OUT)
 
 
 class Checker:
@@ -167,7 +187,7 @@ class Checker:
                 f"“{word}” is a word, but a common slip for “{meant}”, which this collection uses "
                 f"{meant_uses}× against {uses}×"
             )
-            return Verdict("fix", meant, reason, domain=True)
+            return Verdict("fix", meant, reason, domain=True, confusable=True)
         return OK
 
     def _pick(self, word: str, candidates: set[str], distance: str) -> Verdict:
@@ -184,10 +204,20 @@ class Checker:
             domain = target in self.domain
             if not domain and self.words.get(target, 0) < spelling.MIN_FREQUENCY:
                 return Verdict("suspect", reason=f"{distance}, only a rare candidate: {target}")
-            reason = f"dictionary: {distance}, unique candidate"
+            uses = self.uses(target)
+            known = f", used {uses}× in this collection" if uses >= KNOWN_USES else ""
+            reason = f"dictionary: {distance}, unique candidate{known}"
             verdict = Verdict("fix", target, reason, domain=domain, distance=1)
         if not spelling.slip(word, target):
             return Verdict("suspect", reason=f"{distance}, but “{target}” is an unlikely slip")
+        if self.uses(target) < KNOWN_USES and not by_dictionary_alone(word, target):
+            why = (
+                f"in a word under {MIN_LENGTH_LEFT_OUT} letters it puts back no letter"
+                if spelling.restores(word, target)
+                else "it only puts back a left-out letter or two swapped ones"
+            )
+            reason = f"{distance}: maybe “{target}”, a word this collection never uses; by the dictionary alone, {why}"
+            return Verdict("suspect", reason=reason)
         return verdict
 
     def glued(self, word: str) -> str:

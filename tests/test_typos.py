@@ -76,17 +76,106 @@ def test_fix_typos__a_card_copied_into_three_sets_counts_once() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Marketing must enchance outcomes", "Marketing must enhance outcomes"),  # a letter too many
-        ("A meta-analytic framwork for this", "A meta-analytic framework for this"),  # one missing
-        ("What are the benifits of it?", "What are the benefits of it?"),  # one changed
+        ("A meta-analytic framwork for this", "A meta-analytic framework for this"),  # one left out
+        ("It says someting about you", "It says something about you"),
         ("Customer-percieved value is key", "Customer-perceived value is key"),  # two swapped
         ("What are the two extreems of it?", "What are the two extremes of it?"),
-        ("Personalized relationsship", "Personalized relationship"),
-        ("It says someting about you", "It says something about you"),
+        ("I beleive you", "I believe you"),
+        ("An implementaiton plan", "An implementation plan"),  # a swap in a long word
     ],
 )
-def test_fix_typos__unique_dictionary_candidate_fixed(text: str, expected: str) -> None:
-    assert _fixed(text) == expected
+def test_fix_typos__left_out_or_swapped_letters_fixed_by_the_dictionary_alone(
+    text: str, expected: str
+) -> None:
+    """Putting back a left-out letter or two swapped ones needs no word of the collection."""
+    assert _fixed(text, course=False) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "elsewhere"),
+    [
+        ("Marketing must enchance outcomes", "Marketing must enhance outcomes", "Ads enhance recall"),
+        ("What are the benifits of it?", "What are the benefits of it?", "The benefits of loyalty"),
+        ("Personalized relationsship", "Personalized relationship", ""),  # the course's word
+        ("Relationshop and value", "Relationship and value", ""),
+        ("Who is the custmer here?", "Who is the customer here?", ""),  # a letter left out
+        ("Who is the cusotmer here?", "Who is the customer here?", ""),  # two swapped
+        ("Who is the cusstomer here?", "Who is the customer here?", ""),  # a letter doubled
+    ],
+)
+def test_fix_typos__slip_fixed_into_a_word_the_collection_uses(
+    text: str, expected: str, elsewhere: str
+) -> None:
+    """A letter typed too many or typed differently is corrected when the collection uses the meant
+    word elsewhere, even once: it knows how the word is spelled."""
+    assert _run(text, *[elsewhere] * bool(elsewhere)).cards[0].front == expected
+    if elsewhere:
+        assert _fixed(text) == text  # the course alone never uses the word
+
+
+@pytest.mark.parametrize(
+    ("front", "back", "word", "english"),
+    [
+        ("Where does printf write?", "To stdout", "stdout", "stout"),
+        ("How are Rust structs declared?", "With the struct keyword", "structs", "struts"),
+        ("What does an upsert do?", "Inserts a row or updates it if it exists", "upsert", "upset"),
+        ("Which async runtime is most used in Rust?", "tokio", "tokio", "tokyo"),
+        ("What does mmap do?", "Maps a file into memory", "mmap", "map"),
+        ("Which header declares printf?", "stdio", "stdio", "studio"),
+    ],
+)
+def test_fix_typos__code_word_one_letter_from_english_kept(
+    front: str, back: str, word: str, english: str
+) -> None:
+    """A regression: stdout became "stout", structs "struts", upsert "upset", tokio "tokyo", mmap
+    "map" and stdio "studio" ("dictionary: edit distance 1, unique candidate"): a letter taken away
+    or replaced, into a word the collection never uses. Now each is only reported."""
+    card = _card(front, back)
+    result = fix_typos((card,), Context())
+    assert (result.cards[0].front, result.cards[0].back) == (front, back)
+    suspects = {f.before: f.message for f in result.findings if f.kind == "suspect"}
+    assert f"maybe “{english}”" in suspects[word]
+    assert not [f for f in result.findings if f.kind == "typo"]
+
+
+@pytest.mark.parametrize(
+    ("front", "back"),
+    [
+        ("What is corundum?", "aluminium oxide"),
+        ("What do you sleep in?", "pyjamas"),
+        ("Where do you pay by cheque?", "At the kerb, whilst the neighbourhood sleeps"),
+        ("What does the French word raison mean?", "reason"),
+    ],
+)
+def test_fix_typos__british_and_foreign_spellings_kept(front: str, back: str) -> None:
+    """A regression: aluminium became "aluminum", pyjamas "pajamas" and the French raison "raisin",
+    though British spellings are to be kept: the dictionary is American, and a vowel changed is how
+    spellings differ between languages."""
+    card = _card(front, back)
+    result = fix_typos((card,), Context())
+    assert (result.cards[0].front, result.cards[0].back) == (front, back)
+    assert not [f for f in result.findings if f.kind == "typo"]
+
+
+@pytest.mark.parametrize(
+    "word", ["aluminium", "pyjamas", "jewellery", "cheque", "neighbourhood", "behavioural"]
+)
+def test_known_to_dictionary__british_spellings(word: str) -> None:
+    assert spelling.known_to_dictionary(word)
+
+
+@pytest.mark.parametrize(
+    ("word", "candidate", "expected"),
+    [
+        ("framwork", "framework", True),  # a letter put back
+        ("percieved", "perceived", True),  # two swapped ones put back
+        ("stdout", "stout", False),  # a typed letter taken away
+        ("tokio", "tokyo", False),  # a typed letter replaced
+        ("relationsship", "relationship", False),
+    ],
+)
+def test_restores__only_adds_or_reorders(word: str, candidate: str, expected: bool) -> None:
+    assert spelling.restores(word, candidate) is expected
 
 
 def test_fix_typos__case_kept() -> None:
@@ -95,19 +184,48 @@ def test_fix_typos__case_kept() -> None:
 
 
 def test_fix_typos__finding_names_the_fix_and_why() -> None:
-    result = _run("Marketing must enchance outcomes")
+    result = _run("Marketing must enchance outcomes", "Ads enhance recall")
     (finding,) = result.findings
     assert (finding.kind, finding.before, finding.after) == ("typo", "enchance", "enhance")
     assert finding.where == SourceRef("f.txt", 1, 1)
-    assert "edit distance 1, unique candidate" in finding.message
+    assert "edit distance 1, unique candidate, used 1× in this collection" in finding.message
     assert result.cards[0].findings == (finding,)
 
 
 def test_fix_typos__confusable_real_word_fixed_when_collection_says_so() -> None:
-    """ "costumer" is an English word; only a collection full of customers makes it a slip."""
-    assert _fixed("What is costumer engagement?") == "What is customer engagement?"
-    assert _fixed("What is Costumer Journey?") == "What is Customer Journey?"
-    assert _fixed("THE COSTUMER JOURNEY") == "THE CUSTOMER JOURNEY"
+    """ "costumer" is an English word; only a collection full of customers, and a card that speaks
+    of customers, make it a slip."""
+    assert _fixed("What is costumer engagement? A customer invests") == (
+        "What is customer engagement? A customer invests"
+    )
+    assert _fixed("What is Costumer Journey? What a customer goes through") == (
+        "What is Customer Journey? What a customer goes through"
+    )
+    assert _fixed("THE COSTUMER JOURNEY OF A CUSTOMER") == "THE CUSTOMER JOURNEY OF A CUSTOMER"
+
+
+def test_fix_typos__confusable_kept_when_the_card_never_uses_the_meant_word() -> None:
+    """A regression: "The pubic symphysis" became "The public symphysis" because the collection used
+    "public" 5 times against "pubic" once: a count over the collection says what the course is
+    about, not what one card is. The word is now only reported."""
+    front = "Which cartilaginous joint lies between the hip bones anteriorly?"
+    anatomy = _card(front, "The pubic symphysis", 1)
+    others = [
+        _card(q, a, n)
+        for n, (q, a) in enumerate(
+            [
+                ("Who pays for public roads?", "The public"),
+                ("What is a public good?", "Something public"),
+                ("What is public health?", "The health of the public"),
+                ("Who owns a public company?", "Shareholders"),
+            ],
+            start=2,
+        )
+    ]
+    result = fix_typos((anatomy, *others), Context())
+    assert result.cards[0].back == "The pubic symphysis"
+    (finding,) = [f for f in result.findings if f.where == anatomy.source]
+    assert finding.kind == "suspect" and "this card never uses it" in finding.message
 
 
 def test_fix_typos__confusable_kept_without_collection_evidence() -> None:
@@ -145,6 +263,9 @@ def test_fix_typos__ambiguity_settled_by_the_collection() -> None:
     assert _fixed("It is finaly over") == "It is finaly over"
     with_finally = _run("It is finaly over", "finally done", "finally paid", "finally read")
     assert with_finally.cards[0].front == "It is finally over"
+    assert _fixed("You recieve a letter") == "You recieve a letter"  # receive or relieve
+    with_receive = _run("You recieve a letter", "receive goods", "receive mail", "receive calls")
+    assert with_receive.cards[0].front == "You receive a letter"
 
 
 @pytest.mark.parametrize(
@@ -275,9 +396,9 @@ def test_fix_typos__deck_toml_keep_never_corrected() -> None:
 
 
 def test_fix_typos__identity_never_changes() -> None:
-    result = _run("Marketing must enchance outcomes")
-    assert result.cards[0].front == "Marketing must enhance outcomes"
-    assert result.cards[0].identity == "Marketing must enchance outcomes\x1f"
+    result = _run("A meta-analytic framwork for this")
+    assert result.cards[0].front == "A meta-analytic framework for this"
+    assert result.cards[0].identity == "A meta-analytic framwork for this\x1f"
 
 
 def test_fix_typos__guid_same_with_and_without_fixes() -> None:
@@ -294,7 +415,8 @@ _WORDS = st.sampled_from(
         "customer", "customers", "Customer", "costumer", "Costumer", "COSTUMER", "enchance",
         "framwork", "relationsship", "Relationshop", "percieved", "benifits", "wordof-mouth",
         "centred", "behaviours", "Sobeys", "postNL", "omnichanel", "the", "value", "→", "\n", ".",
-        "companes", "companies", "Cosutomers", "`framwork`", "http://x.org/benifits",
+        "companes", "companies", "Cosutomers", "`framwork`", "http://x.org/benifits", "stdout",
+        "sotut", "pubic", "public",
     ]
 )  # fmt: skip
 _CARD_TEXTS = st.lists(st.lists(_WORDS, min_size=1, max_size=12).map(" ".join), min_size=1, max_size=8)
@@ -506,6 +628,7 @@ _STAGE_WORDS = st.sampled_from(
         "colour", "Sobeys", "eBay", "CRM", "the", "of", "and", "value", "`framwork`", "www.benifits.org",
         "krefter", "lungene", "luften", "strømmer", "balansen", "kroppen", "finaly", "finally", "cabel",
         "Cosutomers", "omnichanel", "omnichannel", "Pateints", "patients", ".", "\n", "→", "- ",
+        "stdout", "sotut", "stout", "upsert", "upset", "pubic", "public", "public",
     ]
 )  # fmt: skip
 
