@@ -7,6 +7,7 @@ I/O lives here and in the writers it calls; parsing and every pipeline stage are
 from __future__ import annotations
 
 import gc
+import json
 import os
 import re
 import time
@@ -43,6 +44,10 @@ class BuildResult:
     """Per-file summaries."""
     outputs: tuple[Path, ...] = ()
     """Files written."""
+    stale: tuple[Path, ...] = ()
+    """Files the last build into the same folder wrote that this one did not (a package under the
+    collection's old name, a ``CHANGES.md`` of an earlier ``--against``): removed, so a release
+    never ships them."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per stage."""
     ledger: str = ""
@@ -211,11 +216,35 @@ def build(
                     # Staged with the outputs, so one journalled commit moves the ledger and the
                     # package it describes into place together (a kill midway is finished later).
                     staged.write_text(path, result.ledger)
+            stale = _stale(out_dir, result.outputs)
+            staged.write_text(
+                out_dir / OUTPUTS_NAME, json.dumps(sorted(p.name for p in result.outputs)) + "\n"
+            )
         except BaseException:
             staged.discard()
             raise
         staged.commit()
-        return result
+        for path in stale:
+            path.unlink(missing_ok=True)
+        return replace(result, stale=stale)
+
+
+#: The names of the files the last build wrote into its output folder, kept there.
+OUTPUTS_NAME = ".outputs.json"
+
+
+def _stale(out_dir: Path, outputs: tuple[Path, ...]) -> tuple[Path, ...]:
+    """The files the last build listed in :data:`OUTPUTS_NAME` that this one does not write. Only
+    names this tool wrote are ever removed: a file of the user's in the folder is never one."""
+    try:
+        listed = json.loads((out_dir / OUTPUTS_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    if not isinstance(listed, list):
+        return ()
+    now = {p.name for p in outputs}
+    names = sorted({n for n in listed if isinstance(n, str) and n not in now and n == Path(n).name})
+    return tuple(out_dir / n for n in names if not n.startswith(".") and (out_dir / n).is_file())
 
 
 def _build(

@@ -243,6 +243,8 @@ def _summary(result: BuildResult) -> None:
         click.echo(f"  report:  {paths['.html']}")
     if ".md" in paths:
         click.echo(f"  changes: {paths['.md']}")
+    for path in result.stale:
+        click.echo(f"  removed: {path} (the last build's; this one does not make it)")
 
 
 @main.command()

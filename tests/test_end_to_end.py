@@ -11,7 +11,7 @@ import pytest
 
 from genanki_build.build import build
 from genanki_build.check import import_into
-from tests.conftest import SOURCE
+from tests.conftest import SOURCE, write_tree
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +75,31 @@ def test_build__same_epoch_gives_identical_bytes(tmp_path: Path) -> None:
     build(src, tmp_path / "b", timestamp=1_700_000_000)
     for name in ("Marketing.apkg", "cards.jsonl"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_build__outputs_the_last_build_made_and_this_one_does_not_are_removed(tmp_path: Path) -> None:
+    """After the collection was renamed, the old package stayed beside the new one, and `make
+    release` checked and hashed both; an old CHANGES.md stayed after a build without --against."""
+    src = write_tree(
+        tmp_path / "src",
+        {"bio.csv": "front,back\nWhat is a cell?,The unit of life\n"},
+        '[collection]\nname = "Bio"\nnamespace = "tests/stale"\n',
+    )
+    out = tmp_path / "out"
+    first = build(src, out, timestamp=1_700_000_000)
+    build(src, out, timestamp=1_700_000_000, against=out / "Bio.apkg")
+    assert (out / "CHANGES.md").exists()
+    (out / "mine.txt").write_text("the user's own", encoding="utf-8")
+    (src / "deck.toml").write_text(
+        '[collection]\nname = "Biology"\nnamespace = "tests/stale"\n', encoding="utf-8"
+    )
+    renamed = build(src, out, timestamp=1_700_000_000)
+    assert sorted(p.name for p in renamed.stale) == ["Bio.apkg", "CHANGES.md"]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "Biology.apkg",
+        "cards.jsonl",
+        "mine.txt",
+        "report.html",
+        "report.json",
+    ]
+    assert first.stale == ()
