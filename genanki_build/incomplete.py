@@ -14,6 +14,8 @@ spaces, quotes, brackets and trailing punctuation, is
 
 An answer that holds an image reference (``<img src>``, ``![](…)``) is never incomplete here: the
 picture is there, and a reference to a file the source folder lacks is the media stage's to report.
+Nor is a card whose question holds a placeholder phrase too ("Translate: siehe Bild"): it is about
+the words.
 
 By default an incomplete card is flagged ``incomplete`` and ``excluded`` (kept out of the package)
 and reported with kind ``excluded``. With ``--include-incomplete`` (or ``include_incomplete`` in
@@ -151,9 +153,17 @@ def _reason(card: Card, context: Context) -> str:
         return ""
     if _has_image(card.back):
         return ""
-    if is_placeholder(card.back, context.config.placeholders):
+    if is_placeholder(card.back, context.config.placeholders) and not _about_the_phrase(card.front, context):
         return f"the answer only points at a missing picture: {_normalize(_plain(card.back))!r}"
     return ""
+
+
+def _about_the_phrase(front: str, context: Context) -> bool:
+    """True when the question holds a placeholder phrase itself ("How do you say 'see the picture'
+    in German?", "Translate: siehe Bild"): the card is about the words, and its answer is one."""
+    text = _normalize(_plain(front))
+    phrases = _phrases(tuple(context.config.placeholders))
+    return _pattern().search(text) is not None or any(p and p in text for p in phrases)
 
 
 def flag_incomplete(cards: tuple[Card, ...], context: Context) -> StageResult:

@@ -131,3 +131,14 @@ def test_seeds__placeholders_left_out_and_reported() -> None:
     assert all(is_placeholder(c.back) for c in excluded)
     reported = {f.where for f in result.findings if f.kind == "excluded"}
     assert {c.source for c in excluded} <= reported
+
+
+def test_flag_incomplete__a_card_about_the_phrase_is_kept() -> None:
+    """Vocabulary cards whose answer is "see picture" in another language were left out."""
+    cards = (
+        _card("Siehe Bild", front="How do you say 'see the picture' in German?"),
+        _card("see picture", front="Translate: siehe Bild"),
+        _card("siehe Bild", front="Where is the mitochondrion?"),
+    )
+    result = flag_incomplete(cards, Context())
+    assert ["excluded" in c.flags for c in result.cards] == [False, False, True]
