@@ -218,3 +218,15 @@ def test_extras__same_as_comparing_every_pair_of_cells(table: list[list[str]]) -
     rows = [Row(i + 1, i + 1, tuple(cells)) for i, cells in enumerate(table)]
     width = max(len(cells) for cells in table)
     assert _extras(rows, _layout(None, width), width) == _plain_extras(rows, width)
+
+
+def test_parse__excel_separator_line_and_the_header_as_written() -> None:
+    """Excel's `sep=;` line was reported as a row without an answer, and the header row's finding
+    showed its cells joined by commas, not the line as written."""
+    text = "sep=;\nTerm;Definition\nBonjour;Hello\nMerci;Thanks\n"
+    result = parse(text, "fr.csv", ParseOptions())
+    assert [(c.front, c.back) for c in result.cards] == [("Bonjour", "Hello"), ("Merci", "Thanks")]
+    skipped = [
+        (f.where.first if f.where else 0, f.message, f.before) for f in result.findings if f.kind == "skipped"
+    ]
+    assert skipped == [(1, "Excel's separator line", "sep=;"), (2, "header row", "Term;Definition")]

@@ -241,12 +241,21 @@ def _column_name(layout: _Layout, col: int) -> str:
     return layout.names[col] if col < len(layout.names) and layout.names[col] else f"column {col + 1}"
 
 
+#: Excel's first line naming the delimiter (``sep=;``).
+_EXCEL_SEP = re.compile(r"\ufeff?sep=([,;\t|])[ \t]*(?:\n|$)")
+
+
 def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
     """Cards from every data row; the header, broken and empty rows reported."""
     forced = separator_option(options)
-    delimiter = forced or sniff_delimiter(text)[0]
     findings: list[Finding] = []
     lines = text.split("\n")
+    excel = _EXCEL_SEP.match(text)
+    if excel:
+        # Excel's first line "sep=;" names the delimiter; it is no row. Blanked, so lines keep their numbers.
+        findings.append(skipped(NAME, source, 1, lines[0], "Excel's separator line"))
+        text = "\n" + text.split("\n", 1)[1] if "\n" in text else ""
+    delimiter = forced or (excel.group(1) if excel else sniff_delimiter(text)[0])
     alone: set[int] = set()
     try:
         rows = read_rows(text, delimiter)
@@ -285,7 +294,8 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
         kind = ""
     header: tuple[str, ...] | None = rows[0].fields if kind else None
     if header is not None:
-        findings.append(skipped(NAME, source, rows[0].first, ",".join(header), "header row"))
+        written = "\n".join(lines[rows[0].first - 1 : rows[0].last])
+        findings.append(skipped(NAME, source, rows[0].first, written, "header row"))
         data = rows[1:]
     else:
         data = rows
