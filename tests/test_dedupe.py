@@ -101,6 +101,94 @@ def test_dedupe__cards_whose_numbers_differ_stay_apart(
     assert len(merge_duplicates(same_numbers, CTX).cards) == 1
 
 
+_LOOKALIKES = {
+    "base pairs": [("Which base pairs with T?", "A"), ("Which base pairs with G?", "C"),
+                   ("Which base pairs with A?", "T"), ("Which base pairs with C?", "G")],
+    "kana": [("あ", "a"), ("い", "i"), ("う", "u")],
+    "greek": [("α", "a"), ("β", "b")],
+    "hepatitis A/E": [("Is hepatitis A spread by the faecal-oral route?", "Yes"),
+                      ("Is hepatitis E spread by the faecal-oral route?", "Yes")],
+    "vitamin D/K": [("Is vitamin D fat soluble?", "Yes"), ("Is vitamin K fat soluble?", "Yes")],
+    "class Ia/Ic": [("Which antiarrhythmics are class Ia drugs?", "Sodium channel blockers"),
+                    ("Which antiarrhythmics are class Ic drugs?", "Sodium channel blockers")],
+    "symbols": [("+", "plus"), ("-", "plus"), ("→", "→"), ("←", "←")],
+    "Henry VII/VIII": [("Is Henry VII an English king?", "Yes"), ("Is Henry VIII an English king?", "Yes")],
+    "chapter XXVIII/XXIII": [("What does chapter XXVIII of the treaty cover?", "Dispute settlement"),
+                             ("What does chapter XXIII of the treaty cover?", "Dispute settlement")],
+    "agonist/antagonist": [("Does the drug have an agonist effect on the receptor?", "Yes"),
+                           ("Does the drug have an antagonist effect on the receptor?", "Yes")],
+    "dysphagia/dysphasia": [("What is dysphagia?", "Difficulty with speech"),
+                            ("What is dysphasia?", "Difficulty with speech")],
+    "hyper/hypotension": [("Is hypertension a risk factor for stroke?", "Yes"),
+                          ("Is hypotension a risk factor for stroke?", "Yes")],
+    "hyper/hypokalaemia": [("Which ECG change does hyperkalaemia cause?", "Tall tented T waves"),
+                           ("Which ECG change does hypokalaemia cause?", "Tall tented T waves")],
+    "hyper/hypoglycaemia": [("Is hyperglycaemia a feature of diabetic ketoacidosis?", "Yes"),
+                            ("Is hypoglycaemia a feature of diabetic ketoacidosis?", "Yes")],
+    "ileum/ilium": [("Is vitamin B12 absorbed in the terminal ileum?", "Yes, bound to intrinsic factor"),
+                    ("Is vitamin B12 absorbed in the terminal ilium?", "Yes, bound to intrinsic factor")],
+    "HbS/HbC": [("Which haemoglobin variant is HbS in sickle cell disease?", "A beta globin variant"),
+                ("Which haemoglobin variant is HbC in sickle cell disease?", "A beta globin variant")],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("cards", list(_LOOKALIKES.values()), ids=list(_LOOKALIKES))
+def test_dedupe__different_cards_that_look_alike_stay_apart(cards: list[tuple[str, str]]) -> None:
+    """Different cards merged as copies and the others vanished from the package: single letters
+    and single characters were not words ("pairs with T?" was "pairs with G?", every kana card an
+    empty bag), the question's and answer's words were one bag ("T?"/"A" was "A?"/"T"), and a typo
+    was any edit, even one making another real word (dysphagia/dysphasia) or a Roman numeral."""
+    result = merge_duplicates(tuple(_card(f, b, line=2 * n + 1) for n, (f, b) in enumerate(cards)), CTX)
+    assert len(result.cards) == len(cards)
+    assert not [f for f in result.findings if f.kind == "merge"]
+
+
+@pytest.mark.parametrize(
+    ("original", "slip", "lookalike"),
+    [
+        (("What is the powerhouse of the cell?", "The mitochondria"),
+         ("What is the powerhuose of the cell?", "The mitochondria"),
+         ("What is the powerhouse of the T cell?", "The mitochondria")),
+        (("Which enzyme breaks down acetylcholine?", "Acetylcholinesterase"),
+         ("Which enzyme breaks down acetylcholine?", "Acetylcholinesterse"),
+         ("Acetylcholinesterase", "Which enzyme breaks down acetylcholine?")),
+        (("Is hypertension a risk factor for stroke?", "Yes"),
+         ("Is hypertnesion a risk factor for stroke?", "Yes"),
+         ("Is hypotension a risk factor for stroke?", "Yes")),
+    ],
+)  # fmt: skip
+def test_dedupe__a_slip_copy_merges_and_a_lookalike_stays_apart(
+    original: tuple[str, str], slip: tuple[str, str], lookalike: tuple[str, str]
+) -> None:
+    """A copy with a slip of the keyboard (letters swapped, one dropped from a long word) is still a
+    copy; a lookalike (a letter more, the sides reversed, another real word) merged with both too."""
+    cards = (_card(*original, line=1), _card(*lookalike, line=3), _card(*slip, "b.txt", 5))
+    result = merge_duplicates(cards, CTX)
+    assert [(c.front, c.back) for c in result.cards] == [original, lookalike]
+    assert result.cards[0].also_from == (cards[2].source,)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "slip"),
+    [
+        ("powerhouse", "powerhuose", True),  # neighbours swapped
+        ("receptor", "receptir", True),  # o and i are neighbouring keys
+        ("dysphagia", "dysphasia", False),  # g and s are not
+        ("lose", "loose", True),  # a doubled letter
+        ("hat", "hart", True),  # an added key beside a neighbour (r by t)
+        ("cart", "carts", False),  # an added key by no neighbour, in a short word
+        ("acetylcholinesterase", "acetylcholinesterse", True),  # any letter of a long word dropped
+        ("agonist", "antagonist", False),  # three letters
+        ("hypertension", "hypotension", False),  # two edits
+    ],
+)
+def test_one_slip__takes_only_keyboard_slips(a: str, b: str, slip: bool) -> None:
+    """Typo matching took any edit within its allowance as a typo; only slips of the keyboard are."""
+    short, long = sorted((a, b), key=len)
+    assert dedupe._one_slip(short, long) is slip
+    assert dedupe._one_slip(long, short) is slip or len(a) != len(b)
+
+
 def test_dedupe__a_basic_copy_of_a_cloze_note_merges() -> None:
     cloze = _card(
         "Evolution of online CRM\n· {{c1::Seamless}}\n· {{c2::Networked}}", "", note_type=NoteType.CLOZE
@@ -133,8 +221,8 @@ def test_dedupe__excluded_cards_take_no_part() -> None:
 
 
 def test_card_key__ignores_labels_markup_and_order() -> None:
-    text = card_key(_card("Q", "a. One b. Two"))
-    cloze = card_key(_card("Q\na. {{c1::One}} b. {{c2::Two::hint}}", "", note_type=NoteType.CLOZE))
+    text = card_key(_card("Q", "a. One\nb) Two"))
+    cloze = card_key(_card("Q\n(a) {{c1::One}}\n- b. {{c2::Two::hint}}", "", note_type=NoteType.CLOZE))
     assert text == cloze
 
 
@@ -288,13 +376,20 @@ def test_dedupe__recased_sentence_question_with_other_answer_still_conflicts() -
 
 # --- fast paths, against the rules they shortcut --------------------------------------------------
 
-_MIXED_TEXT = st.text(alphabet=st.sampled_from(list("aZb9_0 .-'\nß²İé①ＡK")), max_size=30)
+_MIXED_TEXT = st.text(alphabet=st.sampled_from(list("aZb9_0 .-'\nß²İé①ＡKs()’+")), max_size=30)
 
 
 def _rule_tokens(text: str) -> list[str]:
-    """The matching words as the module docstring defines them (NFKC, casefold, no "_", no single letters)."""
-    words = re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold().replace("_", " "))
-    return [w for w in words if len(w) > 1 or w.isdigit()]
+    """The matching words as the module docstring defines them (NFKC, casefold, "_" a space; no list
+    label at a line's start, no possessive "'s", unless nothing else is left; symbols as written)."""
+    text = unicodedata.normalize("NFKC", text)
+
+    def words(text: str) -> list[str]:
+        return re.findall(r"\w+", text.casefold().replace("_", " "))
+
+    label = r"(?im)^[^\S\n]*(?:[-*+•·▪◦‣][^\S\n]*)?(?:\([^\W\d_]\)|[^\W\d_][.)])(?=\s|$)"
+    spoken = words(re.sub(label, " ", re.sub(r"(?<=\w)['’][sS]\b", " ", text))) or words(text)
+    return spoken or ([" ".join(text.split())] if text.strip() else [])
 
 
 @settings(max_examples=200, deadline=None)
@@ -310,7 +405,7 @@ def test_near_length__never_rules_out_a_near_pair(a: str, b: str) -> None:
         assert dedupe._near_length(len(a), len(b))
 
 
-_FRONT = st.text(alphabet=st.sampled_from(list("aA b_:-1{}c")), max_size=14)
+_FRONT = st.text(alphabet=st.sampled_from(list("aA b_:-1{}c.)(\n's")), max_size=14)
 
 
 @settings(max_examples=200, deadline=None)
@@ -365,10 +460,11 @@ def test_blocks__a_word_repeated_in_a_bag_counts_once() -> None:
 
 
 def _rule_groups(cards: list[Card]) -> list[list[int]]:
-    """Notes as the docstring defines them: equal bags, or bags sharing a block whose first cards'
-    keys are near, joined transitively; each group in input order, groups by their first card."""
+    """Notes as the docstring defines them: equal question and answer bags, or cards whose whole
+    bags share a block and whose keys are near, joined transitively; each group in input order,
+    groups by their first card."""
     keys = [card_key(c) for c in cards]
-    first = {k.bag: k for k in reversed(keys)}
+    first = {(k.question, k.answer): k for k in reversed(keys)}
     bags = sorted(first)
     parent = list(range(len(bags)))
 
@@ -377,13 +473,13 @@ def _rule_groups(cards: list[Card]) -> list[list[int]]:
             i = parent[i]
         return i
 
-    for members in _rule_blocks([b.split() for b in bags]):
+    for members in _rule_blocks([list(first[b].question_words + first[b].answer_words) for b in bags]):
         for i, j in combinations(sorted(members), 2):
             if first[bags[i]].near(first[bags[j]]):
                 parent[root(j)] = root(i)
     groups: dict[int, list[int]] = defaultdict(list)
     for n, key in enumerate(keys):
-        groups[root(bags.index(key.bag))].append(n)
+        groups[root(bags.index((key.question, key.answer)))].append(n)
     return sorted(groups.values())
 
 
