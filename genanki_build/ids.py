@@ -6,9 +6,10 @@ card through every later edit. The previous build's ledger (:attr:`Context.ledge
 
 1. a GUID given by the source (an Anki export's guid column) always wins;
 2. an exact match of front and back (as plain text, wherever the card now lives) keeps the GUID;
-3. the remaining cards are matched by similarity of front and back (rapidfuzz), first within the
-   same source file, then across files (a moved card, a renamed file): a typo fix, an edited answer,
-   or a reworded question with the same answer keeps the GUID. A question whose numbers changed
+3. the remaining cards are matched by similarity of front and back (rapidfuzz), within the same
+   source file and, with a stricter cutoff, across files (a moved card, a renamed file), all pairs
+   assigned together, best score first: a typo fix, an edited answer, or a reworded question with
+   the same answer keeps the GUID. A question whose numbers changed
    ("When did WW1 start?" and "When did WW2 start?") asks something else: never matched so.
    Candidates are found with ``process.extract`` over the unmatched entries only, and pairs are
    assigned one-to-one, best score first;
@@ -239,13 +240,12 @@ def match(cards: Sequence[Card], ledger: Iterable[LedgerEntry]) -> tuple[dict[in
     pairs: list[tuple[float, int, str]] = []
     for file, group in sorted(by_file.items()):
         pairs += _pairs(group, rest_by_file.get(file, []), SAME_FILE_CUTOFF)
+    # 3. Similar, across files (a stricter cutoff), assigned with the pairs above, best score
+    # first: a card moved with a small edit keeps its GUID even when a new card like it has taken
+    # its place in its old file.
     before = set(matched)
-    _assign(pairs, matched, claimed)
-    # 3. Similar, across files.
-    left = {i: s for i, s in left.items() if i not in matched}
-    rest = [(e, s) for e, s in rest if e.guid not in claimed]
     cross = _pairs(sorted(left.items()), rest, CROSS_FILE_CUTOFF)
-    _assign(cross, matched, claimed)
+    _assign(pairs + cross, matched, claimed)
     for score, i, guid in pairs + cross:
         if i not in before and matched.get(i) == guid:
             scores[i] = max(score, scores.get(i, 0.0))

@@ -337,3 +337,23 @@ def test_rebuild__a_question_with_another_number_is_another_card(tmp_path: Path)
     second = build(src, tmp_path / "out", timestamp=V2_TIME).cards
     assert second[0].guid != first[0].guid  # another question
     assert second[1].guid == first[1].guid  # a corrected answer
+
+
+def test_rebuild__a_card_moved_with_a_small_edit_keeps_its_guid_over_a_new_lookalike(tmp_path: Path) -> None:
+    """Matching within a file ran first: a new variant left in the old file took the GUID (and the
+    reviews) of the card that had moved to another file with a small edit."""
+    golgi = (
+        "What is the function of the Golgi apparatus?",
+        "Modifies, sorts and packages proteins for secretion",
+    )
+    src = write_tree(tmp_path / "src", {"L1 Cells.txt": brainscape("L1 Cells", [golgi, *L2[:1]])}, DECK_TOML)
+    (first, _) = build(src, tmp_path / "out", timestamp=V1_TIME).cards
+    variant = ("What is the main function of the Golgi apparatus?", "It packages proteins")
+    moved = (golgi[0], "It modifies, sorts and packages proteins for secretion.")
+    (src / "L1 Cells.txt").write_text(brainscape("L1 Cells", [variant, *L2[:1]]), encoding="utf-8")
+    (src / "L2 Transport.txt").write_text(brainscape("L2 Transport", [moved]), encoding="utf-8")
+    by_front = {
+        (c.source.file, c.front): c.guid for c in build(src, tmp_path / "out", timestamp=V2_TIME).cards
+    }
+    assert by_front[("L2 Transport.txt", moved[0])] == first.guid
+    assert by_front[("L1 Cells.txt", variant[0])] != first.guid
