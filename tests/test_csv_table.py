@@ -230,3 +230,18 @@ def test_parse__excel_separator_line_and_the_header_as_written() -> None:
         (f.where.first if f.where else 0, f.message, f.before) for f in result.findings if f.kind == "skipped"
     ]
     assert skipped == [(1, "Excel's separator line", "sep=;"), (2, "header row", "Term;Definition")]
+
+
+def test_detect__one_broken_quote_in_a_small_table_is_still_a_table() -> None:
+    """A five-line CSV with one unclosed quote was read as a Quizlet export: the header became a
+    card and a closing field kept its quotes."""
+    text = 'Question,Answer\nWhat is "osmosis"?,diffusion of water\n"Unclosed quote, here,answer one\nnext question,next answer\nlast,"fine"\n'
+    fmt, _ = default_registry().sniff(text)
+    assert fmt.name == "csv"
+    result = parse(text, "b.csv", ParseOptions())
+    assert [(c.front, c.back) for c in result.cards] == [
+        ('What is "osmosis"?', "diffusion of water"),
+        ("next question", "next answer"),
+        ("last", "fine"),
+    ]
+    assert {f.where.first for f in result.findings if f.kind == "warning" and f.where} == {3}

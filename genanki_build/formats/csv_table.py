@@ -28,6 +28,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from genanki_build.formats._lines import skipped
 from genanki_build.formats._rows import CsvError, Row, read_rows, tolerant_rows
@@ -106,12 +107,26 @@ def _unframe(rows: list[Row], delimiter: str) -> tuple[list[Row], list[Row]]:
 
 
 def _column_profile(text: str, delimiter: str) -> tuple[int, float, int]:
-    """(modal column count, share of sampled rows having it, rows sampled)."""
+    """(modal column count, share of sampled rows having it, rows sampled), read the lenient way
+    (a quote may run on) or as parse reads a table it cannot read strictly (a line whose quote
+    never closes read alone, and not counted: parse warns about it), whichever fits better. So one
+    broken line does not swallow the rest of a small table and pass it off as another format."""
     sample = "\n".join(text.split("\n")[:_SAMPLE_LINES])
+    readings: list[list[Row]] = []
     try:
-        rows = _unframe(read_rows(sample, delimiter, strict=False), delimiter)[0]
+        readings.append(read_rows(sample, delimiter, strict=False))
+        readings.append(read_rows(sample, delimiter))
+    except CsvError:
+        read, alone = tolerant_rows(sample, delimiter)
+        readings.append([r for r in read if r.first not in alone] or read)
     except csv.Error:
-        return 0, 0.0, 0
+        pass
+    return max(
+        (_profile(_unframe(rows, delimiter)[0]) for rows in readings), key=itemgetter(1), default=(0, 0.0, 0)
+    )
+
+
+def _profile(rows: list[Row]) -> tuple[int, float, int]:
     if len(rows) > 1 and header_kind(rows[0].fields) == "known":
         rows = rows[1:]  # a header may name more columns than the rows fill
     if not rows:
