@@ -14,16 +14,16 @@ Rules, applied in this order to both fields of every card:
    line's indentation four), zero-width characters go. The ideographic space U+3000, the space of
    CJK text, stays.
 4. **Symbol fonts**: Word and PowerPoint keep Wingdings/Symbol characters in the private-use range
-   U+F020–U+F0FF. :data:`SYMBOL_FONT` maps the common ones to real characters; any other private-use
-   character is removed, and the finding names it.
+   U+F020–U+F0FF. :data:`genanki_build.symbol_font.SYMBOL_FONT` maps the common ones to real
+   characters; any other private-use character is removed, and the finding names it.
 5. **The Wingdings "è"**: Wingdings' heavy arrow, pasted without its font, reads "è", typically
    between two English phrases ("Price è Demand"). But "è" is also Italian for "is" ("lui è
-   medico"), so a lone "è" between spaces becomes "→" only on evidence, and stays when in doubt:
-   the nearest word on each side is English (:func:`genanki_build.spelling.known_to_dictionary`
-   knows it and it does not read as Italian, :func:`genanki_build.italian.reads_italian`; or it is
-   an acronym, next to a dictionary word), fewer than a quarter of the words of the field, and of
-   the card's other field, read as Italian, and the field has no other accented letter. "è" inside
-   a word ("café", "Abbè") is never touched.
+   medico"), so a lone "è" between spaces becomes "→" only on evidence, and stays when in doubt
+   (:mod:`genanki_build.symbol_font` weighs it): the nearest word on each side is English
+   (:func:`genanki_build.spelling.known_to_dictionary` knows it and it does not read as Italian,
+   :func:`genanki_build.italian.reads_italian`; or it is an acronym, next to a dictionary word),
+   fewer than a quarter of the words of the field, and of the card's other field, read as Italian,
+   and the field has no other accented letter. "è" inside a word ("café", "Abbè") is never touched.
 6. **Typed arrows**: "–>" becomes "→" anywhere; "->" and "-->" only when spaced (``a -> b``), so
    ``ptr->next`` in code stays; "<->" stays.
 7. **Bullets**: "•", "▪", "◦" at the start of a line become "- " (the render stage makes ``<ul>``
@@ -48,76 +48,17 @@ The stage is idempotent: cleaning clean text changes nothing.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 import ftfy
 from ftfy.fixes import fix_latin_ligatures
 
-from genanki_build.italian import reads_italian
 from genanki_build.model import Card, Finding, Markup, evolve
-from genanki_build.spelling import known_to_dictionary
 from genanki_build.stage import Context, StageResult
+from genanki_build.symbol_font import LONE_E, PRIVATE_USE, SYMBOL_FONT, is_arrow, may_hold_arrow
 
 STAGE = "clean"
-
-#: Private-use code points left by Word/PowerPoint symbol fonts (font code + U+F000), mapped to the
-#: character the font draws. Where Wingdings and Symbol disagree, the more common reading in slides
-#: and lecture notes wins: bullets and arrows.
-SYMBOL_FONT: Mapping[str, str] = MappingProxyType(
-    {
-        # Wingdings bullets and marks
-        "\uf06c": "•",  # Wingdings 0x6C black circle (Word's round bullet)
-        "\uf06e": "■",  # Wingdings 0x6E black square
-        "\uf06f": "□",  # Wingdings 0x6F white square
-        "\uf071": "❑",  # Wingdings 0x71 shadowed square (Word bullet)
-        "\uf075": "◆",  # Wingdings 0x75 black diamond
-        "\uf076": "❖",  # Wingdings 0x76 diamond minus x (Word bullet)
-        "\uf077": "◆",  # Wingdings 0x77 small black diamond
-        "\uf09f": "•",  # Wingdings 0x9F bullet
-        "\uf0a7": "▪",  # Wingdings 0xA7 small black square (Word bullet)
-        "\uf0a8": "◻",  # Wingdings 0xA8 white square
-        "\uf0d8": "➢",  # Wingdings 0xD8 arrowhead (Word bullet)
-        "\uf0fb": "✗",  # Wingdings 0xFB ballot x
-        "\uf0fc": "✓",  # Wingdings 0xFC check mark
-        "\uf0fd": "☒",  # Wingdings 0xFD ballot box with x
-        "\uf0fe": "☑",  # Wingdings 0xFE ballot box with check
-        # Wingdings arrows
-        "\uf0df": "←",  # Wingdings 0xDF
-        "\uf0e0": "→",  # Wingdings 0xE0
-        "\uf0e1": "↑",  # Wingdings 0xE1
-        "\uf0e2": "↓",  # Wingdings 0xE2
-        "\uf0e7": "←",  # Wingdings 0xE7 heavy
-        "\uf0e8": "→",  # Wingdings 0xE8 heavy (the "è" arrow)
-        "\uf0e9": "↑",  # Wingdings 0xE9 heavy
-        "\uf0ea": "↓",  # Wingdings 0xEA heavy
-        "\uf0ef": "⇦",  # Wingdings 0xEF white arrow
-        "\uf0f0": "⇨",  # Wingdings 0xF0 white arrow
-        "\uf0f1": "⇧",  # Wingdings 0xF1 white arrow
-        "\uf0f2": "⇩",  # Wingdings 0xF2 white arrow
-        # Symbol font
-        "\uf0ab": "↔",  # Symbol 0xAB
-        "\uf0ac": "←",  # Symbol 0xAC
-        "\uf0ad": "↑",  # Symbol 0xAD
-        "\uf0ae": "→",  # Symbol 0xAE
-        "\uf0af": "↓",  # Symbol 0xAF
-        "\uf0b7": "•",  # Symbol 0xB7 bullet (Word's default bullet)
-        "\uf0b0": "°",  # Symbol 0xB0
-        "\uf0b1": "±",  # Symbol 0xB1
-        "\uf0b4": "×",  # Symbol 0xB4
-        "\uf0b8": "÷",  # Symbol 0xB8
-        "\uf0b9": "≠",  # Symbol 0xB9
-        "\uf0bb": "≈",  # Symbol 0xBB
-        "\uf0a3": "≤",  # Symbol 0xA3
-        "\uf0b3": "≥",  # Symbol 0xB3
-        "\uf0a5": "∞",  # Symbol 0xA5
-        "\uf0db": "⇔",  # Symbol 0xDB
-        "\uf0dc": "⇐",  # Symbol 0xDC
-        "\uf0dd": "⇑",  # Symbol 0xDD
-        "\uf0de": "⇒",  # Symbol 0xDE
-    }
-)
 
 #: Characters that start a bullet line in exports; they become Markdown-style "- " items.
 BULLETS = "·•▪◦"
@@ -131,15 +72,8 @@ _FTFY = ftfy.TextFixerConfig(
 )
 #: A Latin ligature with a letter before or after it: part of a word.
 _LIGATURE_IN_WORD = re.compile(r"(?<=[^\W\d_])[\ufb00-\ufb06]|[\ufb00-\ufb06](?=[^\W\d_])")
-_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 _ODD_SPACE = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f]")
 _ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff]")
-_LONE_E = re.compile(r"(?<=[ \t])è(?=[ \t])")
-#: The word nearest before, and nearest after, a position on its line (a run of letters, whole).
-_WORD_BEFORE = re.compile(r"(?<!\w)([^\W\d_]+)[^\w\n]*\Z")
-_WORD_AFTER = re.compile(r"\A[^\w\n]*([^\W\d_]+)(?!\w)")
-_LETTER_RUN = re.compile(r"[^\W\d_]+")
-_ACRONYM = re.compile(r"[A-Z]{2,6}s?")
 _EN_DASH_ARROW = re.compile(r"(?<!<)(?<!&lt;)–(?:>|&gt;)")
 _ASCII_ARROW = re.compile(r"(?:(?<=[ \t])|^)-{1,2}(?:>|&gt;)(?=[ \t]|$)", re.MULTILINE)
 #: Of :data:`BULLETS`, the one that is also a character of its own: the middle dot writes a
@@ -256,7 +190,7 @@ def _spaces(text: str, markup: Markup, rest: str) -> tuple[str, str]:
 
 
 def _symbol_font(text: str, markup: Markup, rest: str) -> tuple[str, str]:
-    if not _PRIVATE_USE.search(text):
+    if not PRIVATE_USE.search(text):
         return text, ""
     mapped: dict[str, str] = {}
     removed: set[str] = set()
@@ -269,7 +203,7 @@ def _symbol_font(text: str, markup: Markup, rest: str) -> tuple[str, str]:
         removed.add(char)
         return ""
 
-    new = _sub_outside_code(_PRIVATE_USE, one, text, markup)
+    new = _sub_outside_code(PRIVATE_USE, one, text, markup)
     parts = [f"U+{ord(c):04X} → {r}" for c, r in sorted(mapped.items())]
     parts += [f"U+{ord(c):04X} removed (unknown)" for c in sorted(removed)]
     if new == text:
@@ -277,57 +211,14 @@ def _symbol_font(text: str, markup: Markup, rest: str) -> tuple[str, str]:
     return new, "symbol-font characters from Word/PowerPoint: " + ", ".join(parts)
 
 
-def _has_other_accents(text: str) -> bool:
-    return any(
-        ch != "è"
-        and ord(ch) > 127
-        and unicodedata.category(ch).startswith("L")
-        and unicodedata.decomposition(ch) != ""
-        for ch in text
-    )
-
-
-def _words(text: str) -> list[str]:
-    """The words of ``text`` that can say which language it is in, lower-cased: letter runs of two
-    letters or more, but not acronyms ("IL" for Illinois), and not the "è" in doubt."""
-    return [w.lower() for w in _LETTER_RUN.findall(text) if len(w) > 1 and not w.isupper()]
-
-
-def _reads_italian(text: str) -> bool:
-    """Whether a quarter or more of the words of ``text`` read as Italian."""
-    words = _words(text)
-    return sum(map(reads_italian, words)) * 4 >= len(words) > 0
-
-
-def _english_word(word: str) -> bool:
-    lower = word.lower()
-    return word.isascii() and known_to_dictionary(lower) and not reads_italian(lower)
-
-
-def _between_english(match: re.Match[str]) -> bool:
-    """Whether the words either side of ``match`` on its line are English: each a dictionary word
-    or an acronym, at least one a dictionary word."""
-    text = match.string
-    line_start = text.rfind("\n", 0, match.start()) + 1
-    line_end = text.find("\n", match.end())
-    before = _WORD_BEFORE.search(text[line_start : match.start()])
-    after = _WORD_AFTER.search(text[match.end() : len(text) if line_end < 0 else line_end])
-    if before is None or after is None:
-        return False
-    words = (before.group(1), after.group(1))
-    return any(map(_english_word, words)) and all(_english_word(w) or _ACRONYM.fullmatch(w) for w in words)
-
-
 def _lone_e(text: str, markup: Markup, rest: str) -> tuple[str, str]:
-    if "è" not in text or _has_other_accents(text) or not _LONE_E.search(text):
-        return text, ""
-    if _reads_italian(text) or _reads_italian(rest):
+    if not may_hold_arrow(text, rest):
         return text, ""
 
     def one(match: re.Match[str]) -> str:
-        return "→" if _between_english(match) else match.group(0)
+        return "→" if is_arrow(match) else match.group(0)
 
-    new = _sub_outside_code(_LONE_E, one, text, markup)
+    new = _sub_outside_code(LONE_E, one, text, markup)
     return new, "a lone Wingdings “è” between English words is an arrow" if new != text else ""
 
 

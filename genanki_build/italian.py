@@ -7,7 +7,8 @@ pyspellchecker ships word frequencies for Italian beside the English ones the sp
 the English list knows as rare loanwords. English words Italian borrowed ("computer", "film",
 "video") are used in both about as often and do not.
 
-The clean stage asks it about the words around a lone "è" (Italian "is", or a Wingdings arrow).
+The clean stage asks it, through :mod:`genanki_build.symbol_font`, about the words around a lone
+"è" (Italian "is", or a Wingdings arrow).
 """
 
 from __future__ import annotations
