@@ -22,9 +22,9 @@ from genanki_build.aside import aside
 from genanki_build.cache import Progress
 from genanki_build.config import Config
 from genanki_build.errors import BuildError
-from genanki_build.model import Card, Finding
+from genanki_build.model import Card, Finding, SourceRef
 from genanki_build.parsing import FileReport, Head, ParsedSources, parse_sources
-from genanki_build.sources import read_sources
+from genanki_build.sources import Sources, read_sources
 from genanki_build.stage import Context
 
 
@@ -108,6 +108,20 @@ def compile_cards(
     kept = tuple(c for c in result.cards if "excluded" not in c.flags)
     excluded = tuple(c for c in result.cards if "excluded" in c.flags)
     return kept, excluded, parsed.head_findings + result.findings
+
+
+def _unused_media(sources: Sources, cards: tuple[Card, ...]) -> tuple[Finding, ...]:
+    """An ``info`` finding for each picture or sound of the source folder no card shows (its card
+    may have lost its reference): nothing in the folder goes unmentioned. Media inside an Anki
+    package are the package's own business."""
+    used = {m for card in cards for m in card.media}
+    return tuple(
+        Finding(
+            "read", "info", f"{name}: a picture or sound no card shows; not packaged", SourceRef(name, 0, 0)
+        )
+        for name in sources.media
+        if name not in used and name not in sources.packaged
+    )
 
 
 def _namespace_moved(path: Path, released: str, config: Config) -> str:
@@ -296,6 +310,7 @@ def _build(
     )
     if not kept:
         raise BuildError(_nothing_built(source_dir, parsed, len(excluded)))
+    stage_findings += _unused_media(sources, (*kept, *excluded))
     started = time.perf_counter()
     stamped = ledger.update(
         kept,

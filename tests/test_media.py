@@ -191,3 +191,13 @@ def test_build__image_packaged_and_seen_by_anki(
     (nid,) = collection.find_notes('"Front:Name this organelle*"')
     assert f'<img src="{name}"' in collection.get_note(nid)["Front"]
     assert not collection.media.check().missing
+
+
+def test_build__a_picture_no_card_shows_is_in_the_report(tmp_path: Path) -> None:
+    """A picture whose card lost its reference appeared nowhere: not packaged, not reported."""
+    text = "## What is a cell?\n\n![cell](cell.png)\n\n## What is ATP?\n\nEnergy.\n"
+    src = write_tree(tmp_path / "src", {"bio.md": text, "cell.png": b"\x89PNG", "img/lost.png": b"\x89PNG"})
+    result = build(src, tmp_path / "out", timestamp=1_700_000_000)
+    notes = [f.message for f in result.findings if f.kind == "info" and f.stage == "read"]
+    assert notes == ["img/lost.png: a picture or sound no card shows; not packaged"]
+    assert "img/lost.png" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
