@@ -13,9 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from genanki_build import dedupe
+from genanki_build import dedupe, dedupe_blocks, dedupe_keys, slips
 from genanki_build.build import build
-from genanki_build.dedupe import card_key, conflict_key, merge_duplicates
+from genanki_build.dedupe import merge_duplicates
+from genanki_build.dedupe_keys import card_key, conflict_key
 from genanki_build.formats import default_registry
 from genanki_build.model import Card, Markup, NoteType, SourceRef
 from genanki_build.parsing import parse_sources
@@ -185,8 +186,8 @@ def test_dedupe__a_slip_copy_merges_and_a_lookalike_stays_apart(
 def test_one_slip__takes_only_keyboard_slips(a: str, b: str, slip: bool) -> None:
     """Typo matching took any edit within its allowance as a typo; only slips of the keyboard are."""
     short, long = sorted((a, b), key=len)
-    assert dedupe._one_slip(short, long) is slip
-    assert dedupe._one_slip(long, short) is slip or len(a) != len(b)
+    assert slips._one_slip(short, long) is slip
+    assert slips._one_slip(long, short) is slip or len(a) != len(b)
 
 
 def test_dedupe__a_basic_copy_of_a_cloze_note_merges() -> None:
@@ -395,14 +396,14 @@ def _rule_tokens(text: str) -> list[str]:
 @settings(max_examples=200, deadline=None)
 @given(_MIXED_TEXT)
 def test_tokens__ascii_shortcut_gives_the_rules_words(text: str) -> None:
-    assert dedupe._tokens(text) == _rule_tokens(text)
+    assert dedupe_keys.tokens(text) == _rule_tokens(text)
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet="ab c", max_size=40), st.text(alphabet="ab c", max_size=40))
 def test_near_length__never_rules_out_a_near_pair(a: str, b: str) -> None:
-    if dedupe._near(a, b):
-        assert dedupe._near_length(len(a), len(b))
+    if slips._near_text(a, b):
+        assert slips.near_length(len(a), len(b))
 
 
 _FRONT = st.text(alphabet=st.sampled_from(list("aA b_:-1{}c.)(\n's")), max_size=14)
@@ -414,7 +415,7 @@ def test_conflict_key__equal_keys_mean_equal_question_words(a: str, b: str, note
     """The stage computes conflict keys only for cards whose question words another card shares."""
     x, y = _card(a, "x", note_type=note_type), _card(b, "y")
     if conflict_key(x) == conflict_key(y):
-        assert dedupe._tokens(x.front) == dedupe._tokens(y.front)
+        assert dedupe_keys.tokens(x.front) == dedupe_keys.tokens(y.front)
 
 
 def _rule_blocks(bags: list[list[str]]) -> Counter[frozenset[int]]:
@@ -425,11 +426,11 @@ def _rule_blocks(bags: list[list[str]]) -> Counter[frozenset[int]]:
     for i, bag in enumerate(bags):
         words = set(bag)
         usable = [w for w in words if len(w) >= 3] or list(words)
-        rarest = sorted(usable, key=lambda w: (df[w], w))[: dedupe.BLOCK_WORDS]
+        rarest = sorted(usable, key=lambda w: (df[w], w))[: dedupe_blocks.BLOCK_WORDS]
         names: list[tuple[str, ...]] = list(combinations(rarest, 2)) or [tuple(rarest)]
         for name in names:
             blocks[name].add(i)
-    return Counter(frozenset(m) for m in blocks.values() if 2 <= len(m) <= dedupe.MAX_BLOCK)
+    return Counter(frozenset(m) for m in blocks.values() if 2 <= len(m) <= dedupe_blocks.MAX_BLOCK)
 
 
 _BAGS = st.lists(
@@ -446,8 +447,8 @@ def test_blocks__are_the_blocks_the_rule_names(bags: list[list[str]], max_block:
     words = sorted({w for bag in bags for w in bag})
     numbered = [tuple(sorted(words.index(w) for w in bag)) for bag in bags]
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(dedupe, "MAX_BLOCK", max_block)
-        got = Counter(frozenset(m) for m in dedupe._blocks(numbered, words))
+        mp.setattr(dedupe_blocks, "MAX_BLOCK", max_block)
+        got = Counter(frozenset(m) for m in dedupe_blocks.rare_pair_blocks(numbered, words))
         assert got == _rule_blocks(bags)
 
 
@@ -455,7 +456,7 @@ def test_blocks__a_word_repeated_in_a_bag_counts_once() -> None:
     """A bag that repeats one of its rarest words is still filed under its four rarest words."""
     words = ["emu", "fox", "gnu", "hen"]
     bags = [(0, 0, 1, 2, 3), (0, 1, 2, 3)]  # "emu emu fox gnu hen" and "emu fox gnu hen"
-    got = Counter(frozenset(block) for block in dedupe._blocks(bags, words))
+    got = Counter(frozenset(block) for block in dedupe_blocks.rare_pair_blocks(bags, words))
     assert got == Counter({frozenset({0, 1}): 6})  # every pair of the four words names both
 
 
@@ -475,7 +476,7 @@ def _rule_groups(cards: list[Card]) -> list[list[int]]:
 
     for members in _rule_blocks([list(first[b].question_words + first[b].answer_words) for b in bags]):
         for i, j in combinations(sorted(members), 2):
-            if first[bags[i]].near(first[bags[j]]):
+            if slips.near(first[bags[i]], first[bags[j]]):
                 parent[root(j)] = root(i)
     groups: dict[int, list[int]] = defaultdict(list)
     for n, key in enumerate(keys):
@@ -528,9 +529,9 @@ def test_group__gives_the_notes_the_rule_defines(cards: list[Card]) -> None:
 def test_numbered__are_each_texts_tokens(texts: list[str]) -> None:
     """The words of many texts at once (ASCII ones split together) are each text's own words."""
     numbers: dict[str, int] = {}
-    numbered = dedupe._numbered(texts, lambda w: numbers.setdefault(w, len(numbers)))
+    numbered = dedupe_keys.numbered_words(texts, lambda w: numbers.setdefault(w, len(numbers)))
     words = list(numbers)
-    assert [[words[n] for n in text] for text in numbered] == [dedupe._tokens(t) for t in texts]
+    assert [[words[n] for n in text] for text in numbered] == [dedupe_keys.tokens(t) for t in texts]
 
 
 @settings(max_examples=100, deadline=None)
@@ -538,7 +539,7 @@ def test_numbered__are_each_texts_tokens(texts: list[str]) -> None:
 def test_lengths__are_the_joined_words_lengths(texts: list[list[str]]) -> None:
     words = ["ab", "cat", "x1", "ibis"]
     numbered = [tuple(words.index(w) for w in text) for text in texts]
-    got = dedupe._lengths(numbered, [len(w) + 1 for w in words])
+    got = dedupe_blocks.lengths(numbered, [len(w) + 1 for w in words])
     assert got == [len(" ".join(text)) for text in texts]
 
 
