@@ -68,6 +68,13 @@ def balance_cloze(text: str) -> tuple[str, int, int]:
     return out, len(unmatched), complete
 
 
+def _shows_nothing(field: str) -> bool:
+    """True when ``field`` (HTML) shows no text and no picture."""
+    if "<" not in field and "&" not in field:
+        return field.isspace() or not field  # most fields: plain escaped text
+    return not _NOT_SHOWN.sub("", field)
+
+
 def _warn(card: Card, message: str, before: str, after: str) -> Finding:
     return Finding(STAGE, "warning", message, card.source, before=before, after=after)
 
@@ -113,7 +120,7 @@ def guard_cards(cards: tuple[Card, ...], context: Context) -> StageResult:
                         "",
                     )
                 )
-        if not _NOT_SHOWN.sub("", front) and "excluded" not in flags:
+        if _shows_nothing(front) and "excluded" not in flags:
             flags = flags | {"excluded"}
             message = "the front shows nothing in Anki (no text or picture once its HTML is read); left out"
             new.append(_warn(card, message + " — check the source's markup", front, ""))
