@@ -265,3 +265,21 @@ def test_parse__a_question_heading_then_qa_cards_gives_every_card() -> None:
         ("What crosses freely?", "Water."),
     ]
     assert [f.message for f in result.findings if f.kind == "skipped"] == ["section heading"]
+
+
+def test_parse__cloze_paragraphs_under_a_heading_are_cloze_cards() -> None:
+    """Cloze paragraphs followed by Q:/A: cards under a heading, or after a question heading's
+    answer, became the back of a Basic card, raw {{c1::…}} and ==…== shown to students."""
+    text = (
+        "## Kinds of bonds\n\nThe {{c1::covalent}} bond shares electrons.\n\nThe {{c1::ionic}} bond transfers them.\n\n"
+        "Q: What is a bond?\nA: A link.\n\n"
+        "## What does this picture show?\n\nA *eukaryotic* cell.\n\nThe {{c1::ribosome::organelle}} reads ==mRNA==.\n"
+    )
+    result = markdown.parse(text, "bio.md", ParseOptions())
+    assert [(c.note_type, c.front, c.back) for c in result.cards] == [
+        (NoteType.CLOZE, "The {{c1::covalent}} bond shares electrons.", "Kinds of bonds"),
+        (NoteType.CLOZE, "The {{c1::ionic}} bond transfers them.", "Kinds of bonds"),
+        (NoteType.BASIC, "What is a bond?", "A link."),
+        (NoteType.BASIC, "What does this picture show?", "A *eukaryotic* cell."),
+        (NoteType.CLOZE, "The {{c1::ribosome::organelle}} reads {{c2::mRNA}}.", ""),  # the section ended
+    ]

@@ -4,9 +4,9 @@
   card (a list, or a string split at commas and spaces).
 - ``# Heading`` names the lecture of the cards below it (it wins over the front matter's deck).
 - ``## Question`` (any level from 2): a Basic card; the answer is the heading's body, down to the
-  next heading of the same or a higher level, or to a ``Q:`` line (the cards after it are cards of
-  their own). A heading whose own text is empty, or starts with a ``Q:``/``A:`` card, or is made
-  only of cloze paragraphs, is a section title instead.
+  next heading of the same or a higher level, or to a ``Q:`` line or a cloze paragraph (cards of
+  their own). A heading with no text of its own (nothing under it, or a ``Q:``/``A:`` card or a
+  cloze paragraph first) is a section title instead.
 - ``Q:`` / ``A:`` lines: the question runs to the ``A:`` line; the answer runs to the next ``Q:``
   line or heading, or to a blank line followed by a line that is neither indented nor a list item.
 - A paragraph holding ``{{c1::…}}`` or ``==…==`` is a Cloze card; ``==x==`` becomes ``{{cN::x}}``
@@ -129,7 +129,7 @@ class _Parser(md.Collector):
         heads = _headings(self.lines, fm.size, self.mask)
         ends = self._section_ends(heads)
         starts = [i for i, _, _ in heads]
-        context = ""
+        context, context_level = "", 0
         i = fm.size
         while i < len(self.lines):
             found = None if self.mask[i] else md.heading(self.lines[i])
@@ -147,20 +147,13 @@ class _Parser(md.Collector):
                 continue
             nxt = self._next_heading(starts, i)
             if self._is_section(i + 1, nxt):
-                context = text
+                context, context_level = text, level
                 self.skip([i], "section heading")
                 i += 1
                 continue
-            # The answer runs to the next heading of its level, or to a Q: line: the cards after
-            # it are cards of their own.
-            end = next(
-                (
-                    j
-                    for j in range(i + 1, ends[i])
-                    if not self.mask[j] and _qa.is_question_line(self.lines[j])
-                ),
-                ends[i],
-            )
+            if level <= context_level:
+                context = ""  # a question heading of the section's level ends the section
+            end = self._answer_end(i + 1, ends[i])
             body = [j for j in range(i + 1, end)]
             last = max((j for j in body if self.lines[j].strip()), default=i)
             front, tags = _heading_tags(text)
@@ -185,13 +178,21 @@ class _Parser(md.Collector):
         return ends
 
     def _is_section(self, start: int, end: int) -> bool:
-        """True when a heading's own text is empty or made only of Q:/A: cards and cloze paragraphs."""
+        """True when a heading has no text of its own: nothing under it, or a ``Q:``/``A:`` card or
+        a cloze paragraph first (the heading is then theirs, a section title)."""
         body = md.blocks(self.lines, start, end, self.mask)
-        if not body:
-            return True
-        if _qa.is_question_line(self.lines[body[0][0]]):
-            return True  # a heading over Q:/A: cards: its text is theirs
-        return all(_is_cloze(self.lines, b) for b in body)
+        return not body or self._answer_end(start, end) == body[0][0]
+
+    def _answer_end(self, start: int, end: int) -> int:
+        """Where a question heading's answer, from ``start``, ends: at ``end`` (the next heading of
+        its level), or at a ``Q:`` line or a cloze paragraph before it, which are cards of their own."""
+        question = (j for j in range(start, end) if not self.mask[j] and _qa.is_question_line(self.lines[j]))
+        cloze = (
+            b[0]
+            for b in md.blocks(self.lines, start, end, self.mask)
+            if not self.mask[b[0]] and _is_cloze(self.lines, b)
+        )
+        return min(next(question, end), next(cloze, end))
 
     def _free(self, start: int, end: int, context: str) -> None:
         """Q:/A: cards, cloze paragraphs and skipped prose between two headings."""
