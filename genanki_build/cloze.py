@@ -4,7 +4,8 @@ Rules, in the order they are tried on each Basic card (the first that applies wi
 
 0. **Declared note types stay** — a note whose note type the source itself declares (an Anki
    export: :data:`DECLARED_FORMATS`, or a card with its own GUID) keeps it: turning it into a cloze
-   note would break every student's copy of it on the next import.
+   note would break every student's copy of it on the next import. So does a card whose source
+   asks for its reversed card (flagged ``reverse``, as Obsidian's ``??`` is): a cloze has none.
 1. **Explicit cloze** — a card that already holds ``{{c1::…}}`` (a Markdown or Anki cloze) is kept
    exactly as it is, hints included.
 2. **Definitions stay Basic** — a question that asks for a definition ("What is X?", "Definition of
@@ -332,8 +333,8 @@ def cloze_for(card: Card, rules: ClozeRules = DEFAULT_RULES) -> tuple[str, str, 
     """(text, back extra, what it was) when the card should become a cloze note, else None."""
     if card.note_type is not NoteType.BASIC or card.markup is Markup.HTML:
         return None
-    if card.guid_given or card.format in DECLARED_FORMATS:
-        return None  # rule 0: the source declares the note type
+    if card.guid_given or card.format in DECLARED_FORMATS or "reverse" in card.flags:
+        return None  # rule 0: the source declares the note type, or asks for a reversed card
     question, answer = card.front.strip(), card.back.strip()
     if not question or not answer or _has_cloze(question) or _has_cloze(answer):
         return None

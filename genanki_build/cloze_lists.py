@@ -146,12 +146,25 @@ def _marked_run(lines: list[str]) -> tuple[int, int, str] | None:
     return None
 
 
+def _nested(lines: list[str]) -> bool:
+    """True when a marked line (bullet, number, letter) is indented deeper than another: a sub-item."""
+    indents = {
+        len(ln.expandtabs(4)) - len(ln.expandtabs(4).lstrip())
+        for ln in lines
+        if BULLET.match(ln.strip()) or _NUMBERED.match(ln.strip()) or _LETTERED.match(ln.strip())
+    }
+    return len(indents) > 1
+
+
 def split_list(answer: str, item_max_words: int = ITEM_MAX_WORDS) -> ItemList | None:
     """The list an answer holds, with its labels kept apart from the items; None when it holds none.
 
     One unmarked line after a bullet list is its last item (given the list's bullet) when it has at
     most ``item_max_words`` words and at most twice the longest item's plus two."""
-    lines = [ln.strip() for ln in answer.split("\n") if ln.strip()]
+    raw = [ln for ln in answer.split("\n") if ln.strip()]
+    if _nested(raw):
+        return None  # a list with sub-items is an outline, not items to delete one by one
+    lines = [ln.strip() for ln in raw]
     run = _marked_run(lines)
     if run is None:
         inline = _inline_list(lines[0]) if len(lines) == 1 else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -223,6 +224,13 @@ def test_cloze__declared_note_type_stays_basic() -> None:
     assert cloze_for(_card(front, back, guid="k9xLm2xQ", guid_given=True)) is None
     for fmt in ("anki-text", "anki-package"):
         assert cloze_for(Card(front, back, SourceRef("f.txt", 3, 3), fmt)) is None
+
+
+def test_cloze__a_card_whose_source_asks_for_its_reverse_stays_basic() -> None:
+    """Obsidian's `??` asked for a reversed pair; a list answer made it a cloze with no reverse."""
+    front, back = "Name the two noble gases of the first two periods", "- Helium\n- Neon"
+    assert cloze_for(_card(front, back)) is not None
+    assert cloze_for(replace(_card(front, back), flags=frozenset({"reverse"}))) is None
 
 
 def test_cloze__anki_text_export_with_guids_keeps_its_basic_notes(tmp_path: Path) -> None:
@@ -547,3 +555,11 @@ def test_cloze__seed_enumerations_render_one_card_per_item_in_anki(tmp_path: Pat
     # Definitions stay Basic.
     assert not [t for t in counts if "What is" in t or "Definition of" in t]
     assert len(counts) == sum(1 for c in result.cards if c.note_type is NoteType.CLOZE)
+
+
+def test_cloze__a_list_with_sub_items_stays_basic() -> None:
+    """A nested sub-item became a sibling deletion: the outline was lost and a detail quizzed as a part."""
+    front = "Name the parts of the nuclear envelope."
+    flat = "- outer membrane\n- inner membrane, with pores"
+    assert cloze_for(_card(front, flat)) is not None
+    assert cloze_for(_card(front, flat + "\n  - nested: nuclear lamina")) is None
