@@ -283,3 +283,18 @@ def test_parse__cloze_paragraphs_under_a_heading_are_cloze_cards() -> None:
         (NoteType.BASIC, "What does this picture show?", "A *eukaryotic* cell."),
         (NoteType.CLOZE, "The {{c1::ribosome::organelle}} reads {{c2::mRNA}}.", ""),  # the section ended
     ]
+
+
+@pytest.mark.parametrize(
+    "answer", ['```python\nprint("hi")\n```', "- prokaryotic\n- eukaryotic", "By printing it."]
+)
+def test_detect__one_question_heading_with_a_short_answer_is_a_card(answer: str) -> None:
+    """A file of one `## Question?` whose answer was a list or a code block was "not a format
+    genanki-build recognises": its card was lost."""
+    text = f"## How do you show it?\n\n{answer}\n"
+    fmt, _ = default_registry().sniff(text)
+    assert fmt.name == "markdown"
+    assert [c.front for c in markdown.parse(text, "one.md", ParseOptions()).cards] == ["How do you show it?"]
+    # An article with one question among long sections is still not a card file.
+    article = "## Why does it matter?\n\n" + "Long prose about many things. " * 40 + "\n"
+    assert markdown.detect(article) < 0.2

@@ -83,6 +83,8 @@ def detect(text: str) -> float:
         score = 0.8
     elif sum(1 for _, level, _ in heads if level >= 2) >= 2 and _short_sections(lines, heads):
         score = 0.45
+    elif question_heads == 1 and len(heads) == 1 and _short_sections(lines, heads):
+        score = 0.45  # one card: a question heading and a short answer (a list, a code block)
     if qa >= 1 and answers >= qa * 0.8:
         score = max(score, 0.7 if heads or fm.size else 0.5)
     if clozes:
