@@ -226,11 +226,16 @@ def _summary(result: BuildResult) -> None:
         _count(kinds.get("warning", 0) + kinds.get("error", 0), "warning", "warnings"),
     ]
     click.echo("  " + ", ".join(parts))
-    history = [f for f in result.findings if f.kind == "ledger" and f.stage == "ids"]
+    from genanki_build.ids import EDITED, REMOVED, RESTORED
+
+    history = [f.message for f in result.findings if f.kind == "ledger" and f.stage == "ids"]
     if history:
-        kept = sum(1 for f in history if f.after)
+        edited, removed, restored = (
+            sum(1 for m in history if m.startswith(p)) for p in (EDITED, REMOVED, RESTORED)
+        )
+        back = f", {restored} back with their GUID" if restored else ""
         click.echo(
-            f"  history: {kept} edited note(s) kept their GUID, {len(history) - kept} removed "
+            f"  history: {edited} edited note(s) kept their GUID, {removed} removed{back} "
             "(see the report's 'Identity and history')"
         )
     for finding in result.findings:

@@ -252,6 +252,18 @@ def match(cards: Sequence[Card], ledger: Iterable[LedgerEntry]) -> tuple[dict[in
     return matched, scores
 
 
+#: How the ledger findings of this stage begin: an edited card that kept its GUID, a card gone
+#: from the sources, a removed card back again.
+EDITED = "edited card keeps its GUID"
+REMOVED = "removed since the last build"
+RESTORED = "back in the sources, with its GUID"
+
+
+def _percent(score: float) -> str:
+    """A similarity as a whole number, never "100" for an edited card (99.6 is not unchanged)."""
+    return "100" if score >= 100 else f"{min(score, 99.0):.0f}"
+
+
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -276,7 +288,7 @@ def assign_ids(cards: tuple[Card, ...], context: Context) -> StageResult:
                     Finding(
                         "ids",
                         "ledger",
-                        f"back in the sources, with its GUID: {_short(old.front)!r} (GUID {guid})",
+                        f"{RESTORED}: {_short(old.front)!r} (GUID {guid})",
                         card.source,
                         after=f"{card.front}\n{card.back}",
                     )
@@ -287,7 +299,7 @@ def assign_ids(cards: tuple[Card, ...], context: Context) -> StageResult:
                     Finding(
                         "ids",
                         "ledger",
-                        f"edited card keeps its GUID (similarity {scores[i]:.0f}{moved}): "
+                        f"{EDITED} (similarity {_percent(scores[i])}{moved}): "
                         f"{_short(old.front)!r} -> {_short(_plain(card.front, card.markup))!r}",
                         card.source,
                         before=f"{old.front}\n{old.back}",
@@ -311,9 +323,10 @@ def assign_ids(cards: tuple[Card, ...], context: Context) -> StageResult:
             Finding(
                 "ids",
                 "ledger",
-                f"removed since the last build: {_short(entry.front)!r} (GUID {entry.guid}); "
+                f"{REMOVED}: {_short(entry.front)!r} (GUID {entry.guid}; it stood at "
+                f"{SourceRef(entry.file, entry.first, entry.last)} in the last build); "
                 "students keep their copy until they delete it",
-                SourceRef(entry.file, entry.first, entry.last),
+                SourceRef(entry.file, 0, 0),  # its lines are other cards' now, or gone
                 before=f"{entry.front}\n{entry.back}",
             )
         )

@@ -44,6 +44,8 @@ class SourceRef:
     """Last physical line (1-based, inclusive) the piece spans."""
 
     def __str__(self) -> str:
+        if self.first <= 0:
+            return self.file  # the whole file (a file-level finding)
         if self.first == self.last:
             return f"{self.file}:{self.first}"
         return f"{self.file}:{self.first}-{self.last}"

@@ -163,6 +163,8 @@ def _finding_json() -> Callable[[Finding], str]:
         w = f.where
         if w is None:
             where = '""'
+        elif w.first <= 0:
+            where = f'{open_file[w.file]}"'
         elif w.first == w.last:
             where = f'{open_file[w.file]}:{w.first}"'
         else:
@@ -192,7 +194,7 @@ nav { font-size: .95em; } nav a { margin-right: 1em; white-space: nowrap; }
 table { border-collapse: collapse; width: 100%; margin: .5em 0; }
 th, td { text-align: left; vertical-align: top; padding: .3em .6em; border-bottom: 1px solid #eaeef2; }
 th { background: #f6f8fa; position: sticky; top: 0; }
-td.where { white-space: nowrap; font-family: ui-monospace, monospace; font-size: .9em; }
+td.where { font-family: ui-monospace, monospace; font-size: .9em; max-width: 22em; overflow-wrap: anywhere; }
 td.change { font-family: ui-monospace, monospace; font-size: .9em; white-space: pre-wrap; word-break: break-word; }
 del { background: #ffebe9; color: #82071e; text-decoration: line-through; }
 ins { background: #dafbe1; color: #116329; text-decoration: none; }
@@ -246,6 +248,8 @@ def _change(f: Finding, escape: Callable[[str], str] = _e) -> str:
     """The before/after cell: a word diff for a repair, both texts labelled for a merge or conflict.
 
     ``escape`` stands in for :func:`_e` where the result is the same (a skipped line's text)."""
+    if f.kind == "suspect":
+        return escape(f.before)  # a word left as it is: nothing was removed
     if not f.after and f.kind not in ("merge", "conflict"):
         # What word_diff gives when nothing was added, without its work.
         return f"<del>{escape(f.before)}</del>" if f.before else ""
@@ -268,23 +272,37 @@ def _anchor(kind: str) -> str:
 
 def _summary(result: BuildResult, c: dict[str, Any], skipped_lines: int) -> list[str]:
     kinds: dict[str, int] = c["findings"]
+    present = {f.kind for f in result.findings}
     tiles = [
         ("notes", c["notes"], "decks", False),
         ("decks", len(c["per_deck"]), "decks", False),
         ("left out", c["excluded"], _anchor("excluded"), False),
-        ("fixes", kinds.get("fix", 0) + kinds.get("typo", 0), _anchor("typo"), False),
+        (
+            "fixes",
+            kinds.get("fix", 0) + kinds.get("typo", 0),
+            _anchor("typo" if "typo" in present else "fix"),
+            False,
+        ),
         ("cloze notes made", kinds.get("cloze", 0), _anchor("cloze"), False),
         ("merges", kinds.get("merge", 0), _anchor("merge"), False),
         ("conflicts", kinds.get("conflict", 0), _anchor("conflict"), True),
-        ("warnings", kinds.get("warning", 0) + kinds.get("error", 0), _anchor("warning"), True),
+        (
+            "warnings",
+            kinds.get("warning", 0) + kinds.get("error", 0),
+            _anchor("error" if "error" in present else "warning"),
+            True,
+        ),
         ("skipped lines", skipped_lines, _anchor("skipped"), False),
     ]
+    # A tile links to its section only when there is one to go to.
+    sections = {"decks", *(_anchor(k) for k in present)}
     items = "".join(
-        f"<li{' class=bad' if bad and n else ''}><a href=#{anchor}><b>{n}</b>{_e(label)}</a></li>"
+        f"<li{' class=bad' if bad and n else ''}>"
+        + (f"<a href=#{anchor}><b>{n}</b>{_e(label)}</a>" if anchor in sections else f"<b>{n}</b>{_e(label)}")
+        + "</li>"
         for label, n, anchor, bad in tiles
     )
     links = ["<a href=#decks>Decks</a>", "<a href=#files>Files</a>"]
-    present = {f.kind for f in result.findings}
     links += [f"<a href=#{_anchor(k)}>{_e(t)}</a>" for k, t in SECTIONS if k in present]
     return [f"<ul class=tiles>{items}</ul>", f"<nav>{' '.join(links)}</nav>"]
 

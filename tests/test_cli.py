@@ -172,3 +172,20 @@ def test_cli__two_sources_of_one_name_are_refused(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "several source folders are named s: each builds into --out/<its name>" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_cli__history_line_counts_restored_cards_apart(tmp_path: Path) -> None:
+    """A card back in the sources was counted as an edited note that kept its GUID."""
+    from tests.conftest import write_tree
+
+    rows = "front,back\nWhat is a cell?,The unit of life\nWhat is ATP?,Energy currency\n"
+    src = write_tree(tmp_path / "src", {"a.csv": rows, "b.csv": "front,back\nWhat is DNA?,The code\n"})
+    runner = CliRunner()
+    out = ["--out", str(tmp_path / "o")]
+    assert runner.invoke(main, ["build", str(src), *out]).exit_code == 0
+    (src / "a.csv").write_text("front,back\nWhat is a cell?,The unit of life\n", encoding="utf-8")
+    gone = runner.invoke(main, ["build", str(src), *out])
+    assert "history: 0 edited note(s) kept their GUID, 1 removed (see" in gone.output
+    (src / "a.csv").write_text(rows, encoding="utf-8")
+    back = runner.invoke(main, ["build", str(src), *out])
+    assert "history: 0 edited note(s) kept their GUID, 0 removed, 1 back with their GUID (see" in back.output

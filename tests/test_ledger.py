@@ -70,7 +70,9 @@ def test_ids__edits_keep_guids_and_new_cards_get_new_ones() -> None:
     assert guids(v2)[4] == old[4]
     assert guids(v2)[3] not in old
     removed = [f for f in v2.findings if "removed" in f.message]
-    assert len(removed) == 1 and removed[0].where == DECK[3].source
+    # Named by its file; its lines in the last build are in the message (they hold other cards now).
+    assert len(removed) == 1 and removed[0].where == SourceRef(DECK[3].source.file, 0, 0)
+    assert f"it stood at {DECK[3].source} in the last build" in removed[0].message
     assert [c.mtime for c in v2.cards] == [T2, T2, T2, T2, T1]
 
 

@@ -142,3 +142,32 @@ def test_json_tail__without_timings_or_findings() -> None:
     result = BuildResult(Config(), (), (), (), ())
     assert json.loads(to_json(result))["timings"] == {}
     assert json.loads(to_json(result))["findings"] == []
+
+
+def test_report_html__every_link_has_a_place_to_go(tmp_path: Path) -> None:
+    """Tiles linked to sections a build without such findings does not have (#k-excluded …)."""
+    import re
+
+    src = write_tree(tmp_path / "src", {"a.csv": "front,back\nWhat is a cell?,The unit of life\n"})
+    build(src, tmp_path / "out", timestamp=1_700_000_000)
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    targets = set(re.findall(r"href=#([\w-]+)", page))
+    assert targets and targets <= set(re.findall(r"id=([\w-]+)", page))
+
+
+def test_report_html__a_suspect_word_is_not_shown_struck_out(tmp_path: Path) -> None:
+    """A word left as it is was drawn in red and struck through, as if removed."""
+    src = write_tree(tmp_path / "src", {"a.csv": "front,back\nWhat is firminitiated?,A word nobody knows\n"})
+    result = build(src, tmp_path / "out", timestamp=1_700_000_000)
+    assert [f.before for f in result.findings if f.kind == "suspect"] == ["firminitiated"]
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "firminitiated" in page and "<del>firminitiated</del>" not in page
+
+
+def test_source_ref__a_whole_file_is_named_without_a_line() -> None:
+    """File-level findings read "file.txt:0"."""
+    assert (str(SourceRef("a.txt", 0, 0)), str(SourceRef("a.txt", 3, 3)), str(SourceRef("a.txt", 3, 5))) == (
+        "a.txt",
+        "a.txt:3",
+        "a.txt:3-5",
+    )
