@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-from genanki_build.model import Card, Markup, evolve
+from genanki_build.model import Card, Finding, Markup, evolve
 from genanki_build.stage import Context, StageResult
 
 # Not "·": the clean stage writes a middle dot that starts a list item as "- "; one it leaves is a
 # character ("· is the middle dot"), not a bullet.
+STAGE = "render"
+
 _BULLET = re.compile(r"^\s*[-•▪◦*]\s+(?P<item>.+)$")
 _NUMBERED = re.compile(r"^\s*(?P<num>\d{1,3})[.)]\s+(?P<item>.+)$")
 
@@ -176,15 +179,49 @@ def to_html(text: str, markup: Markup) -> str:
     return text_to_html(text)
 
 
+#: A start tag's name, and its attributes (name, and the value when it is a URL).
+_START_TAG = re.compile(r"<([a-zA-Z][\w-]*)((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)>")
+_ATTRIBUTE = re.compile(r"([^\s\"'=<>/]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'<>]+)))?")
+
+
+def _markup(text: str) -> Counter[str]:
+    """Each tag (``<font>``) and attribute (``style=``, ``href=javascript:``) of ``text``, counted."""
+    found: Counter[str] = Counter()
+    for tag in _START_TAG.finditer(text):
+        found[f"<{tag.group(1).lower()}>"] += 1
+        for attr in _ATTRIBUTE.finditer(tag.group(2)):
+            name = attr.group(1).lower()
+            value = next((v for v in attr.group(2, 3, 4) if v is not None), "")
+            scheme = (
+                value.strip().split(":", 1)[0].lower() if ":" in value and name in ("href", "src") else ""
+            )
+            found[f"{name}={scheme}:" if scheme else f"{name}="] += 1
+    return found
+
+
+def _sanitized(card: Card, side: str, before: str, after: str) -> Finding | None:
+    """A ``fix`` finding naming what the sanitizer took out of declared HTML, if anything."""
+    removed = _markup(before) - _markup(after)
+    if not removed:
+        return None
+    what = ", ".join(sorted(removed))
+    message = f"{side}: removed HTML that is not on the allow-list (scripts, styles, unknown tags): {what}"
+    return Finding(STAGE, "fix", message, card.source, before, after)
+
+
 def render_cards(cards: tuple[Card, ...], context: Context) -> StageResult:
-    """Every card's fields rendered to HTML; ``markup`` becomes :attr:`Markup.HTML`."""
-    out = tuple(
-        evolve(
-            card,
-            front=to_html(card.front, card.markup),
-            back=to_html(card.back, card.markup),
-            markup=Markup.HTML,
-        )
-        for card in cards
-    )
-    return StageResult(out)
+    """Every card's fields rendered to HTML; ``markup`` becomes :attr:`Markup.HTML`. What the
+    sanitizer removes from declared HTML (a ``<font>``, a ``style``, a script) is a ``fix`` finding."""
+    out: list[Card] = []
+    findings: list[Finding] = []
+    for card in cards:
+        front, back = to_html(card.front, card.markup), to_html(card.back, card.markup)
+        found: list[Finding] = []
+        if card.markup is Markup.HTML:
+            for side, before, after in (("front", card.front, front), ("back", card.back, back)):
+                if before != after and (finding := _sanitized(card, side, before, after)):
+                    found.append(finding)
+        findings += found
+        extra = {"findings": (*card.findings, *found)} if found else {}
+        out.append(evolve(card, front=front, back=back, markup=Markup.HTML, **extra))
+    return StageResult(tuple(out), tuple(findings))

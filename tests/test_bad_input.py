@@ -499,3 +499,26 @@ def test_build__an_unrecognised_file_is_reported_over_its_own_lines(tmp_path: Pa
     result = build(src, tmp_path / "out", timestamp=1_700_000_000)
     (warning,) = [w for w in result.warnings if w.where and w.where.file == "nums.txt"]
     assert str(warning.where) == "nums.txt:1-3"
+
+
+def test_build__html_the_sanitizer_removes_is_reported(tmp_path: Path) -> None:
+    """Colours, a video and a script were taken out of declared HTML without a word in the report."""
+    text = (
+        "#separator:tab\n#html:true\n"
+        '<span style="color:red">Red</span> <font color=red>word</font>\t<script>x</script>True\n'
+        "<b>Plain</b>\tkept <i>as is</i>\n"
+    )
+    result = build(
+        write_tree(tmp_path / "src", {"anki.txt": text}, DECK), tmp_path / "out", timestamp=1_700_000_000
+    )
+    fixes = [(str(f.where), f.message) for f in result.findings if f.stage == "render"]
+    assert fixes == [
+        (
+            "anki.txt:3",
+            "front: removed HTML that is not on the allow-list (scripts, styles, unknown tags): <font>, color=, style=",
+        ),
+        (
+            "anki.txt:3",
+            "back: removed HTML that is not on the allow-list (scripts, styles, unknown tags): <script>",
+        ),
+    ]
