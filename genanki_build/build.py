@@ -140,7 +140,7 @@ def _namespace_moved(path: Path, released: str, config: Config) -> str:
     )
 
 
-def _nothing_built(source_dir: Path, parsed: ParsedSources, excluded: int) -> str:
+def _nothing_built(source_dir: Path, parsed: ParsedSources, excluded: tuple[Card, ...]) -> str:
     """Why a build made no note, in one line. An empty package helps no student, and its ledger
     would forget every note's GUID: a folder emptied by mistake, or a parser gone wrong, must not
     cost students their history at the next build."""
@@ -148,7 +148,9 @@ def _nothing_built(source_dir: Path, parsed: ParsedSources, excluded: int) -> st
     if not files:
         why = "it holds no card files"
     elif excluded:
-        why = f'all {excluded} card(s) were left out ("see picture" cards: --include-incomplete keeps them)'
+        first = next((f for c in excluded for f in c.findings if f.kind in {"excluded", "warning"}), None)
+        reason = f", the first at {first.where}: {first.message}" if first is not None and first.where else ""
+        why = f"all {len(excluded)} card(s) were left out{reason}"
     else:
         problems = [f"{f.path}: {f.problem or 'no cards'}" for f in files[:3]]
         more = f" and {len(files) - 3} more" if len(files) > 3 else ""
@@ -282,8 +284,14 @@ def _build(
     started = time.perf_counter()
     sources = read_sources(source_dir)
     timings["read"] = time.perf_counter() - started
-    started = time.perf_counter()
     config = sources.config
+    # The ledger first: a build under another namespace stops before it parses anything.
+    started = time.perf_counter()
+    previous = ledger.read(source_dir / ledger.LEDGER_NAME)
+    if previous.namespace and previous.namespace != config.id_namespace:
+        raise BuildError(_namespace_moved(source_dir / ledger.LEDGER_NAME, previous.namespace, config))
+    reading_ledger = time.perf_counter() - started
+    started = time.perf_counter()
     include_incomplete = include_incomplete or config.include_incomplete
     head = Head(pipeline.head(skip), include_incomplete, pipeline.summarized(skip), pipeline.ahead(skip))
     parsed = parse_sources(sources, cache_in=out_dir, progress=progress, head=head)
@@ -291,11 +299,6 @@ def _build(
     timings["parse"] = time.perf_counter() - started
     now = build_time() if timestamp is None else timestamp
     previous_release = diff.read_package(against) if against is not None else None
-    started = time.perf_counter()
-    previous = ledger.read(source_dir / ledger.LEDGER_NAME)
-    if previous.namespace and previous.namespace != config.id_namespace:
-        raise BuildError(_namespace_moved(source_dir / ledger.LEDGER_NAME, previous.namespace, config))
-    reading_ledger = time.perf_counter() - started
     context = Context(
         config=config,
         build_time=now,
@@ -309,7 +312,7 @@ def _build(
         parsed, context, skip=skip, timings=timings, progress=progress
     )
     if not kept:
-        raise BuildError(_nothing_built(source_dir, parsed, len(excluded)))
+        raise BuildError(_nothing_built(source_dir, parsed, excluded))
     stage_findings += _unused_media(sources, (*kept, *excluded))
     started = time.perf_counter()
     stamped = ledger.update(
@@ -319,6 +322,7 @@ def _build(
         build_time=now,
         reverse=config.reverse,
         allow_field_change=allow_field_change,
+        excluded=excluded,
     )
     kept, stage_findings = stamped.cards, stage_findings + stamped.findings
     ledger_text = ledger.dumps(replace(stamped.ledger, namespace=config.id_namespace))

@@ -141,13 +141,18 @@ QUESTION_WORDS: frozenset[str] = _wordlist(
 )
 
 _CLOZE = re.compile(r"\{\{c\d+::")
-# A number (not part of "2.5", "1,000" or "B12"), with the word before it and the word right after it.
+# A number (not part of "2.5", "1,000" or "B12"), with the word right after it.
 _NUMBER = re.compile(
-    r"(?:(?P<before>[^\W\d_][\w'’]*)\s+)?(?<![\w.,])(?P<n>\d{1,2}|"
+    r"(?<![\w.,])(?P<n>\d{1,2}|"
     + "|".join(NUMBER_WORDS)
     + r")(?![\w.,]\w|[^\W\d_])(?:(?:\s+|-)(?P<after>[^\W\d_][\w'’]*))?",
     re.IGNORECASE,
 )
+# The word right before a number, looked for in the few characters before it only: a pattern that
+# tried every start for an optional word before each number took quadratic time on a long run of
+# letters (a DNA sequence).
+_WORD_BEFORE = re.compile(r"([^\W\d_][\w'’]*)\s+$")
+_BEFORE_CHARS = 60
 # Blanks and ellipses (see rule 4). An ellipsis in brackets is matched whole, as an omission mark.
 _BLANK = re.compile(
     r"(?P<line>_{2,})|(?P<empty>\( +\)|\[ +\])|(?P<omission>[(\[]\s*(?:\.{3}|…)\s*[)\]])|\.{3}|…"
@@ -191,7 +196,8 @@ def _numbers(question: str) -> set[int]:
     or follow one of :data:`COUNT_ASKERS` (rule 5)."""
     found: set[int] = set()
     for m in _NUMBER.finditer(question):
-        n, before, after = m.group("n").lower(), (m.group("before") or "").lower(), m.group("after")
+        word = _WORD_BEFORE.search(question, max(0, m.start() - _BEFORE_CHARS), m.start())
+        n, before, after = m.group("n").lower(), (word.group(1) if word else "").lower(), m.group("after")
         if (after and after.lower() not in DANGLING_WORDS) or before in COUNT_ASKERS:
             found.add(int(n) if n.isdigit() else NUMBER_WORDS[n])
     return {n for n in found if n >= 2}

@@ -96,22 +96,18 @@ class _Side:
     front_key: str
     back_key: str
     numbers: tuple[str, ...]
-    """The numbers in the question: another number asks something else."""
+    """The numbers in the question (not a cloze deletion's), sorted: another number asks something else."""
 
 
 #: A number in a question, as written.
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+#: A cloze deletion's opening: its number counts nothing the question asks.
+_CLOZE_OPEN = re.compile(r"\{\{c\d+::")
 
 
 def _side(file: str, front: str, back: str) -> _Side:
-    return _Side(
-        file,
-        front,
-        back,
-        utils.default_process(front),
-        utils.default_process(back),
-        tuple(_NUMBER.findall(front)),
-    )
+    numbers = tuple(sorted(_NUMBER.findall(_CLOZE_OPEN.sub(" ", front) if "{{c" in front else front)))
+    return _Side(file, front, back, utils.default_process(front), utils.default_process(back), numbers)
 
 
 def _plain(text: str, markup: Markup) -> str:
@@ -283,7 +279,7 @@ def assign_ids(cards: tuple[Card, ...], context: Context) -> StageResult:
         guid = matched.get(i)
         if guid is not None:
             old = context.ledger[guid]
-            if old.removed:
+            if old.removed and "excluded" not in card.flags:
                 findings.append(
                     Finding(
                         "ids",

@@ -163,7 +163,15 @@ def _about_the_phrase(front: str, context: Context) -> bool:
     in German?", "Translate: siehe Bild"): the card is about the words, and its answer is one."""
     text = _normalize(_plain(front))
     phrases = _phrases(tuple(context.config.placeholders))
-    return _pattern().search(text) is not None or any(p and p in text for p in phrases)
+    # Whole words only: "response model" holds no "se model", nor "cover image" "ver image".
+    if any(p and re.search(rf"(?<!\w){re.escape(p)}(?!\w)", text) for p in phrases):
+        return True
+    return any(_whole_words(text, m) for m in _pattern().finditer(text))
+
+
+def _whole_words(text: str, match: re.Match[str]) -> bool:
+    start, end = match.span()
+    return (start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum())
 
 
 def flag_incomplete(cards: tuple[Card, ...], context: Context) -> StageResult:

@@ -395,6 +395,7 @@ def update(
     build_time: int,
     reverse: bool = False,
     allow_field_change: bool = False,
+    excluded: Iterable[Card] = (),
 ) -> Stamped:
     """Stamp each card's modification time and compute the ledger to write after this build.
 
@@ -441,9 +442,13 @@ def update(
             entries.append(
                 _make_entry(guid, fp, mtime, source.file, front, back, source.first, source.last, note_type)
             )
-    # A note no longer built keeps its entry, marked with when it left (see LedgerEntry.removed).
+    # A note no longer built keeps its entry, marked with when it left (see LedgerEntry.removed); a
+    # note still in the sources but left out of this package (``excluded``) keeps it as it was.
+    held = {card.guid for card in excluded if card.guid}
     entries += [
-        e if e.removed else replace(e, removed=build_time) for e in previous.cards if e.guid not in recorded
+        e if e.removed or e.guid in held else replace(e, removed=build_time)
+        for e in previous.cards
+        if e.guid not in recorded
     ]
     ledger = Ledger(tuple(sorted(entries, key=_sort_key)), MappingProxyType(note_types))
     return Stamped(

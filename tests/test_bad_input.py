@@ -522,3 +522,18 @@ def test_build__html_the_sanitizer_removes_is_reported(tmp_path: Path) -> None:
             "back: removed HTML that is not on the allow-list (scripts, styles, unknown tags): <script>",
         ),
     ]
+
+
+def test_build__no_notes_because_every_card_was_left_out_says_why(tmp_path: Path) -> None:
+    """The error blamed "see picture" cards for any exclusion, and hid the warning that explained it."""
+    declared = "#separator:tab\n#html:true\n<script>x</script>\tfront\n<style>y</style>\tback\n"
+    with pytest.raises(BuildError) as raised:
+        build(
+            write_tree(tmp_path / "src", {"anki.txt": declared}, DECK),
+            tmp_path / "out",
+            timestamp=1_700_000_000,
+        )
+    assert "all 2 card(s) were left out, the first at anki.txt:3: the front shows nothing in Anki" in str(
+        raised.value
+    )
+    assert "see picture" not in str(raised.value)

@@ -563,3 +563,12 @@ def test_cloze__a_list_with_sub_items_stays_basic() -> None:
     flat = "- outer membrane\n- inner membrane, with pores"
     assert cloze_for(_card(front, flat)) is not None
     assert cloze_for(_card(front, flat + "\n  - nested: nuclear lamina")) is None
+
+
+def test_numbers__a_long_run_of_letters_before_a_count() -> None:
+    """An optional word before each number was tried from every start: a 20,000-letter question
+    (a DNA sequence) took seconds. The word before a number is still read."""
+    from genanki_build.cloze import _numbers
+
+    assert _numbers("Name the " + "ACGT" * 5000 + " 3 bases") == {3}
+    assert _numbers("Which 4 are") == {4} and _numbers("name two kinds") == {2}

@@ -357,3 +357,32 @@ def test_rebuild__a_card_moved_with_a_small_edit_keeps_its_guid_over_a_new_looka
     }
     assert by_front[("L2 Transport.txt", moved[0])] == first.guid
     assert by_front[("L1 Cells.txt", variant[0])] != first.guid
+
+
+def test_rebuild__an_edited_cloze_note_keeps_its_guid(tmp_path: Path) -> None:
+    """The question-number rule counted the deletions' numbers ({{c1::}} → {{c2::}}): every edited
+    cloze note came as a new note beside the students' reviewed copy."""
+    text = "# L1\n\nThe {{c1::ribosome}} reads messenger RNA three bases at a time.\n"
+    src = write_tree(tmp_path / "src", {"bio.md": text}, DECK_TOML)
+    (first,) = build(src, tmp_path / "out", timestamp=V1_TIME).cards
+    edited = "# L1\n\nThe {{c1::ribosome}} reads {{c2::messenger RNA}} three bases at a time.\n"
+    (src / "bio.md").write_text(edited, encoding="utf-8")
+    (second,) = build(src, tmp_path / "out", timestamp=V2_TIME).cards
+    assert second.guid == first.guid
+
+
+def test_rebuild__a_card_left_out_is_not_reported_back_on_every_build(tmp_path: Path) -> None:
+    """A packaged card that became excluded was recorded as removed, then reported as "back in the
+    sources" on every later build."""
+    cards = [("What is a cell?", "The unit of life."), ("Cell diagram labels", "See picture")]
+    src = write_tree(
+        tmp_path / "src",
+        {"L1.txt": brainscape("L1", cards)},
+        DECK_TOML + "[options]\ninclude_incomplete = true\n",
+    )
+    build(src, tmp_path / "out", timestamp=V1_TIME)
+    (src / "deck.toml").write_text(DECK_TOML, encoding="utf-8")
+    for k in range(3):
+        result = build(src, tmp_path / "out", timestamp=V2_TIME + k)
+        assert [c.front for c in result.excluded] == ["Cell diagram labels"]
+        assert not [f for f in result.findings if f.stage == "ids" and f.kind == "ledger"], k

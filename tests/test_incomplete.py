@@ -142,3 +142,12 @@ def test_flag_incomplete__a_card_about_the_phrase_is_kept() -> None:
     )
     result = flag_incomplete(cards, Context())
     assert ["excluded" in c.flags for c in result.cards] == [False, False, True]
+
+
+def test_flag_incomplete__a_phrase_inside_a_word_is_not_about_the_phrase() -> None:
+    """ "response model" held "se model": a card whose answer was only "See model" was packaged."""
+    cards = (
+        _card("See model", front="Which response model did we discuss?"),
+        _card("see image", front="What does the cover image show?"),
+    )
+    assert ["excluded" in c.flags for c in flag_incomplete(cards, Context()).cards] == [True, True]

@@ -65,11 +65,22 @@ _SEPARATORS = {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space"
 #: it, a picture, or a formatting tag closed in the same field. A lone ``<div>`` or ``<script>x``
 #: is text someone typed (an Anki export writes a typed ``<`` as ``&lt;``): read as HTML it would
 #: vanish from the card.
-_HTML = re.compile(
-    r"&(?:lt|gt|amp|nbsp|quot|#\d+);|<br\s*/?>|<img\b[^<>]*>"
-    r"|<(div|b|i|u|span|ul|ol|li|p)\b[^<>]*>.*?</\1\s*>",
-    re.IGNORECASE | re.DOTALL,
-)
+_HTML_MARKS = re.compile(r"&(?:lt|gt|amp|nbsp|quot|#\d+);|<br\s*/?>|<img\b[^<>]*>", re.IGNORECASE)
+_OPEN_TAG = re.compile(r"<(div|b|i|u|span|ul|ol|li|p)\b[^<>]*>", re.IGNORECASE)
+_CLOSE_TAG = re.compile(r"</(div|b|i|u|span|ul|ol|li|p)\s*>", re.IGNORECASE)
+
+
+def _shows_html(field: str) -> bool:
+    """True when ``field`` holds HTML by the cues above: each pattern runs once over it (a tag
+    searched for its own closing tag would make a field of many unclosed ones quadratic)."""
+    if "<" not in field and "&" not in field:
+        return False
+    if _HTML_MARKS.search(field):
+        return True
+    opened = {m.lower() for m in _OPEN_TAG.findall(field)}
+    return bool(opened) and not opened.isdisjoint(m.lower() for m in _CLOSE_TAG.findall(field))
+
+
 _CLOZE = re.compile(r"\{\{c\d+::")
 _TAG_LIST = re.compile(r"^(?:[^\s<>&\"]+(?:\s+[^\s<>&\"]+)*)?$")
 #: Values of a Basic note's third or later field that switch on its reversed card ("Add Reverse")
@@ -159,7 +170,7 @@ def detect(text: str) -> float:
     firsts = [r.fields[0].strip().lower() for r in rows]
     if len(set(firsts)) < 0.5 * len(firsts):
         return 0.0  # the same few labels (``Q:``/``A:``) in the first column: not notes
-    html = sum(1 for r in rows if any(_HTML.search(f) for f in r.fields))
+    html = sum(1 for r in rows if any(_shows_html(f) for f in r.fields))
     multiline = sum(1 for r in rows if r.last > r.first)
     if html >= max(1, len(rows) // 50):
         return round(0.85 * share, 3)
@@ -198,7 +209,7 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
     if html_flag:
         markup = Markup.HTML if html_flag == "true" else Markup.TEXT
     else:
-        has_html = any(_HTML.search(f) for r in rows for f in r.fields)
+        has_html = any(_shows_html(f) for r in rows for f in r.fields)
         markup = Markup.HTML if has_html else Markup.TEXT
     # ``#columns:`` names the columns; a "Tags", "Deck", "Notetype" or "GUID" column counts as the
     # matching ``#… column:`` header when that header is absent.
