@@ -279,6 +279,7 @@ def _build(
     from genanki_build.media import flat_name
     from genanki_build.notetypes import note_types
     from genanki_build.package import write_package
+    from genanki_build.report_html import to_html
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -372,7 +373,7 @@ def _build(
         started = time.perf_counter()
         # Written piece by piece: at 100,000 cards, whole strings (and their bytes) cost 0.3 GB of peak memory.
         staged.write_chunks(jsonl, export.iter_jsonl(kept))
-        staged.write_text(report_html, report.to_html(result))
+        staged.write_text(report_html, to_html(result))
         waited = 0.0
 
         def report_json_pieces() -> Iterator[str]:

@@ -164,7 +164,7 @@ def test_build__failed_build_leaves_previous_outputs(tmp_path: Path, monkeypatch
     def broken(*args: object, **kwargs: object) -> str:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("genanki_build.report.to_html", broken)
+    monkeypatch.setattr("genanki_build.report_html.to_html", broken)
     with pytest.raises(RuntimeError):
         build(src, tmp_path / "out", timestamp=int(EPOCH))
     assert _snapshot(tmp_path / "out", src) == before

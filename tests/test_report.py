@@ -11,7 +11,8 @@ import pytest
 from genanki_build.build import BuildResult, build
 from genanki_build.config import Config
 from genanki_build.model import Finding, SourceRef
-from genanki_build.report import iter_json_head, json_tail, to_json, word_diff
+from genanki_build.report import iter_json_head, json_tail, to_json
+from genanki_build.report_html import word_diff
 from tests.conftest import write_tree
 
 _SET = """L2: Pricing Flashcards
