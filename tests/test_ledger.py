@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from genanki_build import ledger
+from genanki_build import ledger, ledger_file
 from genanki_build.config import Config
 from genanki_build.errors import BuildError
 from genanki_build.ids import _plain, assign_ids, match
@@ -292,7 +292,7 @@ def test_ledger__entry_shortcut_reads_what_the_checked_path_reads(raw: object) -
         except BuildError as exc:
             return str(exc)
 
-    assert read(ledger._entry) == read(ledger._checked_entry)
+    assert read(ledger_file._entry) == read(ledger_file._checked_entry)
 
 
 _ENTRY = st.builds(
