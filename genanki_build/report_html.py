@@ -45,7 +45,7 @@ nav { font-size: .95em; } nav a { margin-right: 1em; white-space: nowrap; }
 table { border-collapse: collapse; width: 100%; margin: .5em 0; }
 th, td { text-align: left; vertical-align: top; padding: .3em .6em; border-bottom: 1px solid #eaeef2; }
 th { background: #f6f8fa; position: sticky; top: 0; }
-td.where { font-family: ui-monospace, monospace; font-size: .9em; max-width: 22em; overflow-wrap: anywhere; }
+td.where { font-family: ui-monospace, monospace; font-size: .9em; min-width: 16em; max-width: 24em; overflow-wrap: anywhere; }
 td.change { font-family: ui-monospace, monospace; font-size: .9em; white-space: pre-wrap; word-break: break-word; }
 del { background: #ffebe9; color: #82071e; text-decoration: line-through; }
 ins { background: #dafbe1; color: #116329; text-decoration: none; }
