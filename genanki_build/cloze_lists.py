@@ -146,14 +146,19 @@ def _marked_run(lines: list[str]) -> tuple[int, int, str] | None:
     return None
 
 
+#: How much deeper than the shallowest item a marked line must start to be a sub-item: more than
+#: a right-aligned number's padding (" 9." above "10.").
+SUB_ITEM_INDENT = 2
+
+
 def _nested(lines: list[str]) -> bool:
     """True when a marked line (bullet, number, letter) is indented deeper than another: a sub-item."""
-    indents = {
+    indents = [
         len(ln.expandtabs(4)) - len(ln.expandtabs(4).lstrip())
         for ln in lines
         if BULLET.match(ln.strip()) or _NUMBERED.match(ln.strip()) or _LETTERED.match(ln.strip())
-    }
-    return len(indents) > 1
+    ]
+    return bool(indents) and max(indents) - min(indents) >= SUB_ITEM_INDENT
 
 
 def split_list(answer: str, item_max_words: int = ITEM_MAX_WORDS) -> ItemList | None:

@@ -289,7 +289,7 @@ def assign_ids(cards: tuple[Card, ...], context: Context) -> StageResult:
                         after=f"{card.front}\n{card.back}",
                     )
                 )
-            elif i in scores:
+            elif i in scores and "excluded" not in card.flags:
                 moved = f", moved from {old.file}" if old.file != card.source.file else ""
                 findings.append(
                     Finding(

@@ -572,3 +572,10 @@ def test_numbers__a_long_run_of_letters_before_a_count() -> None:
 
     assert _numbers("Name the " + "ACGT" * 5000 + " 3 bases") == {3}
     assert _numbers("Which 4 are") == {4} and _numbers("name two kinds") == {2}
+
+
+def test_cloze__a_right_aligned_numbered_list_is_not_nested() -> None:
+    """ " 9." above "10." read as a sub-item: a plain ten-item list stayed Basic."""
+    from genanki_build.cloze_lists import split_list
+
+    assert split_list("\n".join(f"{i:>2}. item{i}" for i in range(1, 11))) is not None

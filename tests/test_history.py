@@ -386,3 +386,14 @@ def test_rebuild__a_card_left_out_is_not_reported_back_on_every_build(tmp_path: 
         result = build(src, tmp_path / "out", timestamp=V2_TIME + k)
         assert [c.front for c in result.excluded] == ["Cell diagram labels"]
         assert not [f for f in result.findings if f.stage == "ids" and f.kind == "ledger"], k
+
+
+def test_rebuild__a_card_left_out_is_not_counted_as_an_edit_that_kept_its_guid(tmp_path: Path) -> None:
+    """A card whose answer became "see picture" was reported as an edited card keeping its GUID."""
+    cards = [("What does the heart do?", "It pumps blood."), ("What is a cell?", "The unit of life.")]
+    src = write_tree(tmp_path / "src", {"L1.txt": brainscape("L1", cards)}, DECK_TOML)
+    build(src, tmp_path / "out", timestamp=V1_TIME)
+    (src / "L1.txt").write_text(brainscape("L1", [(cards[0][0], "See picture"), cards[1]]), encoding="utf-8")
+    result = build(src, tmp_path / "out", timestamp=V2_TIME)
+    assert [c.front for c in result.excluded] == ["What does the heart do?"]
+    assert not [f for f in result.findings if f.stage == "ids" and f.message.startswith("edited card")]

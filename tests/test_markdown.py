@@ -298,3 +298,13 @@ def test_detect__one_question_heading_with_a_short_answer_is_a_card(answer: str)
     # An article with one question among long sections is still not a card file.
     article = "## Why does it matter?\n\n" + "Long prose about many things. " * 40 + "\n"
     assert markdown.detect(article) < 0.2
+
+
+def test_parse__a_deeper_heading_over_a_cloze_heads_the_cloze_not_the_answer_above() -> None:
+    """A `### Detail` over a cloze paragraph was left at the end of the answer above."""
+    text = "## What are the stages of mitosis?\nThe cell divides.\n\n### Detail\n\nThe {{c1::prophase}} comes first.\n"
+    result = markdown.parse(text, "bio.md", ParseOptions())
+    assert [(c.front, c.back) for c in result.cards] == [
+        ("What are the stages of mitosis?", "The cell divides."),
+        ("The {{c1::prophase}} comes first.", "Detail"),
+    ]

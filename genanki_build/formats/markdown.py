@@ -194,7 +194,16 @@ class _Parser(md.Collector):
             for b in md.blocks(self.lines, start, end, self.mask)
             if not self.mask[b[0]] and _is_cloze(self.lines, b)
         )
-        return min(next(question, end), next(cloze, end))
+        cut = min(next(question, end), next(cloze, end))
+        if cut < end:
+            # Deeper headings right above the cut head the cards after it, not this answer.
+            while (j := self._last_text_line(start, cut)) is not None and md.heading(self.lines[j]):
+                cut = j
+        return cut
+
+    def _last_text_line(self, start: int, end: int) -> int | None:
+        """The last non-blank line before ``end`` (not before ``start``)."""
+        return next((j for j in range(end - 1, start - 1, -1) if self.lines[j].strip()), None)
 
     def _free(self, start: int, end: int, context: str) -> None:
         """Q:/A: cards, cloze paragraphs and skipped prose between two headings."""
