@@ -5,7 +5,8 @@ normalization: HTML tags, cloze markup, bullets, punctuation, case and whitespac
 each side's words are compared as a sorted bag, so a list given in another order, or a Basic copy
 of a card that another copy holds as a cloze (its question the text around the deletions, its
 answer the deletions), still matches. The same words split otherwise between question and answer
-make another card ("pairs with T?"/"A" is not "pairs with A?"/"T").
+make another card ("pairs with T?"/"A" is not "pairs with A?"/"T"; a card and its reverse are two),
+unless one copy's answer has no word at all: an export that pasted a card's answer onto its front.
 
 Every word counts, single letters and single characters included ("pairs with T?" is not "pairs with
 G?", "あ" is not "い"). Only two kinds of noise are dropped
@@ -128,13 +129,15 @@ def _group(cards: list[Card]) -> tuple[list[list[int]], list[tuple[int, ...]]]:
         map(bags.setdefault, map(tuple, map(sorted, map(add, question_words, answer_words))), count())
     )
     # Copies also share the question's words: the same words split otherwise between question and
-    # answer are another card. Only the few cards whose bag another card has are looked at again;
+    # answer are another card, unless one copy's answer holds no word at all. Only the few cards whose bag another card has are looked at again;
     # each group is named by its first card still.
     split: dict[tuple[int, tuple[int, ...]], int] = {}
     firsts = list(bags.values())
     first_bags = list(bags)  # the bag of each of firsts
     for i in list(compress(count(), map(ne, first_of, count()))):
         first = first_of[i]
+        if not answer_words[i]:
+            continue  # every word on the front (an export that put the back there too): a copy still
         split.setdefault((first, tuple(sorted(question_words[first]))), first)
         first_of[i] = split.setdefault((first, tuple(sorted(question_words[i]))), i)
         if first_of[i] == i:

@@ -560,3 +560,15 @@ def test_union_find__roots_are_each_sets_least_element(case: tuple[int, list[tup
         for i in joined:
             sets[i] = joined
     assert uf.roots() == [min(sets[i]) for i in range(size)]
+
+
+def test_dedupe__a_copy_with_every_word_on_its_front_is_still_a_copy() -> None:
+    """An export that holds a card twice, once with its answer pasted onto the front and an empty
+    back, kept both once question and answer were compared apart: 49 junk notes in a real deck."""
+    good = _card("IAM", "Identity and Access Management: controls who can access which resource")
+    pasted = _card("IAM\nIdentity and Access Management: controls who can access which resource", "", line=9)
+    result = merge_duplicates((good, pasted), CTX)
+    assert [c.front for c in result.cards] == ["IAM"]
+    # Not the same words split otherwise, both sides filled: a card and its reverse stay two.
+    reverse = _card("Identity and Access Management: controls who can access which resource", "IAM", line=12)
+    assert len(merge_duplicates((good, reverse), CTX).cards) == 2
