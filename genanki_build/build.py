@@ -236,12 +236,14 @@ def build(
             staged.write_text(
                 out_dir / OUTPUTS_NAME, json.dumps(sorted(p.name for p in result.outputs)) + "\n"
             )
+            # Before the commit: a kill between the two would otherwise leave a stale file that
+            # the new .outputs.json no longer names, so no later build would remove it.
+            for path in stale:
+                path.unlink(missing_ok=True)
         except BaseException:
             staged.discard()
             raise
         staged.commit()
-        for path in stale:
-            path.unlink(missing_ok=True)
         return replace(result, stale=stale)
 
 

@@ -287,3 +287,15 @@ def test_output_lock__a_forked_child_does_not_hold_it(tmp_path: Path) -> None:
     finally:
         release.set()
         proc.join(10)
+
+
+def test_write_text__an_error_names_the_file_asked_for() -> None:
+    """`export --out /proc/x.csv` said "/proc/.x.csv.9kmzto7h.tmp: No such file": a name the user never gave."""
+    from genanki_build import atomic
+
+    target = Path("/proc/genanki-build-test.csv")  # a folder that holds no new files
+    if not Path("/proc").is_dir():
+        pytest.skip("needs Linux's /proc")
+    with pytest.raises(OSError) as raised:
+        atomic.write_text(target, "text")
+    assert raised.value.filename == str(target)
