@@ -80,6 +80,8 @@ PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 #: An "è" between spaces or tabs: Wingdings' arrow, or Italian "is".
 LONE_E = re.compile(r"(?<=[ \t])è(?=[ \t])")
 #: The word nearest before, and nearest after, a position on its line (a run of letters, whole).
+#: How far either side of a lone "è" its neighbouring words are looked for.
+_NEAR_CHARS = 80
 _WORD_BEFORE = re.compile(r"(?<!\w)([^\W\d_]+)[^\w\n]*\Z")
 _WORD_AFTER = re.compile(r"\A[^\w\n]*([^\W\d_]+)(?!\w)")
 _LETTER_RUN = re.compile(r"[^\W\d_]+")
@@ -125,10 +127,13 @@ def is_arrow(match: re.Match[str]) -> bool:
     """Whether the lone "è" at ``match`` is an arrow: the words either side of it on its line are
     English, each a dictionary word or an acronym, at least one a dictionary word."""
     text = match.string
-    line_start = text.rfind("\n", 0, match.start()) + 1
-    line_end = text.find("\n", match.end())
-    before = _WORD_BEFORE.search(text[line_start : match.start()])
-    after = _WORD_AFTER.search(text[match.end() : len(text) if line_end < 0 else line_end])
+    # Only the few characters either side are read: a word is never longer, and the pattern
+    # anchored at the end of a whole long line would be tried from every start in it.
+    start, end = match.start(), match.end()
+    line_start = max(text.rfind("\n", 0, start) + 1, start - _NEAR_CHARS)
+    line_end = text.find("\n", end, end + _NEAR_CHARS)
+    before = _WORD_BEFORE.search(text[line_start:start])
+    after = _WORD_AFTER.search(text[end : min(len(text), end + _NEAR_CHARS) if line_end < 0 else line_end])
     if before is None or after is None:
         return False
     words = (before.group(1), after.group(1))

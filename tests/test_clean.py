@@ -400,3 +400,10 @@ def test_build__correct_cards_reach_anki_as_written(tmp_path: Path, collection: 
     notes = [collection.get_note(nid) for nid in collection.find_notes("")]
     seen = {(note["Front"], note["Back"]) for note in notes}
     assert seen == {(front, back) for _, _, front, back in rows}
+
+
+def test_clean_text__every_arrow_on_a_long_line_is_read_from_its_neighbours() -> None:
+    """Each lone "è" searched its whole line for the word before it: 60,000 characters took 6 s.
+    Only the few characters either side are read now, with the same answers."""
+    text = clean_text("Price è Demand " * 300)[0]
+    assert text.count("→") == 300 and "è" not in text
