@@ -7,19 +7,18 @@ conflicting, notes without cards, empty fronts, cloze notes without a deletion.
 
 from __future__ import annotations
 
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from genanki_build.errors import BuildError
+from genanki_build.model import CLOZE_OPEN
 
 if TYPE_CHECKING:  # the anki package is optional: imported only to check a package
     from anki.collection import Collection, ImportLogWithChanges
 
 INSTALL_HINT = "the official `anki` package is needed for this: run `pip install anki` (or `make .venv`)"
-_CLOZE = re.compile(r"\{\{c\d+::")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +104,7 @@ def _inspect(col: Collection, apkg: Path) -> CheckResult:
         if not note.fields[0].strip():
             problems.append(f"note {note.guid} has an empty first field")
         note_type = note.note_type()
-        if note_type is not None and note_type["type"] == 1 and not _CLOZE.search(note.fields[0]):
+        if note_type is not None and note_type["type"] == 1 and not CLOZE_OPEN.search(note.fields[0]):
             problems.append(f"cloze note {note.guid} has no cloze deletion")
     return CheckResult(
         path=apkg,

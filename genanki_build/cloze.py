@@ -68,7 +68,7 @@ from genanki_build.cloze_lists import (
     words_of,
 )
 from genanki_build.formats import anki_package, anki_text
-from genanki_build.model import Card, Finding, Markup, NoteType, evolve
+from genanki_build.model import CLOZE_OPEN, Card, Finding, Markup, NoteType, evolve
 from genanki_build.stage import Context, StageResult
 
 STAGE = "cloze"
@@ -140,7 +140,6 @@ QUESTION_WORDS: frozenset[str] = _wordlist(
     """
 )
 
-_CLOZE = re.compile(r"\{\{c\d+::")
 # A number (not part of "2.5", "1,000" or "B12"), with the word right after it.
 _NUMBER = re.compile(
     r"(?<![\w.,])(?P<n>\d{1,2}|"
@@ -188,7 +187,7 @@ DEFAULT_RULES = ClozeRules()
 
 
 def _has_cloze(text: str) -> bool:
-    return "{{c" in text and _CLOZE.search(text) is not None
+    return "{{c" in text and CLOZE_OPEN.search(text) is not None
 
 
 def _numbers(question: str) -> set[int]:
@@ -330,7 +329,7 @@ def is_term(card: Card, rules: ClozeRules = DEFAULT_RULES) -> bool:
     words = words_of(front)
     if card.note_type is not NoteType.BASIC or not card.back.strip() or not words:
         return False
-    if "?" in front or "\n" in front or front.endswith(":") or _CLOZE.search(front):
+    if "?" in front or "\n" in front or front.endswith(":") or CLOZE_OPEN.search(front):
         return False
     return len(words) <= rules.term_max_words and words[0].lower() not in QUESTION_WORDS
 

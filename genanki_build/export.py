@@ -16,14 +16,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 
 from genanki_build.ledger import plain_text
-from genanki_build.model import Card, NoteType
+from genanki_build.model import CLOZE_DELETION, Card, NoteType
 from genanki_build.notetypes import FIELDS
 
 #: The formats :func:`export_cards` writes.
 FORMATS = ("csv", "tsv", "jsonl", "md")
-
-# Linear on unclosed openers: a deletion's text never spans "{{", "}}" or "::".
-_CLOZE = re.compile(r"\{\{c\d+::((?:[^{}:]|:(?!:)|\{(?!\{)|\}(?!\}))*)(?:::[^{}]*)?\}\}")
 
 
 def card_record(card: Card) -> dict[str, object]:
@@ -162,7 +159,7 @@ def _md_notes(cards: Iterable[Card]) -> list[str]:
     for card in cards:
         front = card.front
         if card.note_type is NoteType.CLOZE:
-            front = _CLOZE.sub(lambda m: f"\x00{m.group(1)}\x01", front)
+            front = CLOZE_DELETION.sub(lambda m: f"\x00{m.group(1)}\x01", front)
         shown = _md_text(plain_text(front)).replace("\x00", "**").replace("\x01", "**")
         lines.append(f"- **Q:** {shown}" if card.note_type is NoteType.BASIC else f"- {shown}")
         back = plain_text(card.back)

@@ -37,7 +37,7 @@ from hashlib import sha256
 from rapidfuzz import fuzz, process, utils
 
 from genanki_build.ledger import collapse_space, plain_text
-from genanki_build.model import Card, Finding, Markup, SourceRef, evolve
+from genanki_build.model import CLOZE_OPEN, Card, Finding, Markup, SourceRef, evolve
 from genanki_build.render import to_html
 from genanki_build.stage import Context, LedgerEntry, StageResult
 
@@ -101,12 +101,10 @@ class _Side:
 
 #: A number in a question, as written.
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-#: A cloze deletion's opening: its number counts nothing the question asks.
-_CLOZE_OPEN = re.compile(r"\{\{c\d+::")
 
 
 def _side(file: str, front: str, back: str) -> _Side:
-    numbers = tuple(sorted(_NUMBER.findall(_CLOZE_OPEN.sub(" ", front) if "{{c" in front else front)))
+    numbers = tuple(sorted(_NUMBER.findall(CLOZE_OPEN.sub(" ", front) if "{{c" in front else front)))
     return _Side(file, front, back, utils.default_process(front), utils.default_process(back), numbers)
 
 

@@ -7,6 +7,7 @@ Everything here is immutable. A stage never mutates a card; it returns a new one
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
@@ -19,6 +20,14 @@ class NoteType(StrEnum):
 
     BASIC = "basic"
     CLOZE = "cloze"
+
+
+#: The opening of a cloze deletion, ``{{c1::``: what makes a field Anki's cloze markup.
+CLOZE_OPEN = re.compile(r"\{\{c\d+::")
+#: A whole deletion, ``{{c1::text}}`` or ``{{c1::text::hint}}``; group 1 is its text. Linear on
+#: unclosed openers: a deletion's text never spans another ``{{``, ``}}`` or ``::``, so each opener
+#: costs one short scan, not one to the end of the text (10,000 openers were quadratic).
+CLOZE_DELETION = re.compile(r"\{\{c\d+::((?:[^{}:]|:(?!:)|\{(?!\{)|\}(?!\}))*)(?:::[^{}]*)?\}\}")
 
 
 class Markup(StrEnum):

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from genanki_build.formats._lines import skipped
 from genanki_build.formats._rows import CsvError, Row, read_rows, tolerant_rows
 from genanki_build.formats.base import Format, ParseOptions
-from genanki_build.model import Card, Finding, Markup, NoteType, ParseResult, SourceRef
+from genanki_build.model import CLOZE_OPEN, Card, Finding, Markup, NoteType, ParseResult, SourceRef
 
 NAME = "anki-text"
 
@@ -81,7 +81,6 @@ def _shows_html(field: str) -> bool:
     return bool(opened) and not opened.isdisjoint(m.lower() for m in _CLOSE_TAG.findall(field))
 
 
-_CLOZE = re.compile(r"\{\{c\d+::")
 _TAG_LIST = re.compile(r"^(?:[^\s<>&\"]+(?:\s+[^\s<>&\"]+)*)?$")
 #: Values of a Basic note's third or later field that switch on its reversed card ("Add Reverse")
 #: rather than hold text; such a field is not appended to the back, the card is flagged ``reverse``.
@@ -238,7 +237,7 @@ def parse(text: str, source: str, options: ParseOptions) -> ParseResult:
         front = fields[0].strip() if fields else ""
         rest = [f.strip() for f in fields[1:]]
         notetype = cell(meta["notetype"]) or file_notetype
-        cloze = "cloze" in notetype.lower() or bool(_CLOZE.search(front))
+        cloze = "cloze" in notetype.lower() or bool(CLOZE_OPEN.search(front))
         # A Basic note's third field may be the "Add Reverse" switch of Anki's optional-reversed
         # note type (and of this project's own export): a switch value is not text for the back.
         reverse = not cloze and (

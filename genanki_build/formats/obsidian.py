@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 
 from genanki_build.formats import _markdown_common as md
 from genanki_build.formats.base import Format, ParseOptions
-from genanki_build.model import Card, Finding, NoteType, ParseResult
+from genanki_build.model import CLOZE_OPEN, Card, Finding, NoteType, ParseResult
 
 NAME = "obsidian"
 #: The plugin's default separators: inline, inline reversed, multi-line, multi-line reversed.
@@ -39,7 +39,6 @@ _TAGS_ONLY = re.compile(r"^\s*(?:#[\w/-]+\s*)+$")
 _PROPERTY = re.compile(r"^\s*(?:-\s+)?[a-z][\w-]*::\s")
 _TRAILING_TAGS = re.compile(r"(?:\s+#[\w/-]+)+\s*$")
 _WORDS = re.compile(r"[\W_]+")
-_CLOZE_START = re.compile(r"\{\{c\d+::")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +62,7 @@ def _masked(line: str) -> str:
     """``line`` with code spans and Anki cloze openers hidden, so ``::`` in them is no separator."""
     if "`" not in line and "~~~" not in line and "{{" not in line:
         return line  # nothing to hide: no code span, no fence, no cloze
-    return _CLOZE_START.sub(lambda m: "\x00" * len(m.group(0)), md.mask_code(line))
+    return CLOZE_OPEN.sub(lambda m: "\x00" * len(m.group(0)), md.mask_code(line))
 
 
 def separators(lines: Sequence[str], mask: Sequence[bool], options: ParseOptions) -> Separators:
