@@ -117,18 +117,18 @@ def _inline_list(line: str) -> list[Piece] | None:
     return _inline(line, _INLINE_LETTER, "a") or inline_numbered(line)
 
 
+def _marker(line: str) -> str:
+    """The kind of marker ``line`` (stripped) starts with: ``bullet``, ``number``, ``letter`` or ``""``."""
+    if BULLET.match(line):
+        return "bullet"
+    if _NUMBERED.match(line):
+        return "number"
+    return "letter" if _LETTERED.match(line) else ""
+
+
 def _marked_run(lines: list[str]) -> tuple[int, int, str] | None:
     """The first run of two or more lines with the same kind of marker: (start, end, kind)."""
-    kinds: list[str] = []
-    for line in lines:
-        if BULLET.match(line):
-            kinds.append("bullet")
-        elif _NUMBERED.match(line):
-            kinds.append("number")
-        elif _LETTERED.match(line):
-            kinds.append("letter")
-        else:
-            kinds.append("")
+    kinds = list(map(_marker, lines))
     i = 0
     while i < len(lines):
         kind = kinds[i]
@@ -153,11 +153,7 @@ SUB_ITEM_INDENT = 2
 
 def _nested(lines: list[str]) -> bool:
     """True when a marked line (bullet, number, letter) is indented deeper than another: a sub-item."""
-    indents = [
-        len(ln.expandtabs(4)) - len(ln.expandtabs(4).lstrip())
-        for ln in lines
-        if BULLET.match(ln.strip()) or _NUMBERED.match(ln.strip()) or _LETTERED.match(ln.strip())
-    ]
+    indents = [len(ln.expandtabs(4)) - len(ln.expandtabs(4).lstrip()) for ln in lines if _marker(ln.strip())]
     return bool(indents) and max(indents) - min(indents) >= SUB_ITEM_INDENT
 
 

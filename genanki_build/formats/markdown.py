@@ -182,8 +182,7 @@ class _Parser(md.Collector):
     def _is_section(self, start: int, end: int) -> bool:
         """True when a heading has no text of its own: nothing under it, or a ``Q:``/``A:`` card or
         a cloze paragraph first (the heading is then theirs, a section title)."""
-        body = md.blocks(self.lines, start, end, self.mask)
-        return not body or self._answer_end(start, end) == body[0][0]
+        return self._last_text_line(start, self._answer_end(start, end)) is None
 
     def _answer_end(self, start: int, end: int) -> int:
         """Where a question heading's answer, from ``start``, ends: at ``end`` (the next heading of
