@@ -89,7 +89,9 @@ def _spoken(text: str) -> list[str]:
     """The words of ``text`` (NFKC already applied) without :data:`_NOISE`, unless that leaves none:
     the answer "A." is the word "a", not a label."""
     words = _found(text)
-    if 1 in map(len, words) and _marked(text):
+    # Noise leaves a single letter among the words; but case folding may lengthen one ("ß." is a
+    # label, its folded "ss" is not one letter), so a text that is not ASCII is always looked at.
+    if (1 in map(len, words) or not text.isascii()) and _marked(text):
         return _found(_NOISE.sub(" ", text)) or words
     return words
 
